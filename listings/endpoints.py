@@ -1,0 +1,163 @@
+"""Datasets, the catalog and the listing review queue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from sqlmodel import Session
+
+from listings import review, service
+from listings.models import Dataset, DatasetStatus
+from listings.schemas import (
+    CatalogEntry,
+    DatasetRead,
+    ListingReviewRead,
+    RejectionReason,
+    ReviewNote,
+)
+from market.accounts import service as accounts
+from market.accounts.dependencies import (
+    CompliancePrincipal,
+    CurrentPrincipal,
+    ProviderOrStaffPrincipal,
+    ProviderPrincipal,
+)
+from market.accounts.models import Role
+from market.dependencies import SessionDep, SettingsDep
+from market.pagination import Page, PageDep
+
+router = APIRouter(tags=["datasets"])
+
+
+def _read(dataset: Dataset) -> DatasetRead:
+    return DatasetRead.model_validate(dataset.model_dump())
+
+
+def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
+    return Page(items=[_read(d) for d in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/datasets", response_model=DatasetRead, status_code=status.HTTP_201_CREATED)
+def upload_dataset(
+    principal: ProviderPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030/GBK) or Parquet")],
+    title: Annotated[str, Form(min_length=1, max_length=200)],
+    domain: Annotated[str, Form(min_length=1, max_length=100)],
+    description: Annotated[str, Form(max_length=5000)] = "",
+) -> DatasetRead:
+    """Upload a dataset. It is validated, stored as Parquet, then profiled by the ingest task
+    (status `processing`, then `draft` with each column's detected kind, or `failed`)."""
+    dataset = service.create_dataset(
+        session,
+        principal,
+        source=file.file,
+        filename=file.filename or "upload.csv",
+        title=title.strip(),
+        description=description,
+        domain=domain.strip(),
+        settings=settings,
+    )
+    return _read(dataset)
+
+
+@router.get("/datasets", response_model=Page[DatasetRead])
+def list_datasets(
+    principal: ProviderOrStaffPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    status_filter: Annotated[DatasetStatus | None, Query(alias="status")] = None,
+) -> Page[DatasetRead]:
+    """Your organization's datasets (providers), or all datasets (compliance, admin)."""
+    rows, total = service.list_datasets(
+        session, principal, status=status_filter, limit=page.limit, offset=page.offset
+    )
+    return _page(rows, total, page)
+
+
+@router.get("/datasets/{dataset_id}", response_model=DatasetRead)
+def get_dataset(
+    dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> DatasetRead:
+    """A dataset's metadata, schema, row count, status and detected column kinds."""
+    return _read(service.get_visible(session, principal, dataset_id))
+
+
+@router.post("/datasets/{dataset_id}/submit", response_model=DatasetRead)
+def submit_dataset(
+    dataset_id: uuid.UUID, principal: ProviderPrincipal, session: SessionDep
+) -> DatasetRead:
+    """Send a draft (or a rejected dataset) to compliance review."""
+    return _read(service.submit(session, principal, dataset_id))
+
+
+@router.get("/datasets/{dataset_id}/reviews", response_model=list[ListingReviewRead])
+def review_history(
+    dataset_id: uuid.UUID, principal: ProviderOrStaffPrincipal, session: SessionDep
+) -> list[ListingReviewRead]:
+    """Compliance decisions on a dataset, oldest first (its provider and staff only)."""
+    if principal.role is Role.provider:
+        dataset = service.get_owned(session, principal, dataset_id)
+    else:
+        dataset = service.get_visible(session, principal, dataset_id)
+    return [ListingReviewRead.model_validate(r.model_dump()) for r in review.history(session, dataset.id)]
+
+
+@router.get("/catalog", response_model=Page[CatalogEntry])
+def catalog(
+    _principal: CurrentPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words in title or description")] = None,
+    domain: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[CatalogEntry]:
+    """Listed datasets only, newest first; filter by text and domain."""
+    rows, total = service.catalog(
+        session, q=q, domain=domain, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=_catalog_entries(session, rows), total=total, limit=page.limit, offset=page.offset
+    )
+
+
+def _catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry]:
+    names = accounts.organization_names(session, {d.provider_org_id for d in rows})
+    return [
+        CatalogEntry.model_validate({**d.model_dump(), "provider_name": names.get(d.provider_org_id, "")})
+        for d in rows
+    ]
+
+
+@router.get("/reviews/listings", response_model=Page[DatasetRead])
+def listing_queue(
+    _reviewer: CompliancePrincipal, session: SessionDep, page: PageDep
+) -> Page[DatasetRead]:
+    """Datasets waiting for review, longest-waiting first."""
+    rows, total = review.queue(session, limit=page.limit, offset=page.offset)
+    return _page(rows, total, page)
+
+
+@router.post("/reviews/listings/{dataset_id}/approve", response_model=DatasetRead)
+def approve_listing(
+    dataset_id: uuid.UUID,
+    reviewer: CompliancePrincipal,
+    session: SessionDep,
+    body: ReviewNote | None = None,
+) -> DatasetRead:
+    """List the dataset; its current masking policy becomes the one buyers are served."""
+    note = body.reason if body else ""
+    return _read(review.approve(session, reviewer, dataset_id, note))
+
+
+@router.post("/reviews/listings/{dataset_id}/reject", response_model=DatasetRead)
+def reject_listing(
+    dataset_id: uuid.UUID,
+    body: RejectionReason,
+    reviewer: CompliancePrincipal,
+    session: SessionDep,
+) -> DatasetRead:
+    """Refuse the listing with a reason the provider sees; it may be resubmitted."""
+    return _read(review.reject(session, reviewer, dataset_id, body.reason.strip()))

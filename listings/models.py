@@ -1,0 +1,68 @@
+"""Datasets and their review history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, String, Text
+from sqlmodel import Field, SQLModel
+
+from market.db import UTCDateTime, utcnow
+
+
+class DatasetStatus(StrEnum):
+    processing = "processing"  # stored; the ingest task has not profiled it yet
+    failed = "failed"  # the ingest task could not profile it (reason in ingest_error)
+    draft = "draft"  # profiled; the provider may edit and submit it
+    in_review = "in_review"
+    listed = "listed"
+    rejected = "rejected"
+
+
+class Dataset(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    provider_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    created_by_id: uuid.UUID = Field(foreign_key="user.id")
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    domain: str = Field(max_length=100, index=True)
+    status: DatasetStatus = Field(default=DatasetStatus.processing, sa_type=String(20), index=True)
+    # Relative to the data directory, so the directory can move between machines.
+    file_path: str = Field(max_length=500)
+    original_filename: str = Field(max_length=300)
+    source_format: str = Field(max_length=20)
+    source_encoding: str | None = Field(default=None, max_length=20)
+    size_bytes: int = Field(sa_type=BigInteger)
+    row_count: int = Field(default=0, sa_type=BigInteger)
+    # [{"name", "type", "kind", "confidence", "evidence"}], written by the ingest task.
+    columns: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # The provider's current policy, and the one compliance approved: only the latter serves.
+    policy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    approved_policy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    ingest_task_id: str | None = Field(default=None, max_length=64)
+    ingest_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    listed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReviewDecision(StrEnum):
+    approved = "approved"
+    rejected = "rejected"
+
+
+class ListingReview(SQLModel, table=True):
+    """One compliance decision on a dataset; the history is kept, never overwritten."""
+
+    __tablename__ = "listing_review"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
+    reviewer_id: uuid.UUID = Field(foreign_key="user.id")
+    decision: ReviewDecision = Field(sa_type=String(20))
+    reason: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,69 @@
+"""Queries on datasets and reviews."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, func, select
+
+from listings.models import Dataset, DatasetStatus, ListingReview
+
+
+class DatasetRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, dataset_id: uuid.UUID, *, for_update: bool = False) -> Dataset | None:
+        if not for_update:
+            return self.session.get(Dataset, dataset_id)
+        stmt = select(Dataset).where(Dataset.id == dataset_id).with_for_update()
+        return self.session.exec(stmt).first()
+
+    def search(
+        self,
+        *,
+        statuses: list[DatasetStatus] | None = None,
+        provider_org_id: uuid.UUID | None = None,
+        q: str | None = None,
+        domain: str | None = None,
+        limit: int,
+        offset: int,
+        oldest_first: bool = False,
+    ) -> tuple[list[Dataset], int]:
+        conditions = []
+        if statuses:
+            conditions.append(col(Dataset.status).in_(statuses))
+        if provider_org_id is not None:
+            conditions.append(Dataset.provider_org_id == provider_org_id)
+        if domain:
+            conditions.append(Dataset.domain == domain)
+        if q:
+            escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            conditions.append(
+                or_(
+                    col(Dataset.title).ilike(pattern, escape="\\"),
+                    col(Dataset.description).ilike(pattern, escape="\\"),
+                )
+            )
+        total = self.session.exec(
+            select(func.count()).select_from(Dataset).where(*conditions)
+        ).one()
+        order = col(Dataset.created_at).asc() if oldest_first else col(Dataset.created_at).desc()
+        rows = self.session.exec(
+            select(Dataset).where(*conditions).order_by(order, col(Dataset.id)).limit(limit).offset(offset)
+        ).all()
+        return list(rows), total
+
+    def reviews_of(self, dataset_id: uuid.UUID) -> list[ListingReview]:
+        stmt = (
+            select(ListingReview)
+            .where(ListingReview.dataset_id == dataset_id)
+            .order_by(col(ListingReview.created_at))
+        )
+        return list(self.session.exec(stmt).all())
+
+    def add(self, obj: Dataset | ListingReview) -> None:
+        self.session.add(obj)
+        self.session.flush()

@@ -1,0 +1,219 @@
+"""Datasets: upload, profiling, visibility, submission and the catalog.
+
+Services only flush; the unit of work that called them commits. The only way rows leave this
+package is ``read_masked_rows``, which always applies the policy compliance approved.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlmodel import Session
+
+from anonymize import Policy, apply_policy, classify_column, propose_policy
+from listings import ingestion, storage
+from listings.models import Dataset, DatasetStatus
+from listings.repository import DatasetRepository
+from market.accounts.models import Role
+from market.accounts.principal import Principal
+from market.config import Settings
+from market.db import on_rollback, utcnow
+from market.errors import Conflict, Forbidden, NotFound
+from market.worker import enqueue
+
+log = logging.getLogger(__name__)
+_PROFILE_SAMPLE_ROWS = 10_000
+_STAFF = (Role.compliance, Role.admin)
+
+
+def create_dataset(
+    session: Session,
+    principal: Principal,
+    *,
+    source: BinaryIO,
+    filename: str,
+    title: str,
+    description: str,
+    domain: str,
+    settings: Settings,
+) -> Dataset:
+    """Validate and store an upload as Parquet, then queue its profiling.
+
+    The file is parsed completely before anything is stored, so a malformed upload is refused
+    with nothing half-written; the Parquet file is removed again if the transaction rolls back.
+    """
+    with storage.staged_upload(
+        source, settings.data_dir, max_bytes=settings.max_upload_bytes
+    ) as staged:
+        parsed = ingestion.parse_upload(staged, filename)
+        size = staged.stat().st_size
+    dataset_id = uuid.uuid4()
+    relpath = storage.dataset_relpath(dataset_id)
+    dataset = Dataset(
+        id=dataset_id,
+        provider_org_id=principal.org_id,
+        created_by_id=principal.user_id,
+        title=title,
+        description=description,
+        domain=domain,
+        file_path=relpath,
+        original_filename=filename,
+        source_format=parsed.source_format,
+        source_encoding=parsed.encoding,
+        size_bytes=size,
+        row_count=parsed.table.num_rows,
+    )
+    storage.write_parquet_atomically(parsed.table, storage.resolve(settings.data_dir, relpath))
+    on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, relpath))
+    dataset.ingest_task_id = enqueue(session, "listings.ingest", dataset_id=str(dataset_id))
+    DatasetRepository(session).add(dataset)
+    return dataset
+
+
+def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> Dataset:
+    """Record the schema, detect each column's kind and propose a masking policy.
+
+    Detection reads a bounded sample (the first row groups), so profiling cost does not grow
+    with the file; the row count comes from the Parquet footer.
+    """
+    dataset = get_dataset(session, dataset_id)
+    if dataset.status != DatasetStatus.processing:
+        return dataset  # a redelivered task: the work is already done
+    parquet = pq.ParquetFile(storage.resolve(data_dir, dataset.file_path))
+    sample = next(parquet.iter_batches(batch_size=_PROFILE_SAMPLE_ROWS))
+    detections = {
+        name: classify_column(name, sample.column(i))
+        for i, name in enumerate(sample.schema.names)
+    }
+    dataset.columns = [
+        {
+            "name": name,
+            "type": str(sample.schema.field(name).type),
+            "kind": str(detection.kind),
+            "confidence": round(detection.confidence, 3),
+            "evidence": detection.evidence,
+        }
+        for name, detection in detections.items()
+    ]
+    dataset.row_count = parquet.metadata.num_rows
+    dataset.policy = propose_policy(detections).model_dump(mode="json")
+    dataset.status = DatasetStatus.draft
+    dataset.updated_at = utcnow()
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def mark_ingest_failed(session: Session, dataset_id: uuid.UUID, reason: str) -> None:
+    dataset = get_dataset(session, dataset_id)
+    dataset.status = DatasetStatus.failed
+    dataset.ingest_error = reason
+    dataset.updated_at = utcnow()
+    session.add(dataset)
+    session.flush()
+
+
+def get_dataset(session: Session, dataset_id: uuid.UUID, *, for_update: bool = False) -> Dataset:
+    dataset = DatasetRepository(session).get(dataset_id, for_update=for_update)
+    if dataset is None:
+        raise NotFound("Dataset not found.", "数据集不存在。")
+    return dataset
+
+
+def can_see(principal: Principal, dataset: Dataset) -> bool:
+    """Listed datasets are public to signed-in users; others only to their owner and staff."""
+    return (
+        dataset.status == DatasetStatus.listed
+        or principal.role in _STAFF
+        or (principal.role is Role.provider and dataset.provider_org_id == principal.org_id)
+    )
+
+
+def get_visible(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dataset:
+    dataset = get_dataset(session, dataset_id)
+    # Not 403: an unlisted dataset's existence is itself private to its provider.
+    if not can_see(principal, dataset):
+        raise NotFound("Dataset not found.", "数据集不存在。")
+    return dataset
+
+
+def get_listed(session: Session, dataset_id: uuid.UUID) -> Dataset:
+    dataset = get_dataset(session, dataset_id)
+    if dataset.status != DatasetStatus.listed:
+        raise NotFound("Dataset not found or not listed.", "数据集不存在或未上架。")
+    return dataset
+
+
+def get_owned(
+    session: Session, principal: Principal, dataset_id: uuid.UUID, *, for_update: bool = False
+) -> Dataset:
+    dataset = get_dataset(session, dataset_id, for_update=for_update)
+    if dataset.provider_org_id != principal.org_id:
+        if can_see(principal, dataset):
+            raise Forbidden(
+                "Only the providing organization can change this dataset.",
+                "只有数据提供方可以修改该数据集。",
+            )
+        raise NotFound("Dataset not found.", "数据集不存在。")
+    return dataset
+
+
+def list_datasets(
+    session: Session,
+    principal: Principal,
+    *,
+    status: DatasetStatus | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Dataset], int]:
+    """A provider's own datasets, or every dataset for compliance staff and admins."""
+    owner = None if principal.role in _STAFF else principal.org_id
+    return DatasetRepository(session).search(
+        statuses=[status] if status else None, provider_org_id=owner, limit=limit, offset=offset
+    )
+
+
+def catalog(
+    session: Session, *, q: str | None, domain: str | None, limit: int, offset: int
+) -> tuple[list[Dataset], int]:
+    return DatasetRepository(session).search(
+        statuses=[DatasetStatus.listed], q=q, domain=domain, limit=limit, offset=offset
+    )
+
+
+def submit(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dataset:
+    dataset = get_owned(session, principal, dataset_id, for_update=True)
+    if dataset.status not in (DatasetStatus.draft, DatasetStatus.rejected):
+        raise Conflict(
+            f"Only a draft or rejected dataset can be submitted; this one is {dataset.status}.",
+            f"只有草稿或被驳回的数据集可以提交审核，当前状态为 {dataset.status}。",
+        )
+    dataset.status = DatasetStatus.in_review
+    dataset.submitted_at = dataset.updated_at = utcnow()
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def read_masked_rows(dataset: Dataset, *, limit: int, offset: int, data_dir: Path) -> pa.Table:
+    """Rows ``offset`` to ``offset + limit`` with the approved policy applied.
+
+    Guarantee: every column passes through the compliance-approved policy; a column the policy
+    does not name is dropped (``apply_policy`` fails closed), so no raw value leaves unmasked.
+    """
+    if dataset.status != DatasetStatus.listed or dataset.approved_policy is None:
+        raise Conflict("The dataset is not listed.", "数据集未上架。")
+    policy = Policy.model_validate(dataset.approved_policy)
+    path = storage.resolve(data_dir, dataset.file_path)
+    with duckdb.connect() as con:
+        raw = con.sql(
+            "SELECT * FROM read_parquet($path) LIMIT $limit OFFSET $offset",
+            params={"path": str(path), "limit": limit, "offset": offset},
+        ).to_arrow_table()
+    return apply_policy(raw, policy)

@@ -1,0 +1,68 @@
+"""Where dataset files live under the data directory, and how they are written safely."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from market.errors import PayloadTooLarge
+
+_CHUNK = 1024 * 1024
+
+
+def dataset_relpath(dataset_id: uuid.UUID) -> str:
+    return f"datasets/{dataset_id}/data.parquet"
+
+
+def resolve(data_dir: Path, relpath: str) -> Path:
+    return data_dir / relpath
+
+
+@contextmanager
+def staged_upload(source: BinaryIO, data_dir: Path, *, max_bytes: int) -> Iterator[Path]:
+    """Copy an upload to a staging file, enforcing the size limit while streaming.
+
+    The limit is checked as bytes arrive rather than trusting a Content-Length header; the
+    staging file is removed whatever happens, so a refused upload leaves nothing behind.
+    """
+    staging = data_dir / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    path = staging / f"{uuid.uuid4().hex}.upload"
+    try:
+        written = 0
+        with path.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise PayloadTooLarge(
+                        f"The file is larger than the limit of {max_bytes:,} bytes.",
+                        f"文件超过大小上限 {max_bytes:,} 字节。",
+                    )
+                out.write(chunk)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def write_parquet_atomically(table: pa.Table, dest: Path) -> None:
+    """Write to a temporary name and rename, so readers never see a half-written file."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, dest)
+
+
+def remove_dataset_files(data_dir: Path, relpath: str) -> None:
+    path = resolve(data_dir, relpath)
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass

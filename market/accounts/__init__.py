@@ -1,0 +1,1 @@
+"""Organizations, users, authentication and API keys."""

@@ -1,0 +1,69 @@
+"""Authentication dependencies: bearer tokens for people, API keys for the data API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from market.accounts import service
+from market.accounts.models import Role
+from market.accounts.principal import Principal
+from market.dependencies import SessionDep, SettingsDep
+from market.errors import Forbidden, NotAuthenticated
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def current_principal(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not token:
+        raise NotAuthenticated(
+            "Sign in first: send 'Authorization: Bearer <token>'.",
+            "请先登录：请求需携带 Authorization: Bearer <令牌>。",
+        )
+    return service.principal_from_token(session, token, settings)
+
+
+def api_key_principal(
+    session: SessionDep, api_key: Annotated[str | None, Depends(api_key_scheme)]
+) -> Principal:
+    if not api_key:
+        raise NotAuthenticated(
+            "The data API needs an API key in the X-API-Key header.",
+            "数据接口需要在 X-API-Key 请求头中提供 API 密钥。",
+        )
+    return service.principal_from_api_key(session, api_key)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = ", ".join(roles)
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(
+                f"This action needs the role {allowed}; you are signed in as {principal.role}.",
+                f"此操作需要角色 {allowed}，当前角色为 {principal.role}。",
+            )
+        return principal
+
+    return check
+
+
+ProviderPrincipal = Annotated[Principal, Depends(require_roles(Role.provider))]
+BuyerPrincipal = Annotated[Principal, Depends(require_roles(Role.buyer))]
+CompliancePrincipal = Annotated[Principal, Depends(require_roles(Role.compliance))]
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+ApiKeyPrincipal = Annotated[Principal, Depends(api_key_principal)]
+ProviderOrStaffPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.provider, Role.compliance, Role.admin))
+]

@@ -1,0 +1,105 @@
+"""Sign-in, the current user, organizations, users and API keys."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from market.accounts import service
+from market.accounts.dependencies import AdminPrincipal, BuyerPrincipal, CurrentPrincipal
+from market.accounts.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    MeRead,
+    OrganizationCreate,
+    OrganizationRead,
+    RefreshRequest,
+    TokenPair,
+    UserCreate,
+    UserRead,
+)
+from market.dependencies import SessionDep, SettingsDep
+from market.pagination import Page, PageDep
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/auth/token", response_model=TokenPair)
+def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenPair:
+    """Exchange an e-mail (as `username`) and password for an access and a refresh token."""
+    user = service.authenticate(session, form.username, form.password)
+    return service.issue_tokens(user, settings)
+
+
+@router.post("/auth/refresh", response_model=TokenPair)
+def refresh_tokens(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    """Exchange a refresh token for a new pair; the user must still be active."""
+    return service.refresh(session, body.refresh_token, settings)
+
+
+@router.get("/me", response_model=MeRead)
+def me(principal: CurrentPrincipal, session: SessionDep) -> MeRead:
+    """The signed-in user and their organization."""
+    user = service.get_user(session, principal.user_id)
+    org = service.get_organization(session, principal.org_id)
+    return MeRead.model_validate(
+        {**user.model_dump(), "organization": OrganizationRead.model_validate(org.model_dump())}
+    )
+
+
+@router.get("/organizations", response_model=Page[OrganizationRead])
+def list_organizations(
+    _admin: AdminPrincipal, session: SessionDep, page: PageDep
+) -> Page[OrganizationRead]:
+    """All organizations (administrators only)."""
+    rows, total = service.list_organizations(session, limit=page.limit, offset=page.offset)
+    items = [OrganizationRead.model_validate(r.model_dump()) for r in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(
+    "/organizations", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED
+)
+def create_organization(
+    body: OrganizationCreate, _admin: AdminPrincipal, session: SessionDep
+) -> OrganizationRead:
+    """Register an organization (administrators only)."""
+    org = service.create_organization(session, name=body.name, kind=body.kind)
+    return OrganizationRead.model_validate(org.model_dump())
+
+
+@router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, _admin: AdminPrincipal, session: SessionDep) -> UserRead:
+    """Create a user in an organization (administrators only)."""
+    user = service.create_user(session, **body.model_dump())
+    return UserRead.model_validate(user.model_dump())
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+def create_api_key(
+    body: ApiKeyCreate, principal: BuyerPrincipal, session: SessionDep
+) -> ApiKeyCreated:
+    """Create an API key for the data API. The secret is in this response and nowhere else."""
+    key, secret = service.create_api_key(session, principal, body.name)
+    return ApiKeyCreated.model_validate({**key.model_dump(), "secret": secret})
+
+
+@router.get("/api-keys", response_model=list[ApiKeyRead])
+def list_api_keys(principal: BuyerPrincipal, session: SessionDep) -> list[ApiKeyRead]:
+    """Your organization's API keys, newest first (secrets are never shown again)."""
+    return [ApiKeyRead.model_validate(k.model_dump()) for k in service.list_api_keys(session, principal)]
+
+
+@router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_api_key(key_id: uuid.UUID, principal: BuyerPrincipal, session: SessionDep) -> Response:
+    """Revoke a key at once; calls made with it afterwards get 401."""
+    service.revoke_api_key(session, principal, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,206 @@
+"""Accounts: sign-in, tokens, organizations, users and API keys.
+
+Services only flush; the caller's unit of work commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import jwt
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from market.accounts import security
+from market.accounts.models import ApiKey, Organization, OrgKind, Role, User
+from market.accounts.principal import Principal
+from market.accounts.repository import AccountRepository
+from market.accounts.schemas import TokenPair
+from market.config import Settings
+from market.db import utcnow
+from market.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+
+_BAD_LOGIN = NotAuthenticated("Incorrect e-mail or password.", "邮箱或密码错误。")
+_BAD_TOKEN = NotAuthenticated(
+    "The access token is missing, expired or invalid; sign in again.",
+    "访问令牌缺失、已过期或无效，请重新登录。",
+)
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    user = AccountRepository(session).user_by_email(email)
+    if user is None:
+        security.verify_password(password, security.DUMMY_PASSWORD_HASH)
+        raise _BAD_LOGIN
+    if not security.verify_password(password, user.password_hash) or not user.is_active:
+        raise _BAD_LOGIN
+    return user
+
+
+def issue_tokens(user: User, settings: Settings) -> TokenPair:
+    key = settings.jwt_key()
+    access = timedelta(minutes=settings.access_token_minutes)
+    common = {"key": key, "user_id": user.id, "org_id": user.organization_id, "role": user.role}
+    return TokenPair(
+        access_token=security.create_token(**common, token_type="access", lifetime=access),
+        expires_in=int(access.total_seconds()),
+        refresh_token=security.create_token(
+            **common,
+            token_type="refresh",
+            lifetime=timedelta(days=settings.refresh_token_days),
+        ),
+    )
+
+
+def _active_user(session: Session, claims: security.TokenClaims) -> User:
+    user = AccountRepository(session).user(claims.user_id)
+    # The database, not the token, is the authority on role and organization: a user moved or
+    # deactivated since the token was issued loses access at once.
+    if user is None or not user.is_active or user.organization_id != claims.org_id:
+        raise _BAD_TOKEN
+    return user
+
+
+def refresh(session: Session, refresh_token: str, settings: Settings) -> TokenPair:
+    try:
+        claims = security.decode_token(
+            refresh_token, key=settings.jwt_key(), expected_type="refresh"
+        )
+    except jwt.InvalidTokenError as exc:
+        raise _BAD_TOKEN from exc
+    return issue_tokens(_active_user(session, claims), settings)
+
+
+def principal_from_token(session: Session, token: str, settings: Settings) -> Principal:
+    try:
+        claims = security.decode_token(token, key=settings.jwt_key(), expected_type="access")
+    except jwt.InvalidTokenError as exc:
+        raise _BAD_TOKEN from exc
+    user = _active_user(session, claims)
+    return Principal(user_id=user.id, org_id=user.organization_id, role=Role(user.role))
+
+
+def principal_from_api_key(session: Session, secret: str) -> Principal:
+    repo = AccountRepository(session)
+    key = repo.api_key_by_digest(security.digest_api_key(secret))
+    if key is None or key.revoked_at is not None:
+        raise NotAuthenticated(
+            "The API key is unknown or has been revoked.", "API 密钥不存在或已被吊销。"
+        )
+    user = repo.user(key.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("The API key's owner is inactive.", "API 密钥的所有者已停用。")
+    key.last_used_at = utcnow()
+    session.add(key)
+    return Principal(
+        user_id=user.id,
+        org_id=key.organization_id,
+        role=Role(user.role),
+        via="api_key",
+        api_key_id=key.id,
+    )
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    user = AccountRepository(session).user(user_id)
+    if user is None:
+        raise NotFound("User not found.", "用户不存在。")
+    return user
+
+
+def list_organizations(
+    session: Session, *, limit: int, offset: int
+) -> tuple[list[Organization], int]:
+    return AccountRepository(session).organizations(limit=limit, offset=offset)
+
+
+def get_organization(session: Session, org_id: uuid.UUID) -> Organization:
+    org = AccountRepository(session).organization(org_id)
+    if org is None:
+        raise NotFound("Organization not found.", "机构不存在。")
+    return org
+
+
+def create_organization(session: Session, *, name: str, kind: OrgKind) -> Organization:
+    repo = AccountRepository(session)
+    if repo.organization_by_name(name) is not None:
+        raise Conflict(f"An organization named {name!r} exists.", f"机构“{name}”已存在。")
+    org = Organization(name=name, kind=kind)
+    repo.add(org)
+    return org
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    organization_id: uuid.UUID,
+    full_name: str = "",
+) -> User:
+    repo = AccountRepository(session)
+    org = get_organization(session, organization_id)
+    _check_role_fits_org(role, OrgKind(org.kind))
+    if repo.user_by_email(email) is not None:
+        raise Conflict(f"A user with e-mail {email} exists.", f"邮箱 {email} 已被注册。")
+    user = User(
+        email=email.lower(),
+        password_hash=security.hash_password(password),
+        role=role,
+        organization_id=organization_id,
+        full_name=full_name,
+    )
+    try:
+        with session.begin_nested():
+            repo.add(user)
+    except IntegrityError as exc:  # a concurrent sign-up with the same e-mail
+        raise Conflict(f"A user with e-mail {email} exists.", f"邮箱 {email} 已被注册。") from exc
+    return user
+
+
+def _check_role_fits_org(role: Role, kind: OrgKind) -> None:
+    # Compliance staff and administrators belong to the platform operator; market participants
+    # (providers, buyers) never do, so nobody reviews their own organization's listings.
+    staff = role in (Role.compliance, Role.admin)
+    if staff != (kind is OrgKind.platform):
+        raise Forbidden(
+            f"Role {role} cannot belong to a {kind} organization.",
+            f"角色 {role} 不能属于 {kind} 类型的机构。",
+        )
+
+
+def create_api_key(session: Session, principal: Principal, name: str) -> tuple[ApiKey, str]:
+    """Create a key; the secret is returned once and only its digest is stored."""
+    secret = security.new_api_key_secret()
+    key = ApiKey(
+        organization_id=principal.org_id,
+        user_id=principal.user_id,
+        name=name,
+        prefix=secret[:12],
+        key_hash=security.digest_api_key(secret),
+    )
+    AccountRepository(session).add(key)
+    return key, secret
+
+
+def list_api_keys(session: Session, principal: Principal) -> list[ApiKey]:
+    return AccountRepository(session).api_keys_of(principal.org_id)
+
+
+def revoke_api_key(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+    key = AccountRepository(session).api_key(key_id)
+    # Another organization's key is reported as missing, not forbidden, so ids cannot be probed.
+    if key is None or key.organization_id != principal.org_id:
+        raise NotFound("API key not found.", "API 密钥不存在。")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.flush()
+    return key
+
+
+def organization_names(session: Session, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names for a page of rows in one query, instead of one lookup per row."""
+    return AccountRepository(session).organization_names(org_ids)

@@ -1,0 +1,43 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from market.domains import load_domains
+from market.errors import install_error_handlers
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Sluice is a data exchange: providers list desensitized datasets, compliance staff review every
+listing, and buyers read rows masked by the approved policy.
+
+Sign in at `POST /api/v1/auth/token` (the **Authorize** button) for the management API; the data
+API (`/api/v1/data/...`) takes a buyer's API key in the `X-API-Key` header. Errors have the
+shape `{"error": "...", "detail": "...", "detail_zh": "..."}`.
+"""
+
+
+def create_app() -> FastAPI:
+    # Imported here so that building the app loads every domain (and its event handlers).
+    from billing.endpoints import router as billing_router
+    from listings.endpoints import router as listings_router
+    from market.accounts.endpoints import router as accounts_router
+    from market.dataapi.endpoints import router as data_router
+    from market.trade.endpoints import router as trade_router
+
+    load_domains()
+    app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
+    install_error_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (accounts_router, listings_router, billing_router, trade_router, data_router):
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,92 @@
+"""The ``sluice`` command: database migrations, the server, the demo and account set-up."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from market import migrations
+from market.config import get_settings
+from market.domains import load_domains
+
+app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@app.callback()
+def _load() -> None:
+    load_domains()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
+    """Migrate the configured database up to REVISION (default: the latest)."""
+    migrations.upgrade(revision=revision)
+    console.print(f"[green]Database at {revision}[/green]: {_safe_url()}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument("-1", help="Target revision")) -> None:
+    """Migrate the configured database down to REVISION (default: one step)."""
+    migrations.downgrade(revision=revision)
+    console.print(f"[yellow]Database downgraded to {revision}[/yellow]")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+) -> None:
+    """Serve the API (run `sluice db upgrade` first)."""
+    import uvicorn
+
+    uvicorn.run("market.app:create_app", factory=True, host=host, port=port)
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Start the server"),
+) -> None:
+    """Migrate, seed demo organizations, users and datasets, list one, and serve."""
+    from market import demo as demo_module
+
+    settings = get_settings()
+    migrations.upgrade()
+    summary = demo_module.seed(settings, console=console)
+    demo_module.print_welcome(summary, host=host, port=port, console=console)
+    if serve_after:
+        serve(host=host, port=port)
+
+
+@app.command("create-user")
+def create_user(
+    email: str = typer.Option(..., help="Sign-in e-mail"),
+    role: str = typer.Option(..., help="provider, buyer, compliance or admin"),
+    organization: str = typer.Option(..., help="Organization name (created if missing)"),
+    kind: str = typer.Option("enterprise", help="government, enterprise or platform"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a user (and its organization) — how the first administrator is made."""
+    from market.accounts import service
+    from market.accounts.models import OrgKind, Role
+    from market.accounts.repository import AccountRepository
+    from market.db import unit_of_work
+
+    with unit_of_work() as session:
+        org = AccountRepository(session).organization_by_name(organization)
+        if org is None:
+            org = service.create_organization(session, name=organization, kind=OrgKind(kind))
+        user = service.create_user(
+            session, email=email, password=password, role=Role(role), organization_id=org.id
+        )
+    console.print(f"[green]Created[/green] {user.email} ({role}) in {organization}")
+
+
+def _safe_url() -> str:
+    from sqlalchemy import make_url
+
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)

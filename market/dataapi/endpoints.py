@@ -1,0 +1,45 @@
+"""``GET /api/v1/data/{dataset_id}/rows``: masked rows, one quota unit per call."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from market.accounts.dependencies import ApiKeyPrincipal
+from market.dataapi import service
+from market.dependencies import SessionDep, SettingsDep
+
+router = APIRouter(tags=["data"])
+
+Cell = str | int | float | bool | date | datetime | None
+
+
+class RowsPage(BaseModel):
+    dataset_id: uuid.UUID
+    columns: list[str]
+    rows: list[dict[str, Cell]]
+    limit: int
+    offset: int
+    total_rows: int
+    quota_remaining: int
+
+
+@router.get("/data/{dataset_id}/rows", response_model=RowsPage)
+def read_rows(
+    dataset_id: uuid.UUID,
+    buyer: ApiKeyPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Rows masked by the dataset's approved policy. Send the key as `X-API-Key`.
+
+    Each call uses one unit of quota: 429 when it is used up, 403 without an entitlement."""
+    return service.read_rows(
+        session, buyer, dataset_id, limit=limit, offset=offset, data_dir=settings.data_dir
+    )

@@ -1,0 +1,145 @@
+"""Database engine, sessions and shared column types.
+
+One synchronous SQLModel ``Session`` serves the API and the Celery tasks alike. Services only
+flush; the owner of a unit of work (the request dependency or a task) commits, then sends the
+tasks the work enqueued (see ``market.worker``), so a task never races the commit it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, event, make_url
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel, create_engine
+
+from market.config import get_settings
+
+# Set before any model is imported so constraint names are stable across databases, which is
+# what lets Alembic migrations (and their downgrades) name the constraints they touch.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones and hands back naive values; this type refuses naive input and
+    re-attaches UTC on the way out, so comparisons never mix naive and aware datetimes.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the documented
+    # SQLAlchemy recipe takes control of BEGIN so transactions and savepoints behave as on
+    # PostgreSQL. Foreign keys are off by default in SQLite.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache
+def engine_for(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_directory(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=60)
+
+
+def get_engine() -> Engine:
+    return engine_for(get_settings().database_url)
+
+
+def _default_session_factory() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+# Tests replace this to bind every session, including in-process task sessions, to the
+# connection of the transaction they roll back at the end.
+session_factory: Callable[[], Session] = _default_session_factory
+
+
+def new_session() -> Session:
+    return session_factory()
+
+
+_ROLLBACK_KEY = "sluice.on_rollback"
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Register an undo for a side effect outside the database (e.g. a file written).
+
+    Run if the unit of work rolls back, so a failed request leaves no orphaned file behind.
+    """
+    session.info.setdefault(_ROLLBACK_KEY, []).append(undo)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session committed on success, rolled back on error; queued tasks go after commit."""
+    from market.worker import discard_pending, send_pending
+
+    session = new_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        discard_pending(session)
+        for undo in reversed(session.info.pop(_ROLLBACK_KEY, [])):
+            undo()
+        raise
+    else:
+        session.info.pop(_ROLLBACK_KEY, None)
+        send_pending(session)
+    finally:
+        session.close()
+
+

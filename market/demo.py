@@ -1,0 +1,218 @@
+"""Demo data: organizations, users and two realistic datasets generated locally.
+
+Everything is synthetic (``anonymize.synthetic``): ID numbers, mobiles and credit codes have
+valid check characters but belong to nobody. Seeding is idempotent: a second run finds the
+demo organizations and only prints where to start.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from anonymize import synthetic
+from listings import review
+from listings import service as listings
+from listings.models import DatasetStatus
+from market.accounts import service as accounts
+from market.accounts.models import OrgKind, Role
+from market.accounts.principal import Principal
+from market.accounts.repository import AccountRepository
+from market.config import Environment, Settings
+from market.db import unit_of_work
+
+DEMO_PASSWORD = "sluice-demo"
+_ORGS = {
+    "gov": ("北京市海淀区人力资源和社会保障局", OrgKind.government),
+    "corp": ("星河数据科技有限公司", OrgKind.enterprise),
+    "buyer": ("云帆金融科技有限公司", OrgKind.enterprise),
+    "platform": ("Sluice 数据交易平台", OrgKind.platform),
+}
+_USERS = {
+    "gov@demo.sluice": ("gov", Role.provider, "王海淀"),
+    "corp@demo.sluice": ("corp", Role.provider, "李星河"),
+    "buyer@demo.sluice": ("buyer", Role.buyer, "赵云帆"),
+    "compliance@demo.sluice": ("platform", Role.compliance, "合规专员"),
+    "admin@demo.sluice": ("platform", Role.admin, "平台管理员"),
+}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    created: bool
+    listed_dataset_id: str
+    in_review_dataset_id: str
+
+
+def social_insurance_csv(rng: np.random.Generator, rows: int) -> bytes:
+    """A district's social-insurance register, exported as GB18030 like many government
+    systems do, so the demo exercises the encoding path."""
+    table = pa.table(
+        {
+            "姓名": synthetic.chinese_names(rng, rows),
+            "身份证号": synthetic.resident_ids(rng, rows),
+            "手机号": synthetic.mobiles(rng, rows),
+            "参保类型": rng.choice(["城镇职工", "城乡居民", "灵活就业"], rows).tolist(),
+            "缴费基数": rng.integers(3_500, 35_000, rows).tolist(),
+            "参保日期": [
+                f"{y}-{m:02d}-{d:02d}"
+                for y, m, d in zip(
+                    rng.integers(2005, 2025, rows),
+                    rng.integers(1, 13, rows),
+                    rng.integers(1, 29, rows),
+                    strict=True,
+                )
+            ],
+            "街道": rng.choice(["中关村街道", "学院路街道", "海淀街道", "清河街道"], rows).tolist(),
+        }
+    )
+    return _csv_bytes(table).decode("utf-8").encode("gb18030")
+
+
+def enterprise_registry_csv(rng: np.random.Generator, rows: int) -> bytes:
+    """An enterprise registry extract with unified social credit codes, in UTF-8."""
+    prefixes = ["北京", "上海", "深圳", "杭州", "成都"]
+    middles = ["华信", "远景", "启明", "博通", "瑞丰", "恒达", "安泰", "鼎盛"]
+    suffixes = ["科技有限公司", "贸易有限公司", "咨询有限公司", "制造有限公司"]
+    table = pa.table(
+        {
+            "企业名称": [
+                f"{a}{b}{c}"
+                for a, b, c in zip(
+                    rng.choice(prefixes, rows),
+                    rng.choice(middles, rows),
+                    rng.choice(suffixes, rows),
+                    strict=True,
+                )
+            ],
+            "统一社会信用代码": synthetic.usccs(rng, rows),
+            "法定代表人": synthetic.chinese_names(rng, rows),
+            "联系电话": synthetic.mobiles(rng, rows),
+            "注册资本万元": rng.integers(10, 50_000, rows).tolist(),
+            "注册地址": synthetic.addresses(rng, rows),
+            "行业": rng.choice(["软件和信息技术服务业", "批发和零售业", "制造业"], rows).tolist(),
+        }
+    )
+    return _csv_bytes(table)
+
+
+def _csv_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink)
+    return sink.getvalue()
+
+
+def seed(settings: Settings, *, console: Console, rows: int = 5_000) -> DemoSummary:
+    if settings.environment is Environment.production:
+        raise SystemExit("The demo seeds a well-known password; it refuses to run in production.")
+    with unit_of_work() as session:
+        repo = AccountRepository(session)
+        admin = repo.user_by_email("admin@demo.sluice")
+        if admin is not None:
+            staff = Principal(user_id=admin.id, org_id=admin.organization_id, role=Role.admin)
+            return DemoSummary(False, *_first_ids(session, staff))
+        orgs = {
+            key: accounts.create_organization(session, name=name, kind=kind)
+            for key, (name, kind) in _ORGS.items()
+        }
+        users = {
+            email: accounts.create_user(
+                session,
+                email=email,
+                password=DEMO_PASSWORD,
+                role=role,
+                organization_id=orgs[org_key].id,
+                full_name=full_name,
+            )
+            for email, (org_key, role, full_name) in _USERS.items()
+        }
+    principals = {
+        email: Principal(user_id=u.id, org_id=u.organization_id, role=Role(u.role))
+        for email, u in users.items()
+    }
+    rng = np.random.default_rng(20261123)
+    with console.status("Generating and ingesting demo datasets…"):
+        social = _upload(
+            settings,
+            principals["gov@demo.sluice"],
+            social_insurance_csv(rng, rows),
+            filename="haidian_social_insurance_2025.csv",
+            title="海淀区社会保险参保登记（脱敏）",
+            domain="social_security",
+            description="海淀区城镇职工与城乡居民参保登记记录，含参保类型、缴费基数与所属街道。",
+        )
+        registry = _upload(
+            settings,
+            principals["corp@demo.sluice"],
+            enterprise_registry_csv(rng, rows // 2),
+            filename="enterprise_registry.csv",
+            title="企业工商登记信息",
+            domain="enterprise_registry",
+            description="企业名称、统一社会信用代码、法定代表人、注册资本、注册地址与行业。",
+        )
+    compliance = principals["compliance@demo.sluice"]
+    with unit_of_work() as session:
+        for dataset_id, owner in ((social, "gov@demo.sluice"), (registry, "corp@demo.sluice")):
+            listings.submit(session, principals[owner], dataset_id)
+        review.approve(session, compliance, social, "Demo: approved with the default policy.")
+    return DemoSummary(True, str(social), str(registry))
+
+
+def _upload(
+    settings: Settings,
+    principal: Principal,
+    content: bytes,
+    *,
+    filename: str,
+    title: str,
+    domain: str,
+    description: str,
+) -> uuid.UUID:
+    with unit_of_work() as session:
+        dataset = listings.create_dataset(
+            session,
+            principal,
+            source=io.BytesIO(content),
+            filename=filename,
+            title=title,
+            description=description,
+            domain=domain,
+            settings=settings,
+        )
+        return dataset.id
+
+
+def _first_ids(session: Session, staff: Principal) -> tuple[str, str]:
+    found = []
+    for status in (DatasetStatus.listed, DatasetStatus.in_review):
+        rows, _total = listings.list_datasets(session, staff, status=status, limit=1, offset=0)
+        found.append(str(rows[0].id) if rows else "-")
+    return found[0], found[1]
+
+
+def print_welcome(summary: DemoSummary, *, host: str, port: int, console: Console) -> None:
+    base = f"http://{host}:{port}"
+    console.rule("[bold]Sluice demo[/bold]")
+    if not summary.created:
+        console.print("Demo data already present; reusing it.")
+    users = Table("user", "role", "password")
+    for email, (_org, role, _name) in _USERS.items():
+        users.add_row(email, str(role), DEMO_PASSWORD)
+    console.print(users)
+    console.print(f"OpenAPI docs:    {base}/docs")
+    console.print(f"Listed dataset:  {summary.listed_dataset_id}")
+    console.print(f"Awaiting review: {summary.in_review_dataset_id}")
+    console.print(
+        "Try it:\n"
+        f"  TOKEN=$(curl -s -d 'username=buyer@demo.sluice&password={DEMO_PASSWORD}' "
+        f"{base}/api/v1/auth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f"  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/catalog'"
+    )

@@ -1,0 +1,19 @@
+"""Loading every domain, so that cross-domain event handlers are registered.
+
+``listings`` publishes events (e.g. a dataset was listed) without importing their subscribers;
+every entry point (the app, the CLI, the Celery worker) calls ``load_domains`` first.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+DOMAIN_MODULES = (
+    "market.models",
+    "billing.service",  # subscribes to listings.events.dataset_listed
+)
+
+
+def load_domains() -> None:
+    for module in DOMAIN_MODULES:
+        importlib.import_module(module)

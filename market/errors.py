@@ -1,0 +1,116 @@
+"""One error base that carries its HTTP status and a message in English and Chinese.
+
+Services raise ``SluiceError`` subclasses and never ``HTTPException``; one handler renders
+``{"error": "QuotaExhausted", "detail": "...", "detail_zh": "..."}`` so every client sees the
+same shape, and users of the console can read the message in their language.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class SluiceError(Exception):
+    status_code: ClassVar[int] = 400
+    headers: ClassVar[dict[str, str] | None] = None
+
+    def __init__(self, detail: str, detail_zh: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.detail_zh = detail_zh or detail
+
+    def body(self) -> dict[str, str]:
+        return {"error": type(self).__name__, "detail": self.detail, "detail_zh": self.detail_zh}
+
+
+class BadRequest(SluiceError):
+    status_code = 400
+
+
+class NotAuthenticated(SluiceError):
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(SluiceError):
+    status_code = 403
+
+
+class NotFound(SluiceError):
+    status_code = 404
+
+
+class Conflict(SluiceError):
+    status_code = 409
+
+
+class PayloadTooLarge(SluiceError):
+    status_code = 413
+
+
+class UnsupportedFile(SluiceError):
+    status_code = 415
+
+
+class InvalidFile(SluiceError):
+    status_code = 422
+
+
+class QuotaExhausted(SluiceError):
+    status_code = 429
+
+
+def _sluice_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SluiceError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    )
+    return JSONResponse(
+        {
+            "error": "ValidationError",
+            "detail": f"Invalid request: {problems}",
+            "detail_zh": f"请求参数无效：{problems}",
+            "errors": jsonable_errors(exc),
+        },
+        status_code=422,
+    )
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:
+    return [
+        {"loc": list(err["loc"]), "msg": str(err["msg"]), "type": str(err["type"])}
+        for err in exc.errors()
+    ]
+
+
+_HTTP_ZH = {401: "未登录或凭证无效", 403: "无权访问", 404: "资源不存在", 405: "不支持该请求方法"}
+
+
+def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = str(exc.detail)
+    return JSONResponse(
+        {
+            "error": "HTTPError",
+            "detail": detail,
+            "detail_zh": _HTTP_ZH.get(exc.status_code, detail),
+        },
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SluiceError, _sluice_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)

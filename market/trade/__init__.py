@@ -1,0 +1,1 @@
+"""Orders, entitlements and quota consumption."""

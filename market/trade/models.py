@@ -1,0 +1,61 @@
+"""Orders and the entitlements they grant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, String, Text
+from sqlmodel import Field, SQLModel
+
+from market.db import UTCDateTime, utcnow
+
+
+class OrderStatus(StrEnum):
+    pending_review = "pending_review"
+    awaiting_payment = "awaiting_payment"
+    paid = "paid"
+    active = "active"
+    expired = "expired"
+    cancelled = "cancelled"
+    refunded = "refunded"
+
+
+class EntitlementStatus(StrEnum):
+    active = "active"
+    revoked = "revoked"
+    expired = "expired"
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "order"  # quoted by SQLAlchemy on every backend
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    buyer_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    buyer_user_id: uuid.UUID = Field(foreign_key="user.id")
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
+    plan_id: uuid.UUID = Field(foreign_key="plan.id")
+    usage_scenario: str = Field(sa_type=Text)
+    status: OrderStatus = Field(sa_type=String(20), index=True)
+    price_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Entitlement(SQLModel, table=True):
+    """What a buyer may use on a dataset. ``quota_remaining`` only changes by a conditional
+    UPDATE in ``trade.service.consume_calls``, and the database refuses a negative value."""
+
+    __table_args__ = (CheckConstraint("quota_remaining >= 0", name="quota_not_negative"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="order.id", unique=True)
+    buyer_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
+    usage_scenario: str = Field(sa_type=Text)
+    status: EntitlementStatus = Field(default=EntitlementStatus.active, sa_type=String(20))
+    quota_total: int
+    quota_remaining: int
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
