@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from alembic import context
+from typing import Any, Literal
+
 from sqlmodel import SQLModel
 
 import market.models  # noqa: F401  (registers every table on the metadata)
-from market.db import engine_for
+from alembic import context
 from market.config import get_settings
+from market.db import StrEnumType, engine_for
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Render our column types as plain SQLAlchemy types, so migrations never import enums."""
+    if type_ == "type" and isinstance(obj, StrEnumType):
+        return f"sa.String(length={obj.impl_instance.length})"
+    return False
 
 
 def _url() -> str:
@@ -44,6 +53,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

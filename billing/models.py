@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from market.db import UTCDateTime, utcnow
+from market.db import StrEnumType, UTCDateTime, utcnow
 
 
 class PlanKind(StrEnum):
@@ -25,7 +25,7 @@ class Plan(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
     name: str = Field(max_length=200)
-    kind: PlanKind = Field(default=PlanKind.api_quota, sa_type=String(20))
+    kind: PlanKind = Field(default=PlanKind.api_quota, sa_type=StrEnumType(PlanKind))
     calls: int = Field(description="API calls the plan grants")
     price_minor: int = Field(default=0, sa_type=BigInteger)
     currency: str = Field(default="CNY", max_length=3)

@@ -25,9 +25,7 @@ def plans_for(session: Session, dataset_id: uuid.UUID) -> list[Plan]:
 def get_plan(session: Session, dataset_id: uuid.UUID, plan_id: uuid.UUID) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None or plan.dataset_id != dataset_id or not plan.is_active:
-        raise NotFound(
-            "That plan is not offered on this dataset.", "该数据集没有提供此套餐。"
-        )
+        raise NotFound("That plan is not offered on this dataset.", "该数据集没有提供此套餐。")
     return plan
 
 

@@ -103,7 +103,10 @@ def review_history(
         dataset = service.get_owned(session, principal, dataset_id)
     else:
         dataset = service.get_visible(session, principal, dataset_id)
-    return [ListingReviewRead.model_validate(r.model_dump()) for r in review.history(session, dataset.id)]
+    return [
+        ListingReviewRead.model_validate(r.model_dump())
+        for r in review.history(session, dataset.id)
+    ]
 
 
 @router.get("/catalog", response_model=Page[CatalogEntry])
@@ -111,13 +114,13 @@ def catalog(
     _principal: CurrentPrincipal,
     session: SessionDep,
     page: PageDep,
-    q: Annotated[str | None, Query(max_length=200, description="Words in title or description")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words in title or description")
+    ] = None,
     domain: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[CatalogEntry]:
     """Listed datasets only, newest first; filter by text and domain."""
-    rows, total = service.catalog(
-        session, q=q, domain=domain, limit=page.limit, offset=page.offset
-    )
+    rows, total = service.catalog(session, q=q, domain=domain, limit=page.limit, offset=page.offset)
     return Page(
         items=_catalog_entries(session, rows), total=total, limit=page.limit, offset=page.offset
     )
@@ -126,7 +129,9 @@ def catalog(
 def _catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry]:
     names = accounts.organization_names(session, {d.provider_org_id for d in rows})
     return [
-        CatalogEntry.model_validate({**d.model_dump(), "provider_name": names.get(d.provider_org_id, "")})
+        CatalogEntry.model_validate(
+            {**d.model_dump(), "provider_name": names.get(d.provider_org_id, "")}
+        )
         for d in rows
     ]
 

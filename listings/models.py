@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, Text
 from sqlmodel import Field, SQLModel
 
-from market.db import UTCDateTime, utcnow
+from market.db import StrEnumType, UTCDateTime, utcnow
 
 
 class DatasetStatus(StrEnum):
@@ -29,7 +29,9 @@ class Dataset(SQLModel, table=True):
     title: str = Field(max_length=200)
     description: str = Field(default="", sa_type=Text)
     domain: str = Field(max_length=100, index=True)
-    status: DatasetStatus = Field(default=DatasetStatus.processing, sa_type=String(20), index=True)
+    status: DatasetStatus = Field(
+        default=DatasetStatus.processing, sa_type=StrEnumType(DatasetStatus), index=True
+    )
     # Relative to the data directory, so the directory can move between machines.
     file_path: str = Field(max_length=500)
     original_filename: str = Field(max_length=300)
@@ -63,6 +65,6 @@ class ListingReview(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
     reviewer_id: uuid.UUID = Field(foreign_key="user.id")
-    decision: ReviewDecision = Field(sa_type=String(20))
+    decision: ReviewDecision = Field(sa_type=StrEnumType(ReviewDecision))
     reason: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

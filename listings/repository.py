@@ -52,7 +52,11 @@ class DatasetRepository:
         ).one()
         order = col(Dataset.created_at).asc() if oldest_first else col(Dataset.created_at).desc()
         rows = self.session.exec(
-            select(Dataset).where(*conditions).order_by(order, col(Dataset.id)).limit(limit).offset(offset)
+            select(Dataset)
+            .where(*conditions)
+            .order_by(order, col(Dataset.id))
+            .limit(limit)
+            .offset(offset)
         ).all()
         return list(rows), total
 

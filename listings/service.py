@@ -88,8 +88,7 @@ def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> 
     parquet = pq.ParquetFile(storage.resolve(data_dir, dataset.file_path))
     sample = next(parquet.iter_batches(batch_size=_PROFILE_SAMPLE_ROWS))
     detections = {
-        name: classify_column(name, sample.column(i))
-        for i, name in enumerate(sample.schema.names)
+        name: classify_column(name, sample.column(i)) for i, name in enumerate(sample.schema.names)
     }
     dataset.columns = [
         {

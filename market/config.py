@@ -25,7 +25,7 @@ class Environment(StrEnum):
     production = "production"
 
 
-class SettingsError(RuntimeError):
+class SettingsError(ValueError):
     """A setting is missing or unsafe for the chosen environment."""
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, event, make_url
+from sqlalchemy import DateTime, Engine, MetaData, String, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -58,6 +59,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[StrEnum]):
+    """An enum stored as plain text (no database enum types to migrate), loaded as the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[StrEnum], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum_class(value)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -141,5 +159,3 @@ def unit_of_work() -> Iterator[Session]:
         send_pending(session)
     finally:
         session.close()
-
-

@@ -213,6 +213,7 @@ def print_welcome(summary: DemoSummary, *, host: str, port: int, console: Consol
     console.print(
         "Try it:\n"
         f"  TOKEN=$(curl -s -d 'username=buyer@demo.sluice&password={DEMO_PASSWORD}' "
-        f"{base}/api/v1/auth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+        f"{base}/api/v1/auth/token | python3 -c "
+        "'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
         f"  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/catalog'"
     )

@@ -5,4 +5,13 @@ from listings.models import Dataset, ListingReview
 from market.accounts.models import ApiKey, Organization, User
 from market.trade.models import Entitlement, Order
 
-__all__ = ["ApiKey", "Dataset", "Entitlement", "ListingReview", "Order", "Organization", "Plan", "User"]
+__all__ = [
+    "ApiKey",
+    "Dataset",
+    "Entitlement",
+    "ListingReview",
+    "Order",
+    "Organization",
+    "Plan",
+    "User",
+]

@@ -30,7 +30,7 @@ def configure_celery(settings: Settings) -> None:
     """Point the app at the configured broker, or run tasks eagerly in-process."""
     if settings.tasks_in_process:
         celery_app.conf.update(
-            broker_url="memory://",
+            broker_url="memory://localhost/",
             result_backend=None,
             task_always_eager=True,
             task_eager_propagates=True,

@@ -65,9 +65,7 @@ def list_organizations(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post(
-    "/organizations", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED
-)
+@router.post("/organizations", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED)
 def create_organization(
     body: OrganizationCreate, _admin: AdminPrincipal, session: SessionDep
 ) -> OrganizationRead:
@@ -95,7 +93,9 @@ def create_api_key(
 @router.get("/api-keys", response_model=list[ApiKeyRead])
 def list_api_keys(principal: BuyerPrincipal, session: SessionDep) -> list[ApiKeyRead]:
     """Your organization's API keys, newest first (secrets are never shown again)."""
-    return [ApiKeyRead.model_validate(k.model_dump()) for k in service.list_api_keys(session, principal)]
+    return [
+        ApiKeyRead.model_validate(k.model_dump()) for k in service.list_api_keys(session, principal)
+    ]
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)

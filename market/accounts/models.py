@@ -6,10 +6,9 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from market.db import UTCDateTime, utcnow
+from market.db import StrEnumType, UTCDateTime, utcnow
 
 
 class OrgKind(StrEnum):
@@ -28,7 +27,7 @@ class Role(StrEnum):
 class Organization(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200, unique=True)
-    kind: OrgKind = Field(sa_type=String(20))
+    kind: OrgKind = Field(sa_type=StrEnumType(OrgKind))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -37,7 +36,7 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True)
     full_name: str = Field(default="", max_length=200)
     password_hash: str = Field(max_length=200)
-    role: Role = Field(sa_type=String(20))
+    role: Role = Field(sa_type=StrEnumType(Role))
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

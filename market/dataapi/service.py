@@ -30,9 +30,7 @@ def read_rows(
     given back by the rollback, and the buyer is never charged for rows they did not get.
     """
     if buyer.role is not Role.buyer:
-        raise Forbidden(
-            "Only buyers' API keys can read data.", "只有买方的 API 密钥可以读取数据。"
-        )
+        raise Forbidden("Only buyers' API keys can read data.", "只有买方的 API 密钥可以读取数据。")
     dataset = listings.get_listed(session, dataset_id)
     remaining = trade.consume_calls(session, buyer, dataset.id)
     table = listings.read_masked_rows(dataset, limit=limit, offset=offset, data_dir=data_dir)

@@ -21,9 +21,9 @@ def _read(order: Order, entitlement: Entitlement | None) -> OrderRead:
     return OrderRead.model_validate(
         {
             **order.model_dump(),
-            "entitlement": None if entitlement is None else EntitlementRead.model_validate(
-                entitlement.model_dump()
-            ),
+            "entitlement": None
+            if entitlement is None
+            else EntitlementRead.model_validate(entitlement.model_dump()),
         }
     )
 

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
-from market.db import UTCDateTime, utcnow
+from market.db import StrEnumType, UTCDateTime, utcnow
 
 
 class OrderStatus(StrEnum):
@@ -37,7 +37,7 @@ class Order(SQLModel, table=True):
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
     plan_id: uuid.UUID = Field(foreign_key="plan.id")
     usage_scenario: str = Field(sa_type=Text)
-    status: OrderStatus = Field(sa_type=String(20), index=True)
+    status: OrderStatus = Field(sa_type=StrEnumType(OrderStatus), index=True)
     price_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -54,7 +54,9 @@ class Entitlement(SQLModel, table=True):
     buyer_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
     usage_scenario: str = Field(sa_type=Text)
-    status: EntitlementStatus = Field(default=EntitlementStatus.active, sa_type=String(20))
+    status: EntitlementStatus = Field(
+        default=EntitlementStatus.active, sa_type=StrEnumType(EntitlementStatus)
+    )
     quota_total: int
     quota_remaining: int
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -26,7 +26,11 @@ class TradeRepository:
         where = Order.buyer_org_id == org_id
         total = self.session.exec(select(func.count()).select_from(Order).where(where)).one()
         rows = self.session.exec(
-            select(Order).where(where).order_by(col(Order.created_at).desc()).limit(limit).offset(offset)
+            select(Order)
+            .where(where)
+            .order_by(col(Order.created_at).desc())
+            .limit(limit)
+            .offset(offset)
         ).all()
         return list(rows), total
 

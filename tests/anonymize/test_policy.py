@@ -1,0 +1,122 @@
+import pyarrow as pa
+import pytest
+from pydantic import ValidationError
+
+from anonymize.detect import ColumnDetection, ColumnKind
+from anonymize.policy import ColumnRule, Policy, apply_policy, default_rule, propose_policy
+
+
+def _table() -> pa.Table:
+    schema = pa.schema(
+        [
+            ("name", pa.string()),
+            ("id_card", pa.string()),
+            ("mobile", pa.int64()),
+            ("city", pa.string()),
+            ("notes", pa.string()),
+        ],
+        metadata={"raw_min": "110105199001011234"},
+    )
+    return pa.table(
+        [
+            ["张三", None],
+            ["110105199001011234", "310104198512120021"],
+            [13812345678, 8613912345678],
+            ["北京", "上海"],
+            ["vip", "call after 6pm"],
+        ],
+        schema=schema,
+    )
+
+
+POLICY = Policy(
+    columns={
+        "city": ColumnRule(operator="keep"),
+        "mobile": ColumnRule(operator="mask", keep_first=3, keep_last=4, normalize="mobile"),
+        "name": ColumnRule(operator="mask_name"),
+        "id_card": ColumnRule(operator="drop"),
+    }
+)
+
+
+def test_unlisted_columns_are_dropped_and_order_is_kept() -> None:
+    result = apply_policy(_table(), POLICY)
+    assert result.column_names == ["name", "mobile", "city"]
+
+
+def test_rules_are_applied_per_column() -> None:
+    assert apply_policy(_table(), POLICY).to_pylist() == [
+        {"name": "张*", "mobile": "138****5678", "city": "北京"},
+        {"name": None, "mobile": "139****5678", "city": "上海"},
+    ]
+
+
+def test_redact_rule_uses_its_replacement() -> None:
+    policy = Policy(columns={"notes": ColumnRule(operator="redact", replacement="<hidden>")})
+    assert apply_policy(_table(), policy).column("notes").to_pylist() == ["<hidden>"] * 2
+
+
+def test_dropping_every_column_keeps_the_row_count() -> None:
+    result = apply_policy(_table(), Policy(columns={}))
+    assert (result.num_columns, result.num_rows) == (0, 2)
+
+
+def test_schema_metadata_of_the_raw_table_is_not_carried_over() -> None:
+    assert apply_policy(_table(), POLICY).schema.metadata is None
+
+
+def test_rules_for_absent_columns_are_ignored() -> None:
+    policy = Policy(
+        columns={"city": ColumnRule(operator="keep"), "gone": ColumnRule(operator="redact")}
+    )
+    assert apply_policy(_table(), policy).column_names == ["city"]
+
+
+def test_policy_round_trips_through_json() -> None:
+    assert Policy.model_validate_json(POLICY.model_dump_json()) == POLICY
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"operator": "mask", "keep_first": -1},
+        {"operator": "shuffle"},
+        {"operator": "keep", "keep_frist": 2},
+        {"operator": "mask", "mask_char": "**"},
+    ],
+)
+def test_invalid_rules_are_rejected(rule: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        ColumnRule.model_validate(rule)
+
+
+@pytest.mark.parametrize(
+    ("kind", "operator", "keep_first", "keep_last"),
+    [
+        (ColumnKind.RESIDENT_ID, "mask", 6, 4),
+        (ColumnKind.MOBILE, "mask", 3, 4),
+        (ColumnKind.NAME, "mask_name", 0, 0),
+        (ColumnKind.USCC, "mask", 8, 0),
+        (ColumnKind.OTHER, "keep", 0, 0),
+    ],
+)
+def test_default_rules(kind: ColumnKind, operator: str, keep_first: int, keep_last: int) -> None:
+    rule = default_rule(kind)
+    assert (rule.operator, rule.keep_first, rule.keep_last) == (operator, keep_first, keep_last)
+
+
+def test_every_kind_has_a_default_rule() -> None:
+    assert all(isinstance(default_rule(kind), ColumnRule) for kind in ColumnKind)
+
+
+def test_proposed_policy_masks_detected_columns() -> None:
+    detections = {
+        "id_card": ColumnDetection(ColumnKind.RESIDENT_ID, 1.0, "..."),
+        "mobile": ColumnDetection(ColumnKind.MOBILE, 1.0, "..."),
+        "city": ColumnDetection(ColumnKind.OTHER, 0.9, "..."),
+    }
+    result = apply_policy(_table(), propose_policy(detections))
+    assert result.to_pylist() == [
+        {"id_card": "110105********1234", "mobile": "138****5678", "city": "北京"},
+        {"id_card": "310104********0021", "mobile": "139****5678", "city": "上海"},
+    ]

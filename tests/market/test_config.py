@@ -1,0 +1,50 @@
+"""Settings: safe defaults for a fresh clone, refusals in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from market.config import Environment, Settings
+
+
+def test_defaults_are_the_embedded_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("DATABASE_URL", "DATA_DIR", "CELERY_BROKER_URL", "ENVIRONMENT"):
+        monkeypatch.delenv(f"SLUICE_{var}", raising=False)
+    settings = Settings()
+    assert settings.database_url == "sqlite:///var/sluice.db"
+    assert settings.data_dir == Path("var/data")
+    assert settings.tasks_in_process
+
+
+def test_jwt_secret_is_generated_once_and_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SLUICE_JWT_SECRET", raising=False)
+    first = Settings().jwt_key()
+    assert len(first) >= 32
+    assert Settings().jwt_key() == first
+    assert (tmp_path / "var" / "jwt_secret").read_text() == first
+
+
+def test_production_refuses_to_start_without_a_jwt_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SLUICE_JWT_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="SLUICE_JWT_SECRET"):
+        Settings(environment=Environment.production, database_url="postgresql://db/sluice")
+
+
+def test_production_refuses_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="server database"):
+        Settings(
+            environment=Environment.production, jwt_secret="x" * 40, database_url="sqlite:///x.db"
+        )
+
+
+def test_unknown_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError):
+        Settings(databse_url="typo")  # type: ignore[call-arg]

@@ -1,0 +1,33 @@
+"""The demo seeds organizations, users and two datasets, one listed; a rerun changes nothing."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from rich.console import Console
+from sqlmodel import Session, func, select
+
+from listings.models import Dataset
+from market import demo
+from market.config import Settings
+
+
+def test_demo_seed_lists_one_dataset_and_is_idempotent(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    console = Console(quiet=True)
+    summary = demo.seed(settings, console=console, rows=300)
+    assert summary.created
+    token = client.post(
+        "/api/v1/auth/token",
+        data={"username": "buyer@demo.sluice", "password": demo.DEMO_PASSWORD},
+    ).json()["access_token"]
+    catalog = client.get("/api/v1/catalog", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [d["id"] for d in catalog["items"]] == [summary.listed_dataset_id]
+    kinds = {c["kind"] for c in catalog["items"][0]["columns"]}
+    assert {"name", "resident_id", "mobile"} <= kinds
+
+    again = demo.seed(settings, console=console, rows=300)
+    assert not again.created
+    assert again.listed_dataset_id == summary.listed_dataset_id
+    assert again.in_review_dataset_id == summary.in_review_dataset_id
+    assert session.exec(select(func.count()).select_from(Dataset)).one() == 2
