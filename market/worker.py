@@ -12,6 +12,7 @@ mode), which is what the demo and most tests use; with a Redis URL a real worker
 from __future__ import annotations
 
 import importlib
+import threading
 import uuid
 from typing import Any
 
@@ -24,6 +25,20 @@ TASK_MODULES = ("listings.tasks",)
 _PENDING_KEY = "sluice.pending_tasks"
 
 celery_app = Celery("sluice", include=list(TASK_MODULES))
+
+
+def _forget_connections() -> None:
+    """Drop the broker pools and result backend Celery caches on first use.
+
+    Only a process that switches brokers needs this (the test suite moves between in-process
+    tasks and Redis); it does what Celery itself does after a fork.
+    """
+    celery_app._pool = None
+    amqp = vars(celery_app).get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    celery_app._local = threading.local()
+    celery_app._backend_cache = None
 
 
 def configure_celery(settings: Settings) -> None:
@@ -43,6 +58,7 @@ def configure_celery(settings: Settings) -> None:
             task_always_eager=False,
             result_expires=3600,
         )
+    _forget_connections()
     celery_app.conf.update(
         task_serializer="json",
         accept_content=["json"],
