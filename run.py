@@ -37,7 +37,7 @@ def _run(*args: str | Path, **env: str) -> None:
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (run by whatever python3 is installed)
         sys.exit(f"Sluice needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not (BIN / "python").exists():
         print("Creating .venv …", flush=True)

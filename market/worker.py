@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 from celery import Celery, signals
+from kombu import pools as kombu_pools
 from sqlmodel import Session
 
 from market.config import Settings, get_settings
@@ -28,15 +29,23 @@ celery_app = Celery("sluice", include=list(TASK_MODULES))
 
 
 def _forget_connections() -> None:
-    """Drop the broker pools and result backend Celery caches on first use.
+    """Close and drop the broker pools and result backend Celery caches on first use.
 
     Only a process that switches brokers needs this (the test suite moves between in-process
-    tasks and Redis); it does what Celery itself does after a fork.
+    tasks and Redis); it does what Celery itself does after a fork, and closes the sockets.
     """
+    kombu_pools.reset()  # closes and forgets kombu's process-wide connection/producer pools
     celery_app._pool = None
     amqp = vars(celery_app).get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+    backend = celery_app._backend_cache or getattr(celery_app._local, "backend", None)
+    consumer = getattr(backend, "result_consumer", None)
+    if consumer is not None:
+        consumer.stop()
+    client = getattr(backend, "client", None)
+    if client is not None:
+        client.close()
     celery_app._local = threading.local()
     celery_app._backend_cache = None
 

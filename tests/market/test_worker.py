@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _redis_available() -> bool:
     try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1) as client:
+            return bool(client.ping())
     except redis.RedisError:
         return False
 
@@ -67,7 +68,8 @@ def redis_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.fixture
 def celery_worker(redis_settings: Settings, tmp_path: Path) -> Iterator[None]:
     # Redis database 15 (not the default 0) keeps a developer's own worker off our task.
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    with redis.Redis.from_url(REDIS_URL) as client:
+        client.flushdb()
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [
