@@ -11,6 +11,7 @@ from listings.models import Dataset, DatasetStatus, ListingReview, ReviewDecisio
 from listings.repository import DatasetRepository
 from listings.service import get_dataset
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden
 
@@ -55,6 +56,13 @@ def _decide(
         ListingReview(
             dataset_id=dataset.id, reviewer_id=reviewer.user_id, decision=decision, reason=reason
         )
+    )
+    audit.record(
+        session,
+        f"listing.{'approve' if decision is ReviewDecision.approved else 'reject'}",
+        actor=reviewer,
+        dataset_id=dataset.id,
+        details={"reason": reason},
     )
     if decision is ReviewDecision.approved:
         events.dataset_listed(session, dataset)

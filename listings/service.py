@@ -22,6 +22,7 @@ from listings.models import Dataset, DatasetStatus
 from listings.repository import DatasetRepository
 from market.accounts.models import Role
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.config import Settings
 from market.db import on_rollback, utcnow
 from market.errors import Conflict, Forbidden, NotFound
@@ -73,6 +74,19 @@ def create_dataset(
     on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, relpath))
     dataset.ingest_task_id = enqueue(session, "listings.ingest", dataset_id=str(dataset_id))
     DatasetRepository(session).add(dataset)
+    audit.record(
+        session,
+        "dataset.upload",
+        actor=principal,
+        dataset_id=dataset_id,
+        details={
+            "filename": filename,
+            "format": parsed.source_format,
+            "encoding": parsed.encoding,
+            "size_bytes": size,
+            "rows": parsed.table.num_rows,
+        },
+    )
     return dataset
 
 
@@ -106,6 +120,13 @@ def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> 
     dataset.updated_at = utcnow()
     session.add(dataset)
     session.flush()
+    audit.record(
+        session,
+        "dataset.profile",
+        actor=None,
+        dataset_id=dataset.id,
+        details={"kinds": {c["name"]: c["kind"] for c in dataset.columns}},
+    )
     return dataset
 
 
@@ -116,6 +137,13 @@ def mark_ingest_failed(session: Session, dataset_id: uuid.UUID, reason: str) -> 
     dataset.updated_at = utcnow()
     session.add(dataset)
     session.flush()
+    audit.record(
+        session,
+        "dataset.ingest_failed",
+        actor=None,
+        dataset_id=dataset_id,
+        details={"reason": reason},
+    )
 
 
 def get_dataset(session: Session, dataset_id: uuid.UUID, *, for_update: bool = False) -> Dataset:
@@ -197,6 +225,7 @@ def submit(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dat
     dataset.submitted_at = dataset.updated_at = utcnow()
     session.add(dataset)
     session.flush()
+    audit.record(session, "dataset.submit", actor=principal, dataset_id=dataset.id)
     return dataset
 
 

@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     from billing.endpoints import router as billing_router
     from listings.endpoints import router as listings_router
     from market.accounts.endpoints import router as accounts_router
+    from market.audit.endpoints import router as audit_router
     from market.dataapi.endpoints import router as data_router
     from market.trade.endpoints import router as trade_router
 
@@ -31,7 +32,15 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (accounts_router, listings_router, billing_router, trade_router, data_router):
+    routers = (
+        accounts_router,
+        listings_router,
+        billing_router,
+        trade_router,
+        data_router,
+        audit_router,
+    )
+    for router in routers:
         api.include_router(router)
     app.include_router(api)
 

@@ -6,12 +6,14 @@ import typer
 from rich.console import Console
 
 from market import migrations
+from market.audit import cli as audit_cli
 from market.config import get_settings
 from market.domains import load_domains
 
 app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(audit_cli.app, name="audit")
 console = Console()
 
 

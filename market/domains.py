@@ -10,6 +10,7 @@ import importlib
 
 DOMAIN_MODULES = (
     "market.models",
+    "market.audit.service",  # chains queued audit records onto the log before each commit
     "billing.service",  # subscribes to listings.events.dataset_listed
 )
 

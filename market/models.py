@@ -3,10 +3,13 @@
 from billing.models import Plan
 from listings.models import Dataset, ListingReview
 from market.accounts.models import ApiKey, Organization, User
+from market.audit.models import AuditHead, AuditRecord
 from market.trade.models import Entitlement, Order
 
 __all__ = [
     "ApiKey",
+    "AuditHead",
+    "AuditRecord",
     "Dataset",
     "Entitlement",
     "ListingReview",

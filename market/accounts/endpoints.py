@@ -67,17 +67,17 @@ def list_organizations(
 
 @router.post("/organizations", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED)
 def create_organization(
-    body: OrganizationCreate, _admin: AdminPrincipal, session: SessionDep
+    body: OrganizationCreate, admin: AdminPrincipal, session: SessionDep
 ) -> OrganizationRead:
     """Register an organization (administrators only)."""
-    org = service.create_organization(session, name=body.name, kind=body.kind)
+    org = service.create_organization(session, name=body.name, kind=body.kind, actor=admin)
     return OrganizationRead.model_validate(org.model_dump())
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-def create_user(body: UserCreate, _admin: AdminPrincipal, session: SessionDep) -> UserRead:
+def create_user(body: UserCreate, admin: AdminPrincipal, session: SessionDep) -> UserRead:
     """Create a user in an organization (administrators only)."""
-    user = service.create_user(session, **body.model_dump())
+    user = service.create_user(session, **body.model_dump(), actor=admin)
     return UserRead.model_validate(user.model_dump())
 
 

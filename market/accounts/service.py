@@ -17,6 +17,7 @@ from market.accounts.models import ApiKey, Organization, OrgKind, Role, User
 from market.accounts.principal import Principal
 from market.accounts.repository import AccountRepository
 from market.accounts.schemas import TokenPair
+from market.audit import service as audit
 from market.config import Settings
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotAuthenticated, NotFound
@@ -35,7 +36,12 @@ def authenticate(session: Session, email: str, password: str) -> User:
         raise _BAD_LOGIN
     if not security.verify_password(password, user.password_hash) or not user.is_active:
         raise _BAD_LOGIN
+    audit.record(session, "auth.login", actor=_principal(user))
     return user
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user_id=user.id, org_id=user.organization_id, role=Role(user.role))
 
 
 def issue_tokens(user: User, settings: Settings) -> TokenPair:
@@ -77,8 +83,7 @@ def principal_from_token(session: Session, token: str, settings: Settings) -> Pr
         claims = security.decode_token(token, key=settings.jwt_key(), expected_type="access")
     except jwt.InvalidTokenError as exc:
         raise _BAD_TOKEN from exc
-    user = _active_user(session, claims)
-    return Principal(user_id=user.id, org_id=user.organization_id, role=Role(user.role))
+    return _principal(_active_user(session, claims))
 
 
 def principal_from_api_key(session: Session, secret: str) -> Principal:
@@ -122,12 +127,21 @@ def get_organization(session: Session, org_id: uuid.UUID) -> Organization:
     return org
 
 
-def create_organization(session: Session, *, name: str, kind: OrgKind) -> Organization:
+def create_organization(
+    session: Session, *, name: str, kind: OrgKind, actor: Principal | None = None
+) -> Organization:
     repo = AccountRepository(session)
     if repo.organization_by_name(name) is not None:
         raise Conflict(f"An organization named {name!r} exists.", f"机构“{name}”已存在。")
     org = Organization(name=name, kind=kind)
     repo.add(org)
+    audit.record(
+        session,
+        "organization.create",
+        actor=actor,
+        subject_id=org.id,
+        details={"name": name, "kind": str(kind)},
+    )
     return org
 
 
@@ -139,6 +153,7 @@ def create_user(
     role: Role,
     organization_id: uuid.UUID,
     full_name: str = "",
+    actor: Principal | None = None,
 ) -> User:
     repo = AccountRepository(session)
     org = get_organization(session, organization_id)
@@ -157,6 +172,13 @@ def create_user(
             repo.add(user)
     except IntegrityError as exc:  # a concurrent sign-up with the same e-mail
         raise Conflict(f"A user with e-mail {email} exists.", f"邮箱 {email} 已被注册。") from exc
+    audit.record(
+        session,
+        "user.create",
+        actor=actor,
+        subject_id=user.id,
+        details={"email": user.email, "role": str(role), "organization_id": str(org.id)},
+    )
     return user
 
 
@@ -182,6 +204,13 @@ def create_api_key(session: Session, principal: Principal, name: str) -> tuple[A
         key_hash=security.digest_api_key(secret),
     )
     AccountRepository(session).add(key)
+    audit.record(
+        session,
+        "api_key.create",
+        actor=principal,
+        subject_id=key.id,
+        details={"name": name, "prefix": key.prefix},
+    )
     return key, secret
 
 
@@ -198,6 +227,7 @@ def revoke_api_key(session: Session, principal: Principal, key_id: uuid.UUID) ->
         key.revoked_at = utcnow()
         session.add(key)
         session.flush()
+        audit.record(session, "api_key.revoke", actor=principal, subject_id=key.id)
     return key
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from listings import service as listings
 from market.accounts.models import Role
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.errors import Forbidden
 from market.trade import service as trade
 
@@ -34,6 +35,19 @@ def read_rows(
     dataset = listings.get_listed(session, dataset_id)
     remaining = trade.consume_calls(session, buyer, dataset.id)
     table = listings.read_masked_rows(dataset, limit=limit, offset=offset, data_dir=data_dir)
+    audit.record(
+        session,
+        "data.rows",
+        actor=buyer,
+        dataset_id=dataset.id,
+        subject_id=buyer.api_key_id,
+        details={
+            "rows_returned": table.num_rows,
+            "limit": limit,
+            "offset": offset,
+            "quota_remaining": remaining,
+        },
+    )
     return {
         "dataset_id": dataset.id,
         "columns": table.column_names,

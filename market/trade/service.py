@@ -9,6 +9,7 @@ from sqlmodel import Session
 from billing import service as billing
 from listings import service as listings
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound, QuotaExhausted
 from market.trade.models import Entitlement, Order, OrderStatus
@@ -61,6 +62,20 @@ def place_order(
         quota_remaining=plan.calls,
     )
     repo.add(entitlement)
+    audit.record(
+        session,
+        "order.create",
+        actor=buyer,
+        dataset_id=dataset.id,
+        subject_id=order.id,
+        details={
+            "plan_id": str(plan.id),
+            "usage_scenario": order.usage_scenario,
+            "price_minor": order.price_minor,
+            "currency": order.currency,
+            "quota": entitlement.quota_total,
+        },
+    )
     return order, entitlement
 
 

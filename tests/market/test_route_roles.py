@@ -48,6 +48,9 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/orders"): frozenset({B}),
     ("GET", "/api/v1/orders/{order_id}"): frozenset({B}),
     ("GET", "/api/v1/data/{dataset_id}/rows"): API_KEY,
+    ("GET", "/api/v1/audit"): frozenset({C, A}),
+    ("GET", "/api/v1/audit/verify"): frozenset({C, A}),
+    ("GET", "/api/v1/audit/export"): frozenset({C, A}),
 }
 
 
