@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from sqlmodel import Session
 
-from listings import review, service
+from listings import grading, review, service
 from listings.models import Dataset, DatasetStatus
 from listings.schemas import (
+    ApprovalRequest,
     CatalogEntry,
     DatasetRead,
     ListingReviewRead,
     RejectionReason,
-    ReviewNote,
 )
 from market.accounts import service as accounts
 from market.accounts.dependencies import (
@@ -24,19 +24,27 @@ from market.accounts.dependencies import (
     ProviderOrStaffPrincipal,
     ProviderPrincipal,
 )
-from market.accounts.models import Role
 from market.dependencies import SessionDep, SettingsDep
 from market.pagination import Page, PageDep
 
 router = APIRouter(tags=["datasets"])
 
 
-def _read(dataset: Dataset) -> DatasetRead:
-    return DatasetRead.model_validate(dataset.model_dump())
+def dataset_read(dataset: Dataset) -> DatasetRead:
+    flags = grading.personal_info(dataset.columns)
+    return DatasetRead.model_validate(
+        {
+            **dataset.model_dump(),
+            "has_personal_info": flags.has_personal_info,
+            "has_sensitive_personal_info": flags.has_sensitive_personal_info,
+        }
+    )
 
 
 def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
-    return Page(items=[_read(d) for d in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[dataset_read(d) for d in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.post("/datasets", response_model=DatasetRead, status_code=status.HTTP_201_CREATED)
@@ -61,7 +69,7 @@ def upload_dataset(
         domain=domain.strip(),
         settings=settings,
     )
-    return _read(dataset)
+    return dataset_read(dataset)
 
 
 @router.get("/datasets", response_model=Page[DatasetRead])
@@ -83,7 +91,7 @@ def get_dataset(
     dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> DatasetRead:
     """A dataset's metadata, schema, row count, status and detected column kinds."""
-    return _read(service.get_visible(session, principal, dataset_id))
+    return dataset_read(service.get_visible(session, principal, dataset_id))
 
 
 @router.post("/datasets/{dataset_id}/submit", response_model=DatasetRead)
@@ -91,7 +99,7 @@ def submit_dataset(
     dataset_id: uuid.UUID, principal: ProviderPrincipal, session: SessionDep
 ) -> DatasetRead:
     """Send a draft (or a rejected dataset) to compliance review."""
-    return _read(service.submit(session, principal, dataset_id))
+    return dataset_read(service.submit(session, principal, dataset_id))
 
 
 @router.get("/datasets/{dataset_id}/reviews", response_model=list[ListingReviewRead])
@@ -99,10 +107,7 @@ def review_history(
     dataset_id: uuid.UUID, principal: ProviderOrStaffPrincipal, session: SessionDep
 ) -> list[ListingReviewRead]:
     """Compliance decisions on a dataset, oldest first (its provider and staff only)."""
-    if principal.role is Role.provider:
-        dataset = service.get_owned(session, principal, dataset_id)
-    else:
-        dataset = service.get_visible(session, principal, dataset_id)
+    dataset = service.get_for_owner_or_staff(session, principal, dataset_id)
     return [
         ListingReviewRead.model_validate(r.model_dump())
         for r in review.history(session, dataset.id)
@@ -148,13 +153,23 @@ def listing_queue(
 @router.post("/reviews/listings/{dataset_id}/approve", response_model=DatasetRead)
 def approve_listing(
     dataset_id: uuid.UUID,
+    body: ApprovalRequest,
     reviewer: CompliancePrincipal,
     session: SessionDep,
-    body: ReviewNote | None = None,
 ) -> DatasetRead:
-    """List the dataset; its current masking policy becomes the one buyers are served."""
-    note = body.reason if body else ""
-    return _read(review.approve(session, reviewer, dataset_id, note))
+    """List the dataset with the confirmed grade once every checklist item is ticked; its
+    current masking policy becomes the one buyers are served. Core data is never listed."""
+    return dataset_read(
+        review.approve(
+            session,
+            reviewer,
+            dataset_id,
+            grade=body.grade,
+            grade_level=body.grade_level,
+            checklist=body.checklist.model_dump(),
+            note=body.reason,
+        )
+    )
 
 
 @router.post("/reviews/listings/{dataset_id}/reject", response_model=DatasetRead)
@@ -165,4 +180,4 @@ def reject_listing(
     session: SessionDep,
 ) -> DatasetRead:
     """Refuse the listing with a reason the provider sees; it may be resubmitted."""
-    return _read(review.reject(session, reviewer, dataset_id, body.reason.strip()))
+    return dataset_read(review.reject(session, reviewer, dataset_id, body.reason.strip()))

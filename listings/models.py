@@ -20,6 +20,16 @@ class DatasetStatus(StrEnum):
     in_review = "in_review"
     listed = "listed"
     rejected = "rejected"
+    suspended = "suspended"  # listed, then stopped by compliance: every access is refused
+
+
+class DataGrade(StrEnum):
+    """The national classification scheme (数据分类分级): core data is never listed; general
+    data is further graded 1–4 by the impact of a leak (4 is the highest)."""
+
+    core = "core"
+    important = "important"
+    general = "general"
 
 
 class Dataset(SQLModel, table=True):
@@ -44,6 +54,16 @@ class Dataset(SQLModel, table=True):
     # The provider's current policy, and the one compliance approved: only the latter serves.
     policy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     approved_policy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # The provider's proposal and compliance's confirmation of the grade; only the confirmed
+    # grade drives policy defaults and trade review.
+    proposed_grade: DataGrade | None = Field(default=None, sa_type=StrEnumType(DataGrade))
+    proposed_grade_level: int | None = None
+    grade_reason: str = Field(default="", sa_type=Text)
+    grade: DataGrade | None = Field(default=None, sa_type=StrEnumType(DataGrade))
+    grade_level: int | None = None
+    # The provider's authorization to publish: where the data comes from and on what legal basis.
+    source: str = Field(default="", max_length=500)
+    legal_basis: str = Field(default="", sa_type=Text)
     ingest_task_id: str | None = Field(default=None, max_length=64)
     ingest_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -55,6 +75,8 @@ class Dataset(SQLModel, table=True):
 class ReviewDecision(StrEnum):
     approved = "approved"
     rejected = "rejected"
+    suspended = "suspended"
+    reinstated = "reinstated"
 
 
 class ListingReview(SQLModel, table=True):
@@ -67,4 +89,20 @@ class ListingReview(SQLModel, table=True):
     reviewer_id: uuid.UUID = Field(foreign_key="user.id")
     decision: ReviewDecision = Field(sa_type=StrEnumType(ReviewDecision))
     reason: str = Field(default="", sa_type=Text)
+    checklist: dict[str, bool] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DatasetAttachment(SQLModel, table=True):
+    """A document backing the provider's authorization to publish (contract, approval letter)."""
+
+    __tablename__ = "dataset_attachment"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
+    uploaded_by_id: uuid.UUID = Field(foreign_key="user.id")
+    filename: str = Field(max_length=300)
+    content_type: str = Field(max_length=100)
+    size_bytes: int = Field(sa_type=BigInteger)
+    file_path: str = Field(max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

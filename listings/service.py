@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from anonymize import Policy, apply_policy, classify_column, propose_policy
 from listings import ingestion, storage
-from listings.models import Dataset, DatasetStatus
+from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.repository import DatasetRepository
 from market.accounts.models import Role
 from market.accounts.principal import Principal
@@ -170,8 +170,24 @@ def get_visible(session: Session, principal: Principal, dataset_id: uuid.UUID) -
     return dataset
 
 
+def get_for_owner_or_staff(
+    session: Session, principal: Principal, dataset_id: uuid.UUID
+) -> Dataset:
+    """For what only the provider and staff see (review history, attachments)."""
+    if principal.role is Role.provider:
+        return get_owned(session, principal, dataset_id)
+    if principal.role in _STAFF:
+        return get_dataset(session, dataset_id)
+    raise NotFound("Dataset not found.", "数据集不存在。")
+
+
 def get_listed(session: Session, dataset_id: uuid.UUID) -> Dataset:
     dataset = get_dataset(session, dataset_id)
+    if dataset.status == DatasetStatus.suspended:
+        raise Forbidden(
+            "Compliance has suspended this dataset; all access to it is stopped.",
+            "该数据集已被合规部门暂停，所有访问均已停止。",
+        )
     if dataset.status != DatasetStatus.listed:
         raise NotFound("Dataset not found or not listed.", "数据集不存在或未上架。")
     return dataset
@@ -221,12 +237,34 @@ def submit(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dat
             f"Only a draft or rejected dataset can be submitted; this one is {dataset.status}.",
             f"只有草稿或被驳回的数据集可以提交审核，当前状态为 {dataset.status}。",
         )
+    _check_ready_for_review(dataset)
     dataset.status = DatasetStatus.in_review
     dataset.submitted_at = dataset.updated_at = utcnow()
     session.add(dataset)
     session.flush()
     audit.record(session, "dataset.submit", actor=principal, dataset_id=dataset.id)
     return dataset
+
+
+def _check_ready_for_review(dataset: Dataset) -> None:
+    missing = [
+        (en, zh)
+        for present, en, zh in (
+            (dataset.source.strip(), "the data source", "数据来源"),
+            (dataset.legal_basis.strip(), "the legal basis for publishing", "发布的法律依据"),
+            (dataset.proposed_grade, "a proposed grade", "拟定的分类分级"),
+        )
+        if not present
+    ]
+    if missing:
+        raise Conflict(
+            "Before review, provide " + ", ".join(en for en, _ in missing) + ".",
+            "提交审核前请提供：" + "、".join(zh for _, zh in missing) + "。",
+        )
+    if dataset.proposed_grade == DataGrade.core:
+        raise Conflict(
+            "Core data can never be listed on the exchange.", "核心数据一律不得上架交易。"
+        )
 
 
 def read_masked_rows(dataset: Dataset, *, limit: int, offset: int, data_dir: Path) -> pa.Table:

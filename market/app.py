@@ -23,6 +23,7 @@ def create_app() -> FastAPI:
     # Imported here so that building the app loads every domain (and its event handlers).
     from billing.endpoints import router as billing_router
     from listings.endpoints import router as listings_router
+    from listings.governance_endpoints import router as governance_router
     from market.accounts.endpoints import router as accounts_router
     from market.audit.endpoints import router as audit_router
     from market.dataapi.endpoints import router as data_router
@@ -35,6 +36,7 @@ def create_app() -> FastAPI:
     routers = (
         accounts_router,
         listings_router,
+        governance_router,
         billing_router,
         trade_router,
         data_router,

@@ -19,9 +19,9 @@ from rich.table import Table
 from sqlmodel import Session
 
 from anonymize import synthetic
-from listings import review
+from listings import authorization, grading, review
 from listings import service as listings
-from listings.models import DatasetStatus
+from listings.models import DataGrade, DatasetStatus
 from market.accounts import service as accounts
 from market.accounts.models import OrgKind, Role
 from market.accounts.principal import Principal
@@ -160,9 +160,31 @@ def seed(settings: Settings, *, console: Console, rows: int = 5_000) -> DemoSumm
         )
     compliance = principals["compliance@demo.sluice"]
     with unit_of_work() as session:
-        for dataset_id, owner in ((social, "gov@demo.sluice"), (registry, "corp@demo.sluice")):
-            listings.submit(session, principals[owner], dataset_id)
-        review.approve(session, compliance, social, "Demo: approved with the default policy.")
+        for dataset_id, owner, source in (
+            (social, "gov@demo.sluice", "海淀区社会保险经办业务系统"),
+            (registry, "corp@demo.sluice", "企业自有工商信息采集库"),
+        ):
+            who = principals[owner]
+            authorization.set_authorization(
+                session,
+                who,
+                dataset_id,
+                source=source,
+                legal_basis="《数据安全法》第三十二条；《公共数据授权运营管理办法》",
+            )
+            grading.propose_grade(
+                session, who, dataset_id, grade=DataGrade.general, level=3, reason="含敏感个人信息"
+            )
+            listings.submit(session, who, dataset_id)
+        review.approve(
+            session,
+            compliance,
+            social,
+            grade=DataGrade.general,
+            grade_level=3,
+            checklist=dict.fromkeys(review.CHECKLIST, True),
+            note="Demo: approved with the default policy.",
+        )
     return DemoSummary(True, str(social), str(registry))
 
 

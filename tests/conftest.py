@@ -1,8 +1,24 @@
 """Shared fixtures: see tests/fixtures/."""
 
+import functools
+from collections.abc import Iterator
+
+import pytest
+
+from market.accounts import security
 from market.domains import load_domains
 
 load_domains()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_each_password_once() -> Iterator[None]:
+    """Real argon2 hashes, but each distinct test password is hashed once per run: factories
+    create hundreds of users with the same password, and argon2 is slow by design."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "hash_password", functools.cache(security.hash_password))
+        yield
+
 
 pytest_plugins = [
     "tests.fixtures.database",

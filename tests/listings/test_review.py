@@ -10,7 +10,13 @@ from listings.models import Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_dataset, create_user, list_dataset
+from tests.fixtures.factories import (
+    APPROVAL,
+    create_dataset,
+    create_user,
+    list_dataset,
+    prepare_for_review,
+)
 
 
 @pytest.fixture
@@ -26,6 +32,7 @@ def reviewer(session: Session) -> User:
 @pytest.fixture
 def draft(session: Session, settings: Settings, provider: User) -> Dataset:
     dataset = create_dataset(session, settings, provider=provider)
+    prepare_for_review(session, dataset, provider=provider)
     session.commit()
     return dataset
 
@@ -85,9 +92,9 @@ def test_only_a_dataset_in_review_can_be_approved(
 ) -> None:
     session.commit()
     url = f"/api/v1/reviews/listings/{draft.id}/approve"
-    response = client.post(url, headers=bearer(reviewer, settings))
+    response = client.post(url, headers=bearer(reviewer, settings), json=APPROVAL)
     assert response.status_code == 409
-    assert "in review" in response.json()["detail"]
+    assert "in_review" in response.json()["detail"]
 
 
 def test_a_provider_cannot_approve_its_own_dataset(

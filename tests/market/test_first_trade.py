@@ -10,7 +10,7 @@ from sqlmodel import Session
 from market.accounts.models import OrgKind, Role
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_org, create_user, csv_bytes, people_table
+from tests.fixtures.factories import APPROVAL, create_org, create_user, csv_bytes, people_table
 
 MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
 MASKED_MOBILE = re.compile(r"^1\d{2}\*{4}\d{4}$")
@@ -50,12 +50,26 @@ def test_provider_lists_compliance_approves_buyer_reads_masked_rows(
         "金额": "other",
     }
 
-    # 2-3. Submitted, queued for compliance, approved.
+    # 2-3. Authorization and grade proposal, submitted, queued for compliance, approved.
+    authorization = client.put(
+        f"/api/v1/datasets/{dataset_id}/authorization",
+        headers=as_provider,
+        json={"source": "区社保经办系统", "legal_basis": "《数据安全法》第三十二条"},
+    )
+    assert authorization.status_code == 200, authorization.text
+    grade = client.put(
+        f"/api/v1/datasets/{dataset_id}/grade",
+        headers=as_provider,
+        json={"grade": "general", "grade_level": 3, "reason": "含身份证号"},
+    )
+    assert grade.status_code == 200, grade.text
     submitted = client.post(f"/api/v1/datasets/{dataset_id}/submit", headers=as_provider)
     assert submitted.json()["status"] == "in_review"
     queue = client.get("/api/v1/reviews/listings", headers=as_reviewer).json()
     assert [d["id"] for d in queue["items"]] == [dataset_id]
-    approved = client.post(f"/api/v1/reviews/listings/{dataset_id}/approve", headers=as_reviewer)
+    approved = client.post(
+        f"/api/v1/reviews/listings/{dataset_id}/approve", headers=as_reviewer, json=APPROVAL
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "listed"
 

@@ -48,6 +48,14 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/orders"): frozenset({B}),
     ("GET", "/api/v1/orders/{order_id}"): frozenset({B}),
     ("GET", "/api/v1/data/{dataset_id}/rows"): API_KEY,
+    ("PUT", "/api/v1/datasets/{dataset_id}/grade"): frozenset({P}),
+    ("PUT", "/api/v1/datasets/{dataset_id}/authorization"): frozenset({P}),
+    ("POST", "/api/v1/datasets/{dataset_id}/attachments"): frozenset({P}),
+    ("GET", "/api/v1/datasets/{dataset_id}/attachments"): frozenset({P, C, A}),
+    ("GET", "/api/v1/datasets/{dataset_id}/attachments/{attachment_id}"): frozenset({P, C, A}),
+    ("GET", "/api/v1/reviews/listings/{dataset_id}"): frozenset({C}),
+    ("POST", "/api/v1/reviews/listings/{dataset_id}/suspend"): frozenset({C}),
+    ("POST", "/api/v1/reviews/listings/{dataset_id}/reinstate"): frozenset({C}),
     ("GET", "/api/v1/audit"): frozenset({C, A}),
     ("GET", "/api/v1/audit/verify"): frozenset({C, A}),
     ("GET", "/api/v1/audit/export"): frozenset({C, A}),
@@ -70,7 +78,7 @@ def test_the_table_names_every_api_route() -> None:
 
 
 def _url(path: str) -> str:
-    for name in ("key_id", "dataset_id", "order_id"):
+    for name in ("key_id", "dataset_id", "order_id", "attachment_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 

@@ -59,6 +59,8 @@ def test_actions_are_recorded_with_who_what_and_details(
     assert set(by_action) == {
         "dataset.upload",
         "dataset.profile",
+        "dataset.authorization",
+        "dataset.grade_proposed",
         "dataset.submit",
         "listing.approve",
     }

@@ -1,0 +1,168 @@
+"""Grading, the authorization to publish, the review page, and suspension."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile, status
+from fastapi.responses import FileResponse
+
+from listings import authorization, grading, review, service, storage
+from listings.endpoints import dataset_read
+from listings.schemas import (
+    AttachmentRead,
+    AuthorizationUpdate,
+    ChecklistItem,
+    DatasetRead,
+    GradeProposal,
+    ListingReviewDetail,
+    ListingReviewRead,
+    ProviderRead,
+    RejectionReason,
+)
+from market.accounts import service as accounts
+from market.accounts.dependencies import (
+    CompliancePrincipal,
+    ProviderOrStaffPrincipal,
+    ProviderPrincipal,
+)
+from market.dependencies import SessionDep, SettingsDep
+
+router = APIRouter(tags=["governance"])
+
+
+@router.put("/datasets/{dataset_id}/grade", response_model=DatasetRead)
+def propose_grade(
+    dataset_id: uuid.UUID, body: GradeProposal, principal: ProviderPrincipal, session: SessionDep
+) -> DatasetRead:
+    """Propose the dataset's grade (core / important / general 1–4); compliance confirms it."""
+    dataset = grading.propose_grade(
+        session,
+        principal,
+        dataset_id,
+        grade=body.grade,
+        level=body.grade_level,
+        reason=body.reason,
+    )
+    return dataset_read(dataset)
+
+
+@router.put("/datasets/{dataset_id}/authorization", response_model=DatasetRead)
+def set_authorization(
+    dataset_id: uuid.UUID,
+    body: AuthorizationUpdate,
+    principal: ProviderPrincipal,
+    session: SessionDep,
+) -> DatasetRead:
+    """State where the data comes from and the legal basis for publishing it."""
+    dataset = authorization.set_authorization(
+        session, principal, dataset_id, source=body.source.strip(), legal_basis=body.legal_basis
+    )
+    return dataset_read(dataset)
+
+
+@router.post(
+    "/datasets/{dataset_id}/attachments",
+    response_model=AttachmentRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_attachment(
+    dataset_id: uuid.UUID,
+    file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 20 MB")],
+    principal: ProviderPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> AttachmentRead:
+    """Attach a document supporting the authorization (contract, approval letter)."""
+    attachment = authorization.add_attachment(
+        session,
+        principal,
+        dataset_id,
+        source=file.file,
+        filename=file.filename or "attachment",
+        settings=settings,
+    )
+    return AttachmentRead.model_validate(attachment.model_dump())
+
+
+@router.get("/datasets/{dataset_id}/attachments", response_model=list[AttachmentRead])
+def list_attachments(
+    dataset_id: uuid.UUID, principal: ProviderOrStaffPrincipal, session: SessionDep
+) -> list[AttachmentRead]:
+    """The documents behind the authorization (the provider and staff only)."""
+    dataset = service.get_for_owner_or_staff(session, principal, dataset_id)
+    return [
+        AttachmentRead.model_validate(a.model_dump())
+        for a in authorization.attachments_of(session, dataset.id)
+    ]
+
+
+@router.get("/datasets/{dataset_id}/attachments/{attachment_id}", response_class=FileResponse)
+def download_attachment(
+    dataset_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    principal: ProviderOrStaffPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """Download one attachment."""
+    dataset = service.get_for_owner_or_staff(session, principal, dataset_id)
+    attachment = authorization.get_attachment(session, dataset.id, attachment_id)
+    return FileResponse(
+        storage.resolve(settings.data_dir, attachment.file_path),
+        media_type=attachment.content_type,
+        filename=attachment.filename,
+    )
+
+
+@router.get("/reviews/listings/{dataset_id}", response_model=ListingReviewDetail)
+def review_page(
+    dataset_id: uuid.UUID, _reviewer: CompliancePrincipal, session: SessionDep
+) -> ListingReviewDetail:
+    """The reviewer's page: provider and authorization, grade proposal and suggestion, detected
+    sensitive columns with evidence, the policy, the history and the checklist to complete."""
+    dataset = service.get_dataset(session, dataset_id)
+    provider = accounts.get_organization(session, dataset.provider_org_id)
+    flags = grading.personal_info(dataset.columns)
+    suggested, level = grading.suggested_grade(dataset.columns)
+    return ListingReviewDetail(
+        dataset=dataset_read(dataset),
+        provider=ProviderRead(id=provider.id, name=provider.name, kind=str(provider.kind)),
+        attachments=[
+            AttachmentRead.model_validate(a.model_dump())
+            for a in authorization.attachments_of(session, dataset.id)
+        ],
+        suggested_grade=suggested,
+        suggested_grade_level=level,
+        personal_columns=flags.personal_columns,
+        sensitive_columns=flags.sensitive_columns,
+        policy=dataset.policy,
+        history=[
+            ListingReviewRead.model_validate(r.model_dump())
+            for r in review.history(session, dataset.id)
+        ],
+        checklist=[ChecklistItem(key=k, en=en, zh=zh) for k, (en, zh) in review.CHECKLIST.items()],
+    )
+
+
+@router.post("/reviews/listings/{dataset_id}/suspend", response_model=DatasetRead)
+def suspend_listing(
+    dataset_id: uuid.UUID,
+    body: RejectionReason,
+    reviewer: CompliancePrincipal,
+    session: SessionDep,
+) -> DatasetRead:
+    """Suspend a listed dataset at once: every data API call and sandbox query on it stops."""
+    return dataset_read(review.suspend(session, reviewer, dataset_id, body.reason.strip()))
+
+
+@router.post("/reviews/listings/{dataset_id}/reinstate", response_model=DatasetRead)
+def reinstate_listing(
+    dataset_id: uuid.UUID,
+    body: RejectionReason,
+    reviewer: CompliancePrincipal,
+    session: SessionDep,
+) -> DatasetRead:
+    """Lift a suspension; the dataset is listed again with its approved policy."""
+    return dataset_read(review.reinstate(session, reviewer, dataset_id, body.reason.strip()))
