@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, func, select
 
 from listings.models import Dataset, DatasetStatus, ListingReview
@@ -31,13 +31,13 @@ class DatasetRepository:
         offset: int,
         oldest_first: bool = False,
     ) -> tuple[list[Dataset], int]:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if statuses:
             conditions.append(col(Dataset.status).in_(statuses))
         if provider_org_id is not None:
-            conditions.append(Dataset.provider_org_id == provider_org_id)
+            conditions.append(col(Dataset.provider_org_id) == provider_org_id)
         if domain:
-            conditions.append(Dataset.domain == domain)
+            conditions.append(col(Dataset.domain) == domain)
         if q:
             escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = f"%{escaped}%"

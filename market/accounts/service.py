@@ -45,17 +45,22 @@ def _principal(user: User) -> Principal:
 
 
 def issue_tokens(user: User, settings: Settings) -> TokenPair:
-    key = settings.jwt_key()
     access = timedelta(minutes=settings.access_token_minutes)
-    common = {"key": key, "user_id": user.id, "org_id": user.organization_id, "role": user.role}
+
+    def token(token_type: security.TokenType, lifetime: timedelta) -> str:
+        return security.create_token(
+            key=settings.jwt_key(),
+            user_id=user.id,
+            org_id=user.organization_id,
+            role=user.role,
+            token_type=token_type,
+            lifetime=lifetime,
+        )
+
     return TokenPair(
-        access_token=security.create_token(**common, token_type="access", lifetime=access),
+        access_token=token("access", access),
         expires_in=int(access.total_seconds()),
-        refresh_token=security.create_token(
-            **common,
-            token_type="refresh",
-            lifetime=timedelta(days=settings.refresh_token_days),
-        ),
+        refresh_token=token("refresh", timedelta(days=settings.refresh_token_days)),
     )
 
 

@@ -71,7 +71,7 @@ class TradeRepository:
                 col(Entitlement.quota_remaining) >= units,
             )
             .values(quota_remaining=Entitlement.quota_remaining - units)
-            .returning(Entitlement.quota_remaining)
+            .returning(col(Entitlement.quota_remaining))
             .execution_options(synchronize_session=False)
         )
         remaining = self.session.execute(stmt).scalar_one_or_none()
