@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.settings",
     "tests.fixtures.client",
+    "tests.fixtures.stripe",
 ]
