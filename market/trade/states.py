@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from market.db import utcnow
 from market.errors import Conflict
@@ -75,10 +75,10 @@ def transition(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(order)
+        current = OrderStatus(session.scalar(select(Order.status).where(Order.id == order.id)))
         raise IllegalTransition(
-            f"The order changed meanwhile and is now {order.status}.",
-            f"订单状态已被更新，当前为“{_ZH[order.status]}”。",
+            f"The order changed meanwhile and is now {current}.",
+            f"订单状态已被更新，当前为“{_ZH[current]}”。",
         )
     session.add(
         OrderTransition(
