@@ -1,24 +1,152 @@
-"""Plans offered on a dataset."""
+"""Plans on datasets, usage reports, provider statements and ledger balances."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from billing import service
-from billing.schemas import PlanRead
+from billing import ledger, metering, service, statements
+from billing.models import Plan
+from billing.schemas import (
+    Balance,
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
+    Statement,
+    UsageDay,
+    UsageReport,
+)
 from listings import service as listings
-from market.accounts.dependencies import CurrentPrincipal
+from market.accounts.dependencies import (
+    AdminPrincipal,
+    CurrentPrincipal,
+    ProviderPrincipal,
+    require_roles,
+)
+from market.accounts.models import Role
+from market.accounts.principal import Principal
 from market.dependencies import SessionDep
+from market.errors import BadRequest
 
 router = APIRouter(tags=["billing"])
+
+UsagePrincipal = Annotated[Principal, Depends(require_roles(Role.buyer, Role.provider, Role.admin))]
+
+
+def _read(plan: Plan) -> PlanRead:
+    return PlanRead.model_validate(plan.model_dump())
 
 
 @router.get("/datasets/{dataset_id}/plans", response_model=list[PlanRead])
 def list_plans(
     dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> list[PlanRead]:
-    """The plans a buyer can order on a dataset, cheapest first."""
+    """The plans a buyer can order on a dataset, cheapest first. The dataset's provider also
+    sees plans it has withdrawn."""
     dataset = listings.get_visible(session, principal, dataset_id)
-    return [PlanRead.model_validate(p.model_dump()) for p in service.plans_for(session, dataset.id)]
+    owner = principal.role is Role.provider and dataset.provider_org_id == principal.org_id
+    return [_read(p) for p in service.plans_for(session, dataset.id, include_inactive=owner)]
+
+
+@router.post(
+    "/datasets/{dataset_id}/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED
+)
+def create_plan(
+    dataset_id: uuid.UUID, body: PlanCreate, provider: ProviderPrincipal, session: SessionDep
+) -> PlanRead:
+    """Offer a plan on one of your datasets. Prices are integer minor units (fen for CNY) in a
+    supported ISO 4217 currency; paid plans must cost more than 0."""
+    return _read(service.create_plan(session, provider, dataset_id, body.model_dump()))
+
+
+@router.patch("/datasets/{dataset_id}/plans/{plan_id}", response_model=PlanRead)
+def update_plan(
+    dataset_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    body: PlanUpdate,
+    provider: ProviderPrincipal,
+    session: SessionDep,
+) -> PlanRead:
+    """Rename, reprice or (re)activate a plan; orders already placed keep their price."""
+    changes = body.model_dump(exclude_unset=True)
+    return _read(service.update_plan(session, provider, dataset_id, plan_id, changes))
+
+
+@router.delete("/datasets/{dataset_id}/plans/{plan_id}", response_model=PlanRead)
+def withdraw_plan(
+    dataset_id: uuid.UUID, plan_id: uuid.UUID, provider: ProviderPrincipal, session: SessionDep
+) -> PlanRead:
+    """Stop offering a plan. It stays on record for the orders placed on it."""
+    return _read(service.withdraw_plan(session, provider, dataset_id, plan_id))
+
+
+@router.get("/usage", response_model=UsageReport)
+def usage(
+    principal: UsagePrincipal,
+    session: SessionDep,
+    since: Annotated[date | None, Query(description="First UTC day (default: 30 days ago)")] = None,
+    until: Annotated[date | None, Query(description="Last UTC day (default: today)")] = None,
+    dataset_id: uuid.UUID | None = None,
+) -> UsageReport:
+    """Metered usage per UTC day and dataset: a buyer sees its own organization's use, a
+    provider the use of its datasets, an admin everything. At most 366 days per request."""
+    until = until or datetime.now(UTC).date()
+    since = since or until - timedelta(days=29)
+    if since > until or (until - since).days > 365:
+        raise BadRequest(
+            "since must not be after until, and the range is at most 366 days.",
+            "since 不能晚于 until，且时间范围最多 366 天。",
+        )
+    scope: dict[str, uuid.UUID] = {}
+    if principal.role is Role.buyer:
+        scope["buyer_org_id"] = principal.org_id
+    elif principal.role is Role.provider:
+        scope["provider_org_id"] = principal.org_id
+    rows = metering.usage_by_day(session, since=since, until=until, dataset_id=dataset_id, **scope)
+    days = [UsageDay(**vars(r)) for r in rows]
+    totals: dict[uuid.UUID, UsageDay] = {}
+    for r in rows:
+        t = totals.setdefault(
+            r.dataset_id,
+            UsageDay(day=since, dataset_id=r.dataset_id, calls=0, units=0, rows=0, epsilon=0),
+        )
+        t.calls += r.calls
+        t.units += r.units
+        t.rows += r.rows
+        t.epsilon += r.epsilon
+    return UsageReport(since=since, until=until, days=days, totals_by_dataset=list(totals.values()))
+
+
+@router.get(
+    "/billing/statements",
+    response_model=Statement,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def statement(
+    provider: ProviderPrincipal,
+    session: SessionDep,
+    month: Annotated[str, Query(description="YYYY-MM (UTC)", examples=["2026-11"])],
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Statement | Response:
+    """Your monthly statement per dataset: orders paid, refunds, gross, platform fee, your
+    revenue (from the ledger) and usage. `format=csv` returns the same lines as CSV."""
+    result = statements.provider_statement(session, provider.org_id, month)
+    if format == "csv":
+        return Response(
+            statements.statement_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="statement-{month}.csv"'},
+        )
+    return result
+
+
+@router.get("/billing/balances", response_model=list[Balance])
+def balances(admin: AdminPrincipal, session: SessionDep) -> list[Balance]:
+    """Ledger account balances, derived by summing the journal (debits positive)."""
+    return [
+        Balance(account=a, org_id=o, currency=c, balance_minor=b)
+        for a, o, c, b in ledger.balances(session)
+    ]

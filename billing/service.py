@@ -1,24 +1,38 @@
-"""Plans: what a buyer can order on a listed dataset."""
+"""Plans: what a buyer can order on a listed dataset, priced by its provider.
+
+Prices are integer minor units with a supported ISO 4217 currency. A free sample costs 0; every
+other kind must cost more than 0 (a free pack would bypass the once-per-buyer free sample).
+"""
 
 from __future__ import annotations
 
+import math
 import uuid
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from billing.models import Plan, PlanKind
+from billing.models import Plan, PlanKind, QuotaUnit
+from billing.money import validate_currency
 from listings import events
+from listings import service as listings
 from listings.models import Dataset
+from market.accounts.principal import Principal
 from market.config import get_settings
-from market.errors import NotFound
+from market.db import utcnow
+from market.errors import BadRequest, NotFound
+
+MAX_PRICE_MINOR = 10**13  # 100 billion yuan: anything above is a typo, not a price
+MAX_UNITS = 10**12
 
 
-def plans_for(session: Session, dataset_id: uuid.UUID) -> list[Plan]:
-    stmt = (
-        select(Plan)
-        .where(Plan.dataset_id == dataset_id, col(Plan.is_active))
-        .order_by(col(Plan.price_minor), col(Plan.created_at))
-    )
+def plans_for(
+    session: Session, dataset_id: uuid.UUID, *, include_inactive: bool = False
+) -> list[Plan]:
+    stmt = select(Plan).where(Plan.dataset_id == dataset_id)
+    if not include_inactive:
+        stmt = stmt.where(col(Plan.is_active))
+    stmt = stmt.order_by(col(Plan.price_minor), col(Plan.created_at))
     return list(session.exec(stmt).all())
 
 
@@ -29,18 +43,142 @@ def get_plan(session: Session, dataset_id: uuid.UUID, plan_id: uuid.UUID) -> Pla
     return plan
 
 
+def plan_by_id(session: Session, plan_id: uuid.UUID) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("Plan not found.", "套餐不存在。")
+    return plan
+
+
+def _bad(detail: str, detail_zh: str) -> BadRequest:
+    return BadRequest(detail, detail_zh)
+
+
+def _check_price(kind: PlanKind, price_minor: int, overage_minor: int | None) -> None:
+    if price_minor < 0:
+        raise _bad("A price cannot be negative.", "价格不能为负数。")
+    if price_minor > MAX_PRICE_MINOR:
+        raise _bad("That price is too large.", "价格过大。")
+    if kind is PlanKind.free_sample and price_minor != 0:
+        raise _bad("A free sample must cost 0.", "免费试用套餐的价格必须为 0。")
+    if kind is not PlanKind.free_sample and price_minor == 0:
+        raise _bad(
+            "A paid plan must cost more than 0 (use a free sample for free access).",
+            "付费套餐的价格必须大于 0（免费使用请设置免费试用套餐）。",
+        )
+    if overage_minor is not None:
+        if overage_minor <= 0:
+            raise _bad("An overage price must be more than 0.", "超额单价必须大于 0。")
+        if kind not in (PlanKind.api_quota, PlanKind.subscription):
+            raise _bad(
+                "Only API quota packs and subscriptions can have an overage price.",
+                "只有接口额度包和订阅套餐可以设置超额单价。",
+            )
+
+
+def _check_shape(values: dict[str, Any]) -> None:
+    kind: PlanKind = values["kind"]
+    units = values["calls"]
+    if not 0 < units <= MAX_UNITS:
+        raise _bad("A plan must grant at least one unit.", "套餐至少要包含一个单位的额度。")
+    for name in ("valid_days", "term_months"):
+        if values.get(name) is not None and not 0 < values[name] <= 3650:
+            raise _bad(f"{name} must be between 1 and 3650.", f"{name} 必须在 1 到 3650 之间。")
+    unit: QuotaUnit = values["quota_unit"]
+    if kind is PlanKind.sandbox_pack:
+        eps, delta = values.get("epsilon"), values.get("delta")
+        if eps is None or not math.isfinite(eps) or not 0 < eps <= 100:
+            raise _bad(
+                "A sandbox pack needs a total epsilon between 0 and 100.",
+                "沙箱套餐需要 0 到 100 之间的总 ε。",
+            )
+        if delta is None or not math.isfinite(delta) or not 0 <= delta < 1:
+            raise _bad(
+                "A sandbox pack needs a total delta in [0, 1).", "沙箱套餐需要 [0, 1) 之间的总 δ。"
+            )
+        values["quota_unit"] = QuotaUnit.queries
+    else:
+        if values.get("epsilon") is not None or values.get("delta") is not None:
+            raise _bad(
+                "Only sandbox packs carry a privacy budget.", "只有沙箱套餐可以包含隐私预算。"
+            )
+        if unit is QuotaUnit.queries:
+            raise _bad(
+                "Sandbox queries are sold in sandbox packs only.", "沙箱查询只能以沙箱套餐出售。"
+            )
+    if kind is PlanKind.api_quota and values.get("valid_days") is None:
+        raise _bad("An API quota pack needs valid_days.", "接口额度包需要设置有效天数。")
+    if kind is PlanKind.subscription:
+        values["term_months"] = values.get("term_months") or 1
+        values["valid_days"] = None
+    elif values.get("term_months") is not None:
+        raise _bad("Only subscriptions have a term in months.", "只有订阅套餐才有按月的期限。")
+
+
+def create_plan(
+    session: Session, principal: Principal, dataset_id: uuid.UUID, values: dict[str, Any]
+) -> Plan:
+    """A new plan on one of the provider's datasets (listed or not yet)."""
+    dataset = listings.get_owned(session, principal, dataset_id)
+    values = dict(values)
+    values["currency"] = validate_currency(values.get("currency") or "CNY")
+    _check_shape(values)
+    _check_price(values["kind"], values["price_minor"], values.get("overage_price_minor"))
+    plan = Plan(dataset_id=dataset.id, **values)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def update_plan(
+    session: Session,
+    principal: Principal,
+    dataset_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> Plan:
+    """Change a plan's name, price or availability; placed orders keep their own price."""
+    dataset = listings.get_owned(session, principal, dataset_id)
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.dataset_id != dataset.id:
+        raise NotFound("Plan not found.", "套餐不存在。")
+    if "currency" in changes and changes["currency"] is not None:
+        changes["currency"] = validate_currency(changes["currency"])
+    merged = {**plan.model_dump(), **{k: v for k, v in changes.items() if v is not None}}
+    if "overage_price_minor" in changes:
+        merged["overage_price_minor"] = changes["overage_price_minor"]
+    _check_price(plan.kind, merged["price_minor"], merged["overage_price_minor"])
+    for name in ("name", "description", "price_minor", "currency", "is_active"):
+        if changes.get(name) is not None:
+            setattr(plan, name, merged[name])
+    if "overage_price_minor" in changes:
+        plan.overage_price_minor = changes["overage_price_minor"]
+    plan.updated_at = utcnow()
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def withdraw_plan(
+    session: Session, principal: Principal, dataset_id: uuid.UUID, plan_id: uuid.UUID
+) -> Plan:
+    """Stop offering a plan. It is kept (orders refer to it) but can no longer be ordered."""
+    return update_plan(session, principal, dataset_id, plan_id, {"is_active": False})
+
+
 @events.on_dataset_listed
 def create_free_plan(session: Session, dataset: Dataset) -> None:
-    """Every listed dataset offers a free API-quota sample plan (priced plans come later)."""
-    if plans_for(session, dataset.id):
+    """Every listed dataset offers a free API-call sample unless the provider already priced it."""
+    if plans_for(session, dataset.id, include_inactive=True):
         return
     calls = get_settings().free_plan_calls
     session.add(
         Plan(
             dataset_id=dataset.id,
             name=f"Free sample: {calls:,} API calls / 免费试用 {calls:,} 次调用",
-            kind=PlanKind.api_quota,
+            kind=PlanKind.free_sample,
             calls=calls,
+            quota_unit=QuotaUnit.calls,
             price_minor=0,
         )
     )

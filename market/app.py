@@ -28,6 +28,8 @@ def create_app() -> FastAPI:
     from market.audit.endpoints import router as audit_router
     from market.dataapi.endpoints import router as data_router
     from market.trade.endpoints import router as trade_router
+    from market.trade.payment_endpoints import router as payments_router
+    from market.trade.review_endpoints import router as order_reviews_router
 
     load_domains()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
@@ -39,6 +41,8 @@ def create_app() -> FastAPI:
         governance_router,
         billing_router,
         trade_router,
+        payments_router,
+        order_reviews_router,
         data_router,
         audit_router,
     )

@@ -42,8 +42,16 @@ class Settings(BaseSettings):
     celery_broker_url: str = ""
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     free_plan_calls: int = Field(default=1000, gt=0)
+    # Card payments through Stripe Checkout; off by default (bank transfers always work).
+    stripe_enabled: bool = False
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
+    # None means Stripe's own API; tests point it at a local stand-in server.
+    stripe_api_base: str | None = None
+    checkout_success_url: str = "http://localhost:8000/orders/{order_id}?paid=1"
+    checkout_cancel_url: str = "http://localhost:8000/orders/{order_id}?cancelled=1"
+    # The platform's fee on every payment, in basis points (500 = 5.00%).
+    platform_fee_bps: int = Field(default=500, ge=0, le=10_000)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -54,6 +62,13 @@ class Settings(BaseSettings):
                 )
             if self.database_url.startswith("sqlite"):
                 raise SettingsError("production needs a server database (SLUICE_DATABASE_URL)")
+            if self.stripe_enabled and (
+                self.stripe_secret_key is None or self.stripe_webhook_secret is None
+            ):
+                raise SettingsError(
+                    "SLUICE_STRIPE_ENABLED needs SLUICE_STRIPE_SECRET_KEY and "
+                    "SLUICE_STRIPE_WEBHOOK_SECRET in production"
+                )
         return self
 
     @property

@@ -1,10 +1,10 @@
 """Every table of every domain, imported in one place for Alembic and the test database."""
 
-from billing.models import Plan
+from billing.models import LedgerEntry, LedgerTransaction, Payment, Plan, UsageEvent, WebhookEvent
 from listings.models import Dataset, ListingReview
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
-from market.trade.models import Entitlement, Order
+from market.trade.models import Entitlement, Order, OrderTransition
 
 __all__ = [
     "ApiKey",
@@ -12,9 +12,15 @@ __all__ = [
     "AuditRecord",
     "Dataset",
     "Entitlement",
+    "LedgerEntry",
+    "LedgerTransaction",
     "ListingReview",
     "Order",
+    "OrderTransition",
     "Organization",
+    "Payment",
     "Plan",
+    "UsageEvent",
     "User",
+    "WebhookEvent",
 ]

@@ -22,10 +22,16 @@ from sqlmodel import Session
 
 from market.config import Settings, get_settings
 
-TASK_MODULES = ("listings.tasks",)
+TASK_MODULES = ("listings.tasks", "market.trade.tasks")
 _PENDING_KEY = "sluice.pending_tasks"
 
 celery_app = Celery("sluice", include=list(TASK_MODULES))
+
+# Run by `celery -A market.worker:celery_app beat`. Every run is idempotent (conditional
+# UPDATEs), so a missed or doubled beat never resets a quota twice in one period.
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "billing-reset-quotas": {"task": "billing.reset_quotas", "schedule": 300.0},
+}
 
 
 def _forget_connections() -> None:
@@ -74,6 +80,8 @@ def configure_celery(settings: Settings) -> None:
         task_acks_late=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        beat_schedule=BEAT_SCHEDULE,
+        timezone="UTC",
     )
 
 

@@ -24,4 +24,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.settings",
     "tests.fixtures.client",
+    "tests.fixtures.stripe",
 ]

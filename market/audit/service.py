@@ -35,6 +35,7 @@ _PENDING_KEY = "sluice.audit_pending"
 class _Pending:
     action: str
     actor: Principal | None
+    actor_user_id: uuid.UUID | None
     dataset_id: uuid.UUID | None
     subject_id: uuid.UUID | None
     details: dict[str, Any]
@@ -48,14 +49,18 @@ def record(
     dataset_id: uuid.UUID | None = None,
     subject_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
+    actor_user_id: uuid.UUID | None = None,
 ) -> None:
     """Queue an audit record; it is written when (and only if) the session commits.
+
+    ``actor`` is the signed-in principal; code that knows only a user id (state machines,
+    tasks acting for someone) passes ``actor_user_id`` instead.
 
     ``details`` must be JSON-native (str, int, float, bool, None, lists, dicts): it is hashed
     as stored, so values that change on a round trip would read as tampering.
     """
     session.info.setdefault(_PENDING_KEY, []).append(
-        _Pending(action, actor, dataset_id, subject_id, dict(details or {}))
+        _Pending(action, actor, actor_user_id, dataset_id, subject_id, dict(details or {}))
     )
 
 
@@ -72,7 +77,7 @@ def _append_pending(session: OrmSession) -> None:
             "seq": head.last_seq + 1,
             "at": utcnow(),
             "action": item.action,
-            "actor_user_id": item.actor.user_id if item.actor else None,
+            "actor_user_id": item.actor.user_id if item.actor else item.actor_user_id,
             "actor_org_id": item.actor.org_id if item.actor else None,
             "actor_role": str(item.actor.role) if item.actor else None,
             "dataset_id": item.dataset_id,

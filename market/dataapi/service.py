@@ -1,4 +1,4 @@
-"""Serving rows: charge the quota, then read through the approved masking policy."""
+"""Serving rows: charge the quota, meter the call, then read through the approved policy."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from billing import metering
+from billing.models import UsageKind
 from listings import service as listings
 from market.accounts.models import Role
 from market.accounts.principal import Principal
@@ -25,27 +27,45 @@ def read_rows(
     offset: int,
     data_dir: Path,
 ) -> dict[str, Any]:
-    """One call: one unit of quota, at most ``limit`` masked rows.
+    """One call: one unit of a per-call quota (or one unit per row of a per-row quota), at most
+    ``limit`` masked rows, and one usage event.
 
-    The decrement and the read share the request's transaction: if reading fails the unit is
-    given back by the rollback, and the buyer is never charged for rows they did not get.
+    The decrement, the usage event and the read share the request's transaction: if reading
+    fails the unit is given back by the rollback, and the buyer is never charged for rows they
+    did not get.
     """
     if buyer.role is not Role.buyer:
         raise Forbidden("Only buyers' API keys can read data.", "只有买方的 API 密钥可以读取数据。")
     dataset = listings.get_listed(session, dataset_id)
-    remaining = trade.consume_calls(session, buyer, dataset.id)
+    rows = max(0, min(limit, dataset.row_count - offset))
+    charge = trade.consume(session, buyer, dataset.id, rows=rows)
     table = listings.read_masked_rows(dataset, limit=limit, offset=offset, data_dir=data_dir)
+    metering.record_usage(
+        session,
+        buyer_org_id=buyer.org_id,
+        dataset_id=dataset.id,
+        provider_org_id=dataset.provider_org_id,
+        kind=UsageKind.api_call,
+        units=charge.units,
+        rows=table.num_rows,
+        entitlement_id=charge.entitlement_id,
+        user_id=buyer.user_id,
+        api_key_id=buyer.api_key_id,
+    )
     audit.record(
         session,
         "data.rows",
         actor=buyer,
         dataset_id=dataset.id,
-        subject_id=buyer.api_key_id,
+        subject_id=charge.entitlement_id,
         details={
+            "api_key_id": str(buyer.api_key_id) if buyer.api_key_id else None,
             "rows_returned": table.num_rows,
             "limit": limit,
             "offset": offset,
-            "quota_remaining": remaining,
+            "units": charge.units,
+            "quota_remaining": charge.remaining,
+            "usage_scenario": charge.usage_scenario,
         },
     )
     return {
@@ -55,5 +75,5 @@ def read_rows(
         "limit": limit,
         "offset": offset,
         "total_rows": dataset.row_count,
-        "quota_remaining": remaining,
+        "quota_remaining": charge.remaining,
     }

@@ -1,4 +1,4 @@
-"""Orders and the entitlements they grant."""
+"""Orders, their transition history, and the entitlements they grant."""
 
 from __future__ import annotations
 
@@ -37,15 +37,32 @@ class Order(SQLModel, table=True):
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
     plan_id: uuid.UUID = Field(foreign_key="plan.id")
     usage_scenario: str = Field(sa_type=Text)
+    # Only ever changed by market.trade.states.transition (one conditional UPDATE).
     status: OrderStatus = Field(sa_type=StrEnumType(OrderStatus), index=True)
     price_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)
+    checkout_session_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrderTransition(SQLModel, table=True):
+    """The order's history: who moved it from which state to which, and why."""
+
+    __tablename__ = "order_transition"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="order.id", index=True)
+    from_status: OrderStatus | None = Field(default=None, sa_type=StrEnumType(OrderStatus))
+    to_status: OrderStatus = Field(sa_type=StrEnumType(OrderStatus))
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="user.id")
+    reason: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Entitlement(SQLModel, table=True):
-    """What a buyer may use on a dataset. ``quota_remaining`` only changes by a conditional
-    UPDATE in ``trade.service.consume_calls``, and the database refuses a negative value."""
+    """What a buyer may use on a dataset. ``quota_remaining`` only changes by conditional
+    UPDATEs in ``TradeRepository`` (take, reset), and the database refuses a negative value."""
 
     __table_args__ = (CheckConstraint("quota_remaining >= 0", name="quota_not_negative"),)
 
@@ -57,7 +74,13 @@ class Entitlement(SQLModel, table=True):
     status: EntitlementStatus = Field(
         default=EntitlementStatus.active, sa_type=StrEnumType(EntitlementStatus)
     )
+    quota_unit: str = Field(default="calls", max_length=20)
     quota_total: int
     quota_remaining: int
+    # Sandbox packs: the privacy budget granted (the sandbox enforces it; we meter it).
+    epsilon_total: float | None = None
+    delta_total: float | None = None
+    # Subscriptions: the current period ends here, and the quota is reset to quota_total.
+    period_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

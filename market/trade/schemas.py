@@ -1,4 +1,4 @@
-"""API shapes for orders and entitlements."""
+"""API shapes for orders, entitlements, reviews, payments and refunds."""
 
 from __future__ import annotations
 
@@ -27,8 +27,12 @@ class EntitlementRead(BaseModel):
     dataset_id: uuid.UUID
     usage_scenario: str
     status: EntitlementStatus
+    quota_unit: str
     quota_total: int
     quota_remaining: int
+    epsilon_total: float | None
+    delta_total: float | None
+    period_ends_at: datetime | None
     valid_until: datetime | None
     created_at: datetime
 
@@ -43,4 +47,60 @@ class OrderRead(BaseModel):
     price_minor: int
     currency: str
     created_at: datetime
+    updated_at: datetime
     entitlement: EntitlementRead | None
+
+
+class ReviewDecisionBody(BaseModel):
+    note: str = Field(default="", max_length=1000)
+
+
+class CheckoutRead(BaseModel):
+    order_id: uuid.UUID
+    checkout_session_id: str
+    url: str | None = Field(description="Send the buyer here to pay on Stripe")
+
+
+class BankTransferCreate(BaseModel):
+    reference: str = Field(
+        min_length=1, max_length=255, pattern=r"\S", description="The bank's transfer reference"
+    )
+    amount_minor: int = Field(description="Must equal the order's price")
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class RefundCreate(BaseModel):
+    amount_minor: int | None = Field(
+        default=None, description="Minor units to refund; everything refundable when omitted"
+    )
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WebhookAck(BaseModel):
+    received: bool
+    duplicate: bool
+    status: str | None = None
+
+
+class EntitlementStatement(BaseModel):
+    """Paid, used and left on one entitlement: money, quota and privacy budget in one line."""
+
+    entitlement_id: uuid.UUID
+    order_id: uuid.UUID
+    dataset_id: uuid.UUID
+    status: EntitlementStatus
+    currency: str
+    paid_minor: int = Field(description="Paid for the order, less refunds")
+    quota_unit: str
+    quota_total: int
+    quota_remaining: int
+    calls_used: int
+    units_used: int
+    rows_used: int
+    epsilon_total: float | None
+    epsilon_used: float
+    epsilon_left: float | None
+    delta_total: float | None
+    delta_used: float
+    valid_until: datetime | None
+    period_ends_at: datetime | None

@@ -1,19 +1,36 @@
-"""Orders and quota: no trade without a usage scenario, no call beyond the quota paid for."""
+"""Orders, entitlements and quota: no trade without a usage scenario, no call beyond the quota
+paid for, and no order that skips a state (see ``market.trade.states``)."""
 
 from __future__ import annotations
 
+import calendar
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from billing import service as billing
+from billing.models import Plan, PlanKind, QuotaUnit
 from listings import service as listings
+from listings.grading import requires_trade_review
 from market.accounts.principal import Principal
-from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound, QuotaExhausted
-from market.trade.models import Entitlement, Order, OrderStatus
+from market.trade import events, states
+from market.trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
 from market.trade.repository import TradeRepository
+
+S = OrderStatus
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` later, clamped to the month's last day (Jan 31 + 1 =
+    Feb 28/29)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def place_order(
@@ -26,21 +43,17 @@ def place_order(
 ) -> tuple[Order, Entitlement | None]:
     """Order a plan on a listed dataset.
 
-    Free plans are active at once with their entitlement; priced plans (a later issue) wait
-    for review and payment, so none exist to order yet.
+    Orders on datasets graded "important" or above wait in ``pending_review`` for compliance;
+    others await payment. A free plan needs no payment: it is active at once (after review
+    where review is required), and each organization may take it once.
     """
     dataset = listings.get_listed(session, dataset_id)
     plan = billing.get_plan(session, dataset.id, plan_id)
     repo = TradeRepository(session)
-    if plan.is_free and repo.has_order_for_plan(buyer.org_id, plan.id):
+    if plan.is_free and repo.has_live_order_for_plan(buyer.org_id, plan.id):
         raise Conflict(
             "Your organization has already taken this free plan.",
             "贵机构已领取过该免费套餐。",
-        )
-    if not plan.is_free:
-        raise Conflict(
-            "Priced plans cannot be ordered yet; only the free plan is available.",
-            "暂不支持购买付费套餐，目前只能领取免费套餐。",
         )
     order = Order(
         buyer_org_id=buyer.org_id,
@@ -48,35 +61,68 @@ def place_order(
         dataset_id=dataset.id,
         plan_id=plan.id,
         usage_scenario=usage_scenario.strip(),
-        status=OrderStatus.active,
+        status=S.pending_review if requires_trade_review(dataset) else S.awaiting_payment,
         price_minor=plan.price_minor,
         currency=plan.currency,
     )
     repo.add(order)
+    states.record_creation(session, order, buyer.user_id)
+    entitlement = None
+    if order.status is S.awaiting_payment and plan.is_free:
+        entitlement = settle_free(session, order, plan, actor_id=buyer.user_id)
+    return order, entitlement
+
+
+def settle_free(
+    session: Session, order: Order, plan: Plan, *, actor_id: uuid.UUID | None
+) -> Entitlement:
+    """A free order goes through ``paid`` (nothing to pay) to ``active`` like any other."""
+    states.transition(session, order, S.paid, actor_id=actor_id, reason="free plan")
+    return activate(session, order, actor_id=actor_id)
+
+
+def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> Entitlement:
+    """``paid -> active``: grant the entitlement the plan describes, from now."""
+    states.check(order, S.active)
+    plan = billing.plan_by_id(session, order.plan_id)
+    now = utcnow()
+    valid_until: datetime | None = None
+    period_ends_at: datetime | None = None
+    if plan.kind is PlanKind.subscription:
+        valid_until = add_months(now, plan.term_months or 1)
+        period_ends_at = min(add_months(now, 1), valid_until)
+    elif plan.valid_days:
+        valid_until = now + timedelta(days=plan.valid_days)
     entitlement = Entitlement(
         order_id=order.id,
-        buyer_org_id=buyer.org_id,
-        dataset_id=dataset.id,
+        buyer_org_id=order.buyer_org_id,
+        dataset_id=order.dataset_id,
         usage_scenario=order.usage_scenario,
+        quota_unit=plan.quota_unit,
         quota_total=plan.calls,
         quota_remaining=plan.calls,
+        epsilon_total=plan.epsilon,
+        delta_total=plan.delta,
+        valid_until=valid_until,
+        period_ends_at=period_ends_at,
     )
-    repo.add(entitlement)
-    audit.record(
-        session,
-        "order.create",
-        actor=buyer,
-        dataset_id=dataset.id,
-        subject_id=order.id,
-        details={
-            "plan_id": str(plan.id),
-            "usage_scenario": order.usage_scenario,
-            "price_minor": order.price_minor,
-            "currency": order.currency,
-            "quota": entitlement.quota_total,
-        },
-    )
-    return order, entitlement
+    TradeRepository(session).add(entitlement)
+    states.transition(session, order, S.active, actor_id=actor_id, reason="entitlement granted")
+    if plan.kind is PlanKind.sandbox_pack:
+        events.sandbox_pack_activated(
+            session,
+            events.SandboxPackActivated(
+                order_id=order.id,
+                entitlement_id=entitlement.id,
+                buyer_org_id=order.buyer_org_id,
+                dataset_id=order.dataset_id,
+                epsilon=float(plan.epsilon or 0.0),
+                delta=float(plan.delta or 0.0),
+                queries=plan.calls,
+                valid_until=valid_until,
+            ),
+        )
+    return entitlement
 
 
 def get_order(session: Session, buyer: Principal, order_id: uuid.UUID) -> Order:
@@ -86,35 +132,152 @@ def get_order(session: Session, buyer: Principal, order_id: uuid.UUID) -> Order:
     return order
 
 
+def get_any_order(session: Session, order_id: uuid.UUID, *, for_update: bool = False) -> Order:
+    """For staff and webhooks; ``for_update`` locks the row until the unit of work ends."""
+    order = TradeRepository(session).order(order_id, for_update=for_update)
+    if order is None:
+        raise NotFound("Order not found.", "订单不存在。")
+    return order
+
+
 def list_orders(
     session: Session, buyer: Principal, *, limit: int, offset: int
 ) -> tuple[list[Order], int]:
-    return TradeRepository(session).orders_of(buyer.org_id, limit=limit, offset=offset)
+    return TradeRepository(session).orders(org_id=buyer.org_id, limit=limit, offset=offset)
+
+
+def review_queue(session: Session, *, limit: int, offset: int) -> tuple[list[Order], int]:
+    return TradeRepository(session).orders(statuses=[S.pending_review], limit=limit, offset=offset)
+
+
+def approve_order(
+    session: Session, reviewer: Principal, order_id: uuid.UUID, note: str
+) -> tuple[Order, Entitlement | None]:
+    """Compliance lets an order on a graded dataset proceed to payment (or, if free, activate)."""
+    order = get_any_order(session, order_id, for_update=True)
+    states.transition(
+        session, order, S.awaiting_payment, actor_id=reviewer.user_id, reason=note or "approved"
+    )
+    entitlement = None
+    if order.price_minor == 0:
+        plan = billing.plan_by_id(session, order.plan_id)
+        entitlement = settle_free(session, order, plan, actor_id=reviewer.user_id)
+    return order, entitlement
+
+
+def reject_order(session: Session, reviewer: Principal, order_id: uuid.UUID, note: str) -> Order:
+    order = get_any_order(session, order_id, for_update=True)
+    if order.status is not S.pending_review:
+        states.check(order, S.awaiting_payment)  # raises: only orders under review are rejected
+    return states.transition(
+        session, order, S.cancelled, actor_id=reviewer.user_id, reason=f"rejected: {note}"
+    )
+
+
+def cancel_order(session: Session, buyer: Principal, order_id: uuid.UUID) -> Order:
+    """The buyer withdraws an order that has not been paid."""
+    order = get_order(session, buyer, order_id)
+    order = get_any_order(session, order.id, for_update=True)
+    return states.transition(
+        session, order, S.cancelled, actor_id=buyer.user_id, reason="cancelled by the buyer"
+    )
 
 
 def entitlement_of(session: Session, order: Order) -> Entitlement | None:
     return TradeRepository(session).entitlement_of_order(order.id)
 
 
-def consume_calls(session: Session, buyer: Principal, dataset_id: uuid.UUID, units: int = 1) -> int:
-    """Take ``units`` calls from the buyer's active entitlements on a dataset, oldest first.
+def end_entitlement(session: Session, order: Order, status: EntitlementStatus) -> None:
+    entitlement = entitlement_of(session, order)
+    if entitlement is not None and entitlement.status is EntitlementStatus.active:
+        TradeRepository(session).set_status(entitlement.id, status)
+        session.refresh(entitlement)
 
-    Returns the quota left on the entitlement charged. Raises ``Forbidden`` without an active
-    entitlement and ``QuotaExhausted`` (429) when none has enough left. Each attempt is one
-    conditional UPDATE, so the decrement is atomic on SQLite and PostgreSQL alike.
+
+@dataclass(frozen=True)
+class Charge:
+    entitlement_id: uuid.UUID
+    units: int
+    remaining: int
+    usage_scenario: str
+
+
+DATA_API_UNITS = (QuotaUnit.calls.value, QuotaUnit.rows.value)
+
+
+def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: int = 0) -> Charge:
+    """Charge one data API call returning ``rows`` rows to the buyer's entitlements, oldest
+    first: one unit on a per-call entitlement, ``rows`` units on a per-row one.
+
+    Raises ``Forbidden`` without a usable entitlement and ``QuotaExhausted`` (429) when none has
+    enough left. Each attempt is one conditional UPDATE, so the decrement is atomic on SQLite
+    and PostgreSQL alike and concurrent calls never oversell.
     """
     repo = TradeRepository(session)
-    candidates = repo.active_entitlement_ids(buyer.org_id, dataset_id, utcnow())
+    now = utcnow()
+    candidates = repo.active_entitlements(buyer.org_id, dataset_id, now, DATA_API_UNITS)
     if not candidates:
         raise Forbidden(
             "Your organization has no active entitlement on this dataset; order a plan first.",
             "贵机构对该数据集没有有效授权，请先订购套餐。",
         )
-    for entitlement_id in candidates:
-        remaining = repo.take_quota(entitlement_id, units)
-        if remaining is not None:
-            return remaining
+    for entitlement_id, unit in candidates:
+        units = 1 if unit == QuotaUnit.calls else rows
+        taken = repo.take_quota(entitlement_id, units, now)
+        if taken is not None:
+            remaining, scenario = taken
+            return Charge(
+                entitlement_id=entitlement_id,
+                units=units,
+                remaining=remaining,
+                usage_scenario=scenario,
+            )
     raise QuotaExhausted(
         "Your API quota on this dataset is used up; order more to continue.",
         "该数据集的调用额度已用完，请续购后继续使用。",
     )
+
+
+def consume_calls(session: Session, buyer: Principal, dataset_id: uuid.UUID) -> int:
+    """One call's worth of quota; the quota left. Kept for callers that serve no rows."""
+    return consume(session, buyer, dataset_id).remaining
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    expired: int
+    reset: int
+
+
+def expire_and_reset(
+    session: Session, now: datetime | None = None, batch: int = 500
+) -> Housekeeping:
+    """End access past validity (entitlement expired, order ``active -> expired``), then refill
+    subscriptions whose period ended. Safe to run concurrently and repeatedly."""
+    now = now or utcnow()
+    repo = TradeRepository(session)
+    expired = 0
+    for entitlement in repo.past_validity(now, batch):
+        repo.set_status(entitlement.id, EntitlementStatus.expired)
+        order = get_any_order(session, entitlement.order_id, for_update=True)
+        if order.status is S.active:
+            states.transition(session, order, S.expired, reason="validity ended")
+        expired += 1
+    reset = 0
+    for entitlement in repo.due_for_reset(now, batch):
+        assert entitlement.period_ends_at is not None
+        nxt = _next_period_end(entitlement, now)
+        if repo.reset_period(entitlement.id, entitlement.period_ends_at, nxt):
+            reset += 1
+    session.flush()
+    return Housekeeping(expired=expired, reset=reset)
+
+
+def _next_period_end(entitlement: Entitlement, now: datetime) -> datetime:
+    # Periods are anchored on the activation time, so a late run does not shift later periods.
+    months = 1
+    while (end := add_months(entitlement.created_at, months)) <= now:
+        months += 1
+    if entitlement.valid_until is not None:
+        end = min(end, entitlement.valid_until)
+    return end

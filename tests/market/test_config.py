@@ -48,3 +48,31 @@ def test_production_refuses_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError):
         Settings(databse_url="typo")  # type: ignore[call-arg]
+
+
+def test_production_refuses_stripe_without_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.delenv(f"SLUICE_{var}", raising=False)
+    with pytest.raises(ValidationError, match="SLUICE_STRIPE_SECRET_KEY"):
+        Settings(
+            environment=Environment.production,
+            database_url="postgresql://db/sluice",
+            jwt_secret="x" * 40,
+            stripe_enabled=True,
+            stripe_webhook_secret="whsec_x",
+        )
+    # Without card payments, no Stripe keys are needed.
+    assert not Settings(
+        environment=Environment.production,
+        database_url="postgresql://db/sluice",
+        jwt_secret="x" * 40,
+    ).stripe_enabled
+
+
+@pytest.mark.parametrize("bps", ["-1", "10001"])
+def test_the_platform_fee_is_between_0_and_100_percent(
+    monkeypatch: pytest.MonkeyPatch, bps: str
+) -> None:
+    monkeypatch.setenv("SLUICE_PLATFORM_FEE_BPS", bps)
+    with pytest.raises(ValidationError, match="platform_fee_bps"):
+        Settings()

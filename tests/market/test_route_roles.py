@@ -59,6 +59,22 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/audit"): frozenset({C, A}),
     ("GET", "/api/v1/audit/verify"): frozenset({C, A}),
     ("GET", "/api/v1/audit/export"): frozenset({C, A}),
+    ("POST", "/api/v1/datasets/{dataset_id}/plans"): frozenset({P}),
+    ("PATCH", "/api/v1/datasets/{dataset_id}/plans/{plan_id}"): frozenset({P}),
+    ("DELETE", "/api/v1/datasets/{dataset_id}/plans/{plan_id}"): frozenset({P}),
+    ("POST", "/api/v1/orders/{order_id}/cancel"): frozenset({B}),
+    ("POST", "/api/v1/orders/{order_id}/checkout"): frozenset({B}),
+    ("POST", "/api/v1/orders/{order_id}/bank-transfers"): frozenset({A}),
+    ("POST", "/api/v1/orders/{order_id}/refunds"): frozenset({A}),
+    ("GET", "/api/v1/reviews/orders"): frozenset({C}),
+    ("POST", "/api/v1/reviews/orders/{order_id}/approve"): frozenset({C}),
+    ("POST", "/api/v1/reviews/orders/{order_id}/reject"): frozenset({C}),
+    ("GET", "/api/v1/entitlements"): frozenset({B}),
+    ("GET", "/api/v1/entitlements/{entitlement_id}"): frozenset({B}),
+    ("GET", "/api/v1/usage"): frozenset({B, P, A}),
+    ("GET", "/api/v1/billing/statements"): frozenset({P}),
+    ("GET", "/api/v1/billing/balances"): frozenset({A}),
+    ("POST", "/api/v1/billing/stripe/webhook"): PUBLIC,
 }
 
 
@@ -78,7 +94,7 @@ def test_the_table_names_every_api_route() -> None:
 
 
 def _url(path: str) -> str:
-    for name in ("key_id", "dataset_id", "order_id", "attachment_id"):
+    for name in ("key_id", "dataset_id", "order_id", "plan_id", "entitlement_id", "attachment_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 

@@ -109,7 +109,7 @@ def test_every_data_call_is_recorded_with_rows_returned(
     session.commit()
     headers = bearer(buyer, settings)
     plan = client.get(f"/api/v1/datasets/{dataset.id}/plans", headers=headers).json()[0]
-    client.post(
+    order = client.post(
         "/api/v1/orders",
         headers=headers,
         json={"dataset_id": str(dataset.id), "plan_id": plan["id"], "usage_scenario": "风控"},
@@ -124,12 +124,15 @@ def test_every_data_call_is_recorded_with_rows_returned(
     ).json()["items"]
     assert len(calls) == 1
     assert calls[0]["details"]["rows_returned"] == 7
-    assert calls[0]["subject_id"] == key["id"]
+    assert calls[0]["details"]["api_key_id"] == key["id"]
+    assert calls[0]["details"]["usage_scenario"] == "风控"
+    assert calls[0]["subject_id"] == order.json()["entitlement"]["id"]
     assert calls[0]["actor_org_id"] == str(buyer.organization_id)
-    orders = client.get(
-        "/api/v1/audit", params={"action": "order"}, headers=bearer(auditor, settings)
+    created = client.get(
+        "/api/v1/audit", params={"action": "order.create"}, headers=bearer(auditor, settings)
     ).json()["items"]
-    assert orders[0]["details"]["usage_scenario"] == "风控"
+    assert created[0]["details"]["usage_scenario"] == "风控"
+    assert created[0]["actor_user_id"] == str(buyer.id)
 
 
 def _seed_chain(session: Session, count: int = 5) -> list[AuditRecord]:

@@ -1,0 +1,129 @@
+"""Metering: one usage event per data API call or sandbox query, and reports over them.
+
+``record_usage`` is the one entry point: the data API calls it after charging the quota, in the
+same transaction, so a call that is rolled back leaves no usage behind and a charged call is
+always metered. The sandbox (another domain) calls it with the ε and δ a query spent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Date, cast, func, literal_column
+from sqlmodel import Session, col, select
+
+from billing.models import UsageEvent, UsageKind
+
+
+def record_usage(
+    session: Session,
+    *,
+    buyer_org_id: uuid.UUID,
+    dataset_id: uuid.UUID,
+    provider_org_id: uuid.UUID,
+    kind: UsageKind,
+    units: int,
+    rows: int = 0,
+    epsilon: float = 0.0,
+    delta: float = 0.0,
+    entitlement_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+    api_key_id: uuid.UUID | None = None,
+) -> UsageEvent:
+    if units < 0 or rows < 0 or epsilon < 0 or delta < 0:
+        raise ValueError("usage cannot be negative")
+    event = UsageEvent(
+        buyer_org_id=buyer_org_id,
+        dataset_id=dataset_id,
+        provider_org_id=provider_org_id,
+        kind=kind,
+        units=units,
+        rows=rows,
+        epsilon=epsilon,
+        delta=delta,
+        entitlement_id=entitlement_id,
+        user_id=user_id,
+        api_key_id=api_key_id,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class UsageSum:
+    day: date
+    dataset_id: uuid.UUID
+    calls: int
+    units: int
+    rows: int
+    epsilon: float
+
+
+def _day_column(session: Session):  # type: ignore[no-untyped-def]
+    # Days are UTC days on both backends: PostgreSQL converts the timestamptz explicitly,
+    # SQLite stores the UTC text the UTCDateTime type wrote.
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(literal_column("'UTC'"), UsageEvent.created_at), Date)
+    return func.date(UsageEvent.created_at)
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def usage_by_day(
+    session: Session,
+    *,
+    since: date,
+    until: date,
+    buyer_org_id: uuid.UUID | None = None,
+    provider_org_id: uuid.UUID | None = None,
+    dataset_id: uuid.UUID | None = None,
+) -> list[UsageSum]:
+    """Usage per UTC day and dataset between ``since`` and ``until`` inclusive."""
+    day = _day_column(session).label("day")
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+    stmt = select(
+        day,
+        UsageEvent.dataset_id,
+        func.count(),
+        func.sum(UsageEvent.units),
+        func.sum(UsageEvent.rows),
+        func.sum(UsageEvent.epsilon),
+    ).where(col(UsageEvent.created_at) >= start, col(UsageEvent.created_at) < end)
+    if buyer_org_id is not None:
+        stmt = stmt.where(UsageEvent.buyer_org_id == buyer_org_id)
+    if provider_org_id is not None:
+        stmt = stmt.where(UsageEvent.provider_org_id == provider_org_id)
+    if dataset_id is not None:
+        stmt = stmt.where(UsageEvent.dataset_id == dataset_id)
+    stmt = stmt.group_by(day, col(UsageEvent.dataset_id)).order_by(day, col(UsageEvent.dataset_id))
+    return [
+        UsageSum(_as_date(d), ds, int(n), int(u or 0), int(r or 0), float(e or 0))
+        for d, ds, n, u, r, e in session.exec(stmt).all()
+    ]
+
+
+@dataclass(frozen=True)
+class EntitlementUsage:
+    calls: int
+    units: int
+    rows: int
+    epsilon: float
+    delta: float
+
+
+def usage_of_entitlement(session: Session, entitlement_id: uuid.UUID) -> EntitlementUsage:
+    stmt = select(
+        func.count(),
+        func.coalesce(func.sum(UsageEvent.units), 0),
+        func.coalesce(func.sum(UsageEvent.rows), 0),
+        func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
+        func.coalesce(func.sum(UsageEvent.delta), 0.0),
+    ).where(UsageEvent.entitlement_id == entitlement_id)
+    n, u, r, e, d = session.exec(stmt).one()
+    return EntitlementUsage(int(n), int(u), int(r), float(e), float(d))

@@ -1,0 +1,165 @@
+"""Provider statements: per dataset and currency, what was sold, refunded, earned and used.
+
+Revenue figures are sums of the provider's own ledger entries in the month (never a stored
+balance); usage comes from the usage events of the provider's datasets.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from billing.models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+    UsageEvent,
+)
+from billing.schemas import Statement, StatementLine
+from listings import service as listings
+from market.errors import BadRequest
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """``YYYY-MM`` -> [first instant, first instant of the next month) in UTC."""
+    try:
+        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise BadRequest(
+            f"month must look like 2026-11, not {month!r}.",
+            f"month 的格式应为 2026-11，而不是 {month!r}。",
+        ) from exc
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str) -> Statement:
+    start, end = month_bounds(month)
+    in_month = (
+        LedgerTransaction.provider_org_id == provider_org_id,
+        col(LedgerTransaction.created_at) >= start,
+        col(LedgerTransaction.created_at) < end,
+    )
+    Key = tuple[uuid.UUID, str]
+    lines: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counts = session.exec(
+        select(
+            LedgerTransaction.dataset_id,
+            LedgerTransaction.currency,
+            LedgerTransaction.kind,
+            func.count(),
+            func.sum(LedgerTransaction.amount_minor),
+        )
+        .where(*in_month)
+        .group_by(
+            col(LedgerTransaction.dataset_id),
+            col(LedgerTransaction.currency),
+            col(LedgerTransaction.kind),
+        )
+    ).all()
+    for dataset_id, currency, kind, n, amount in counts:
+        line = lines[(dataset_id, currency)]
+        if TransactionKind(kind) is TransactionKind.payment:
+            line["orders_paid"] += int(n)
+            line["gross"] += int(amount)
+        else:
+            line["refunds"] += int(n)
+            line["gross"] -= int(amount)
+    entries = session.exec(
+        select(
+            LedgerTransaction.dataset_id,
+            LedgerEntry.currency,
+            LedgerEntry.account,
+            func.sum(LedgerEntry.amount_minor),
+        )
+        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
+        .where(
+            *in_month,
+            col(LedgerEntry.account).in_(
+                [LedgerAccount.platform_fee_revenue, LedgerAccount.provider_payable]
+            ),
+        )
+        .group_by(
+            col(LedgerTransaction.dataset_id), col(LedgerEntry.currency), col(LedgerEntry.account)
+        )
+    ).all()
+    for dataset_id, currency, account, amount in entries:
+        # Credits are negative; a statement shows what was earned as positive numbers.
+        field = "fee" if LedgerAccount(account) is LedgerAccount.platform_fee_revenue else "net"
+        lines[(dataset_id, currency)][field] += -int(amount)
+    usage = {
+        ds: (int(n), int(r or 0))
+        for ds, n, r in session.exec(
+            select(UsageEvent.dataset_id, func.count(), func.sum(UsageEvent.rows))
+            .where(
+                UsageEvent.provider_org_id == provider_org_id,
+                col(UsageEvent.created_at) >= start,
+                col(UsageEvent.created_at) < end,
+            )
+            .group_by(col(UsageEvent.dataset_id))
+        ).all()
+    }
+    used_only = set(usage) - {ds for ds, _ in lines}
+    titles = _titles(session, {ds for ds, _ in lines} | used_only)
+    out = [
+        StatementLine(
+            dataset_id=ds,
+            dataset_title=titles.get(ds, ""),
+            currency=currency,
+            orders_paid=line["orders_paid"],
+            refunds=line["refunds"],
+            gross_minor=line["gross"],
+            platform_fee_minor=line["fee"],
+            provider_revenue_minor=line["net"],
+            calls=usage.get(ds, (0, 0))[0],
+            rows=usage.get(ds, (0, 0))[1],
+        )
+        for (ds, currency), line in lines.items()
+    ]
+    out += [
+        StatementLine(
+            dataset_id=ds,
+            dataset_title=titles.get(ds, ""),
+            currency="",
+            orders_paid=0,
+            refunds=0,
+            gross_minor=0,
+            platform_fee_minor=0,
+            provider_revenue_minor=0,
+            calls=usage[ds][0],
+            rows=usage[ds][1],
+        )
+        for ds in used_only
+    ]
+    out.sort(key=lambda line: (line.dataset_title, str(line.dataset_id), line.currency))
+    return Statement(month=month, provider_org_id=provider_org_id, lines=out)
+
+
+def _titles(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    return {ds: listings.get_dataset(session, ds).title for ds in ids}
+
+
+CSV_FIELDS = list(StatementLine.model_fields)
+
+
+def statement_csv(statement: Statement) -> str:
+    """The statement as CSV (UTF-8, one row per dataset and currency, amounts in minor units)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["month", *CSV_FIELDS])
+    writer.writeheader()
+    for line in statement.lines:
+        writer.writerow({"month": statement.month, **line.model_dump(mode="json")})
+    return buffer.getvalue()

@@ -1,0 +1,301 @@
+"""Paying for orders: Stripe Checkout, bank transfers recorded by an admin, and refunds.
+
+All paths meet in ``confirm_payment`` and ``apply_refund``, which move the order through the
+state machine and post the ledger in the same transaction. Stripe webhooks are stored before
+they act (``billing.webhooks``): a replay changes nothing, a refund that arrives before its
+payment waits (``deferred``) and is applied when the payment is recorded, and refund amounts
+are taken from Stripe's cumulative ``amount_refunded``, so refund events in any order credit
+exactly what Stripe refunded.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlmodel import Session
+
+from billing import gateway, ledger, payments, webhooks
+from billing import service as billing
+from billing.models import Payment, PaymentMethod, WebhookEvent, WebhookStatus
+from listings import service as listings
+from market.accounts.principal import Principal
+from market.config import Settings
+from market.errors import BadRequest, Conflict, NotFound
+from market.trade import service, states
+from market.trade.models import EntitlementStatus, Order, OrderStatus
+
+S = OrderStatus
+STRIPE = "stripe"
+
+
+def _provider_of(session: Session, order: Order) -> uuid.UUID:
+    return listings.get_dataset(session, order.dataset_id).provider_org_id
+
+
+def confirm_payment(
+    session: Session, order: Order, payment: Payment, settings: Settings, actor_id: uuid.UUID | None
+) -> None:
+    """``awaiting_payment -> paid -> active`` with the payment posted to the ledger."""
+    states.transition(session, order, S.paid, actor_id=actor_id, reason=payment.external_ref)
+    ledger.post_payment(
+        session,
+        payment,
+        dataset_id=order.dataset_id,
+        buyer_org_id=order.buyer_org_id,
+        provider_org_id=_provider_of(session, order),
+        fee_bps=settings.platform_fee_bps,
+    )
+    service.activate(session, order, actor_id=actor_id)
+
+
+def _check_amount(order: Order, amount_minor: int, currency: str) -> None:
+    if currency.upper() != order.currency or amount_minor != order.price_minor:
+        raise BadRequest(
+            f"The payment ({amount_minor} {currency.upper()}) does not match the order's price "
+            f"({order.price_minor} {order.currency}).",
+            f"付款金额（{amount_minor} {currency.upper()}）与订单金额"
+            f"（{order.price_minor} {order.currency}）不一致。",
+        )
+
+
+# --- Stripe ---------------------------------------------------------------------------------
+
+
+def start_checkout(
+    session: Session, buyer: Principal, order_id: uuid.UUID, settings: Settings
+) -> tuple[Order, str | None]:
+    """A Stripe Checkout Session for an order awaiting payment; its URL for the buyer."""
+    order = service.get_order(session, buyer, order_id)
+    states.check(order, S.paid)  # 409 unless the order is awaiting payment: no paying twice
+    if order.price_minor == 0:
+        raise Conflict("A free order needs no payment.", "免费订单无需付款。")
+    plan = billing.plan_by_id(session, order.plan_id)
+    dataset = listings.get_dataset(session, order.dataset_id)
+    checkout = gateway.create_checkout_session(
+        settings,
+        order_id=order.id,
+        buyer_org_id=order.buyer_org_id,
+        product_name=f"{dataset.title} — {plan.name}",
+        amount_minor=order.price_minor,
+        currency=order.currency,
+    )
+    order.checkout_session_id = checkout.id
+    session.add(order)
+    session.flush()
+    return order, checkout.url
+
+
+def handle_stripe_webhook(
+    session: Session, payload: bytes, signature: str | None, settings: Settings
+) -> WebhookEvent | None:
+    """Verify, store, then act once. ``None`` for a replay (already stored, nothing done)."""
+    gateway.verify_event(settings, payload, signature)
+    body: dict[str, Any] = json.loads(payload)
+    obj: dict[str, Any] = body.get("data", {}).get("object", {})
+    # The PaymentIntent the event is about: a field of sessions and charges, the object itself
+    # for payment_intent.* events.
+    is_intent = str(body.get("type", "")).startswith("payment_intent.")
+    reference = obj.get("id") if is_intent else obj.get("payment_intent")
+    event = webhooks.store(
+        session,
+        source=STRIPE,
+        external_id=str(body["id"]),
+        type_=str(body.get("type", "")),
+        reference=str(reference) if reference else None,
+        payload=payload.decode(),
+    )
+    if event is None:
+        return None
+    _dispatch(session, event, obj, settings)
+    return event
+
+
+def _dispatch(
+    session: Session, event: WebhookEvent, obj: dict[str, Any], settings: Settings
+) -> None:
+    handler = {
+        "checkout.session.completed": _checkout_completed,
+        "payment_intent.payment_failed": _payment_failed,
+        "charge.refunded": _charge_refunded,
+    }.get(event.type)
+    if handler is None:
+        webhooks.finish(session, event, WebhookStatus.ignored, "event type not handled")
+        return
+    handler(session, event, obj, settings)
+
+
+def _checkout_completed(
+    session: Session, event: WebhookEvent, obj: dict[str, Any], settings: Settings
+) -> None:
+    raw_id = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
+    intent = obj.get("payment_intent")
+    if obj.get("payment_status") != "paid" or not raw_id or not intent:
+        webhooks.finish(session, event, WebhookStatus.ignored, "not a paid session for an order")
+        return
+    try:
+        order = service.get_any_order(session, uuid.UUID(str(raw_id)), for_update=True)
+    except (ValueError, NotFound):
+        webhooks.finish(session, event, WebhookStatus.ignored, f"unknown order {raw_id}")
+        return
+    amount, currency = int(obj.get("amount_total") or 0), str(obj.get("currency") or "")
+    if payments.by_reference(session, PaymentMethod.stripe, str(intent)) is not None:
+        webhooks.finish(session, event, WebhookStatus.ignored, "payment already recorded")
+        return
+    if order.status is not S.awaiting_payment:
+        # Paid twice (two sessions) or paid after cancelling: never credit it a second time;
+        # the note flags it for a refund by an operator.
+        webhooks.finish(
+            session,
+            event,
+            WebhookStatus.ignored,
+            f"order is {order.status}; payment {intent} not credited and needs a refund",
+        )
+        return
+    try:
+        _check_amount(order, amount, currency)
+    except BadRequest as exc:
+        webhooks.finish(session, event, WebhookStatus.ignored, exc.detail)
+        return
+    payment = payments.record(
+        session,
+        order_id=order.id,
+        method=PaymentMethod.stripe,
+        external_ref=str(intent),
+        amount_minor=amount,
+        currency=order.currency,
+    )
+    confirm_payment(session, order, payment, settings, actor_id=None)
+    webhooks.finish(session, event, WebhookStatus.processed, f"order {order.id} paid")
+    for waiting in webhooks.deferred_for(session, STRIPE, str(intent)):
+        _dispatch(session, waiting, json.loads(waiting.payload)["data"]["object"], settings)
+
+
+def _payment_failed(
+    session: Session, event: WebhookEvent, obj: dict[str, Any], settings: Settings
+) -> None:
+    # The order stays awaiting payment (the buyer may try again); we keep the reason.
+    error = (obj.get("last_payment_error") or {}).get("message") or "payment failed"
+    webhooks.finish(session, event, WebhookStatus.processed, f"payment failed: {error}")
+
+
+def _charge_refunded(
+    session: Session, event: WebhookEvent, obj: dict[str, Any], settings: Settings
+) -> None:
+    intent = obj.get("payment_intent")
+    payment = payments.by_reference(session, PaymentMethod.stripe, str(intent)) if intent else None
+    if payment is None:
+        webhooks.finish(session, event, WebhookStatus.deferred, "payment not recorded yet")
+        return
+    order = service.get_any_order(session, payment.order_id, for_update=True)
+    already = ledger.refunded_total(session, payment.id)
+    target = min(int(obj.get("amount_refunded") or 0), payment.amount_minor)
+    if target <= already:
+        webhooks.finish(session, event, WebhookStatus.processed, "refund already recorded")
+        return
+    apply_refund(session, order, payment, target - already, actor_id=None, reason="stripe refund")
+    webhooks.finish(session, event, WebhookStatus.processed, f"refunded {target - already}")
+
+
+# --- Bank transfer ---------------------------------------------------------------------------
+
+
+def record_bank_transfer(
+    session: Session,
+    admin: Principal,
+    order_id: uuid.UUID,
+    *,
+    reference: str,
+    amount_minor: int,
+    currency: str,
+    settings: Settings,
+) -> Order:
+    """An admin records a bank transfer that reached the platform's account."""
+    order = service.get_any_order(session, order_id, for_update=True)
+    states.check(order, S.paid)
+    if order.price_minor == 0:
+        raise Conflict("A free order needs no payment.", "免费订单无需付款。")
+    _check_amount(order, amount_minor, currency)
+    payment = payments.record(
+        session,
+        order_id=order.id,
+        method=PaymentMethod.bank_transfer,
+        external_ref=reference.strip(),
+        amount_minor=amount_minor,
+        currency=order.currency,
+        recorded_by_id=admin.user_id,
+    )
+    confirm_payment(session, order, payment, settings, actor_id=admin.user_id)
+    return order
+
+
+# --- Refunds ---------------------------------------------------------------------------------
+
+
+def apply_refund(
+    session: Session,
+    order: Order,
+    payment: Payment,
+    amount_minor: int,
+    *,
+    actor_id: uuid.UUID | None,
+    reason: str,
+) -> None:
+    """Post the refund; once everything paid is refunded, the order is ``refunded`` and its
+    entitlement revoked (access ends with the money)."""
+    ledger.post_refund(
+        session,
+        payment,
+        amount_minor,
+        dataset_id=order.dataset_id,
+        buyer_org_id=order.buyer_org_id,
+        provider_org_id=_provider_of(session, order),
+        memo=reason,
+    )
+    if ledger.paid_net(session, order.id) == 0 and order.status is not S.refunded:
+        states.transition(session, order, S.refunded, actor_id=actor_id, reason=reason)
+        service.end_entitlement(session, order, EntitlementStatus.revoked)
+
+
+def refund_order(
+    session: Session,
+    admin: Principal,
+    order_id: uuid.UUID,
+    *,
+    amount_minor: int | None,
+    reason: str,
+    settings: Settings,
+) -> Order:
+    """Refund part or all of what was paid for an order (all of it by default).
+
+    A refund larger than what is left to refund is refused (400) and nothing changes. Card
+    payments are refunded through Stripe first; the ``charge.refunded`` webhook that follows
+    finds the refund already booked and changes nothing.
+    """
+    order = service.get_any_order(session, order_id, for_update=True)
+    states.check(order, S.refunded)
+    paid = [p for p in payments.of_order(session, order.id) if payments.refundable(session, p) > 0]
+    left = sum(payments.refundable(session, p) for p in paid)
+    amount = left if amount_minor is None else amount_minor
+    if amount <= 0:
+        raise BadRequest("A refund must be more than 0.", "退款金额必须大于 0。")
+    if amount > left:
+        raise BadRequest(
+            f"Cannot refund {amount}: only {left} {order.currency} of this order is refundable.",
+            f"无法退款 {amount}：该订单可退金额仅为 {left} {order.currency}。",
+        )
+    for payment in paid:
+        if amount == 0:
+            break
+        part = min(amount, payments.refundable(session, payment))
+        if payment.method is PaymentMethod.stripe:
+            gateway.refund(
+                settings,
+                payment_intent=payment.external_ref,
+                amount_minor=part,
+                order_id=str(order.id),
+            )
+        apply_refund(session, order, payment, part, actor_id=admin.user_id, reason=reason)
+        amount -= part
+    return order

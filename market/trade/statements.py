@@ -1,0 +1,62 @@
+"""The buyer's statement per entitlement: money, quota and privacy budget as one model."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+
+from billing import ledger, metering
+from market.accounts.principal import Principal
+from market.errors import NotFound
+from market.trade.models import Entitlement
+from market.trade.repository import TradeRepository
+from market.trade.schemas import EntitlementStatement
+
+
+def _statement(session: Session, entitlement: Entitlement) -> EntitlementStatement:
+    order = TradeRepository(session).order(entitlement.order_id)
+    assert order is not None
+    used = metering.usage_of_entitlement(session, entitlement.id)
+    eps_left = (
+        None
+        if entitlement.epsilon_total is None
+        else max(entitlement.epsilon_total - used.epsilon, 0.0)
+    )
+    return EntitlementStatement(
+        entitlement_id=entitlement.id,
+        order_id=order.id,
+        dataset_id=entitlement.dataset_id,
+        status=entitlement.status,
+        currency=order.currency,
+        paid_minor=ledger.paid_net(session, order.id),
+        quota_unit=entitlement.quota_unit,
+        quota_total=entitlement.quota_total,
+        quota_remaining=entitlement.quota_remaining,
+        calls_used=used.calls,
+        units_used=used.units,
+        rows_used=used.rows,
+        epsilon_total=entitlement.epsilon_total,
+        epsilon_used=used.epsilon,
+        epsilon_left=eps_left,
+        delta_total=entitlement.delta_total,
+        delta_used=used.delta,
+        valid_until=entitlement.valid_until,
+        period_ends_at=entitlement.period_ends_at,
+    )
+
+
+def entitlement_statements(
+    session: Session, buyer: Principal, *, limit: int, offset: int
+) -> tuple[list[EntitlementStatement], int]:
+    rows, total = TradeRepository(session).entitlements_of(buyer.org_id, limit=limit, offset=offset)
+    return [_statement(session, e) for e in rows], total
+
+
+def entitlement_statement(
+    session: Session, buyer: Principal, entitlement_id: uuid.UUID
+) -> EntitlementStatement:
+    entitlement = TradeRepository(session).entitlement(entitlement_id)
+    if entitlement is None or entitlement.buyer_org_id != buyer.org_id:
+        raise NotFound("Entitlement not found.", "授权不存在。")
+    return _statement(session, entitlement)

@@ -1,0 +1,15 @@
+"""Scheduled housekeeping of entitlements (run by Celery beat, see market.worker)."""
+
+from __future__ import annotations
+
+from market.db import unit_of_work
+from market.trade import service
+from market.worker import celery_app
+
+
+@celery_app.task(name="billing.reset_quotas", acks_late=True)
+def reset_quotas() -> dict[str, int]:
+    """Expire entitlements past their validity and refill subscriptions whose period ended."""
+    with unit_of_work() as session:
+        done = service.expire_and_reset(session)
+    return {"expired": done.expired, "reset": done.reset}

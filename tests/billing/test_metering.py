@@ -1,0 +1,189 @@
+"""Metering: every data API call is a usage event; buyers and providers see usage per day and
+dataset; a buyer's statement shows paid, used and left per entitlement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from billing import metering
+from billing.models import PlanKind, QuotaUnit, UsageKind
+from listings.models import Dataset
+from market.accounts import service as accounts
+from market.accounts.models import Role, User
+from market.config import Settings
+from market.trade import service as trade
+from market.trade import states
+from market.trade.models import OrderStatus
+from tests.fixtures.client import bearer
+from tests.fixtures.factories import (
+    create_listed_dataset,
+    create_plan,
+    create_user,
+    place_order,
+    principal_of,
+)
+
+
+@pytest.fixture
+def provider(session: Session) -> User:
+    return create_user(session, role=Role.provider)
+
+
+@pytest.fixture
+def buyer(session: Session) -> User:
+    return create_user(session, role=Role.buyer)
+
+
+@pytest.fixture
+def listed(session: Session, settings: Settings, provider: User) -> Dataset:
+    return create_listed_dataset(session, settings, provider=provider)
+
+
+def _activate(session: Session, buyer: User, listed: Dataset, provider: User, **plan: object):  # type: ignore[no-untyped-def]
+    order = place_order(
+        session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
+    )
+    states.transition(session, order, OrderStatus.paid)
+    return order, trade.activate(session, order, actor_id=None)
+
+
+def _key(session: Session, buyer: User) -> str:
+    return accounts.create_api_key(session, principal_of(buyer), name="etl")[1]
+
+
+def test_each_call_is_metered_and_shown_per_day_and_dataset(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+) -> None:
+    _activate(session, buyer, listed, provider, calls=10)
+    key = _key(session, buyer)
+    other_buyer = create_user(session, role=Role.buyer)
+    session.commit()
+    for limit in (3, 4):
+        response = client.get(
+            f"/api/v1/data/{listed.id}/rows", params={"limit": limit}, headers={"X-API-Key": key}
+        )
+        assert response.status_code == 200, response.text
+    today = datetime.now(UTC).date().isoformat()
+    expected = {
+        "day": today,
+        "dataset_id": str(listed.id),
+        "calls": 2,
+        "units": 2,
+        "rows": 7,
+        "epsilon": 0.0,
+    }
+    for user in (buyer, provider):
+        report = client.get("/api/v1/usage", headers=bearer(user, settings)).json()
+        assert report["days"] == [expected]
+        assert report["totals_by_dataset"][0]["rows"] == 7
+    nothing = client.get("/api/v1/usage", headers=bearer(other_buyer, settings)).json()
+    assert nothing["days"] == []
+
+
+def test_a_row_quota_is_charged_per_row_served(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+) -> None:
+    _activate(session, buyer, listed, provider, calls=25, quota_unit=QuotaUnit.rows)
+    key = _key(session, buyer)
+    session.commit()
+    url = f"/api/v1/data/{listed.id}/rows"
+    first = client.get(url, params={"limit": 20}, headers={"X-API-Key": key})
+    assert first.json()["quota_remaining"] == 5
+    too_many = client.get(url, params={"limit": 6}, headers={"X-API-Key": key})
+    assert too_many.status_code == 429
+    last = client.get(url, params={"limit": 5, "offset": 20}, headers={"X-API-Key": key})
+    assert last.json()["quota_remaining"] == 0
+
+
+def test_the_entitlement_statement_shows_paid_used_and_left(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+) -> None:
+    admin = create_user(session, role=Role.admin)
+    order = place_order(
+        session,
+        buyer,
+        listed,
+        create_plan(session, listed, provider=provider, price_minor=500, calls=4),
+    )
+    sandbox_order, sandbox = _activate(
+        session,
+        buyer,
+        listed,
+        provider,
+        kind=PlanKind.sandbox_pack,
+        calls=10,
+        epsilon=2.0,
+        price_minor=900,
+    )
+    key = _key(session, buyer)
+    session.commit()
+    client.post(
+        f"/api/v1/orders/{order.id}/bank-transfers",
+        headers=bearer(admin, settings),
+        json={"reference": "T-1", "amount_minor": 500, "currency": "CNY"},
+    )
+    client.get(f"/api/v1/data/{listed.id}/rows", params={"limit": 2}, headers={"X-API-Key": key})
+    # What the sandbox will report for each query it answers.
+    metering.record_usage(
+        session,
+        buyer_org_id=buyer.organization_id,
+        dataset_id=listed.id,
+        provider_org_id=provider.organization_id,
+        kind=UsageKind.sandbox_query,
+        units=1,
+        epsilon=0.5,
+        delta=1e-7,
+        entitlement_id=sandbox.id,
+    )
+    session.commit()
+    statements = client.get("/api/v1/entitlements", headers=bearer(buyer, settings)).json()
+    by_order = {s["order_id"]: s for s in statements["items"]}
+    api = by_order[str(order.id)]
+    assert (api["paid_minor"], api["calls_used"], api["rows_used"]) == (500, 1, 2)
+    assert (api["quota_total"], api["quota_remaining"]) == (4, 3)
+    box = by_order[str(sandbox_order.id)]
+    assert (box["epsilon_total"], box["epsilon_used"], box["epsilon_left"]) == (2.0, 0.5, 1.5)
+    assert box["quota_unit"] == "queries"
+    one = client.get(
+        f"/api/v1/entitlements/{api['entitlement_id']}", headers=bearer(buyer, settings)
+    )
+    assert one.json() == api
+    stranger = create_user(session, role=Role.buyer)
+    session.commit()
+    hidden = client.get(
+        f"/api/v1/entitlements/{api['entitlement_id']}", headers=bearer(stranger, settings)
+    )
+    assert hidden.status_code == 404
+
+
+def test_a_usage_range_is_validated(
+    client: TestClient, session: Session, settings: Settings, buyer: User
+) -> None:
+    session.commit()
+    today = datetime.now(UTC).date()
+    response = client.get(
+        "/api/v1/usage",
+        params={"since": today.isoformat(), "until": (today - timedelta(days=1)).isoformat()},
+        headers=bearer(buyer, settings),
+    )
+    assert response.status_code == 400
+    assert response.json()["detail_zh"]

@@ -1,0 +1,75 @@
+"""Provider statements per month: revenue from the ledger, usage from metering, JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from market.accounts.models import Role
+from market.config import Settings
+from tests.fixtures.client import bearer
+from tests.fixtures.factories import create_listed_dataset, create_plan, create_user, place_order
+
+
+def test_the_monthly_statement_in_json_and_csv(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    provider = create_user(session, role=Role.provider)
+    admin = create_user(session, role=Role.admin)
+    listed = create_listed_dataset(session, settings, provider=provider)
+    orders = []
+    for price in (10_000, 2_999):
+        buyer = create_user(session, role=Role.buyer)
+        plan = create_plan(session, listed, provider=provider, price_minor=price)
+        orders.append(place_order(session, buyer, listed, plan))
+    session.commit()
+    for i, order in enumerate(orders):
+        client.post(
+            f"/api/v1/orders/{order.id}/bank-transfers",
+            headers=bearer(admin, settings),
+            json={"reference": f"S-{i}", "amount_minor": order.price_minor, "currency": "CNY"},
+        )
+    client.post(
+        f"/api/v1/orders/{orders[1].id}/refunds",
+        headers=bearer(admin, settings),
+        json={"reason": "refused delivery"},
+    )
+    month = datetime.now(UTC).strftime("%Y-%m")
+    headers = bearer(provider, settings)
+    body = client.get("/api/v1/billing/statements", params={"month": month}, headers=headers)
+    assert body.status_code == 200, body.text
+    [line] = body.json()["lines"]
+    # Default fee 5%: 500 on 10,000; the refunded 2,999 nets to zero on every account.
+    assert line["orders_paid"] == 2
+    assert line["refunds"] == 1
+    assert line["gross_minor"] == 10_000
+    assert line["platform_fee_minor"] == 500
+    assert line["provider_revenue_minor"] == 9_500
+    assert line["dataset_title"] == listed.title
+    as_csv = client.get(
+        "/api/v1/billing/statements", params={"month": month, "format": "csv"}, headers=headers
+    )
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    [row] = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert row["provider_revenue_minor"] == "9500"
+    assert row["month"] == month
+    other = client.get("/api/v1/billing/statements", params={"month": "2001-01"}, headers=headers)
+    assert other.json()["lines"] == []
+
+
+def test_a_malformed_month_is_refused(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    provider = create_user(session, role=Role.provider)
+    session.commit()
+    response = client.get(
+        "/api/v1/billing/statements",
+        params={"month": "2026-13"},
+        headers=bearer(provider, settings),
+    )
+    assert response.status_code == 400
+    assert "2026-11" in response.json()["detail"]

@@ -1,0 +1,104 @@
+"""Subscriptions reset their quota each month through the beat task; expiry ends access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from billing.models import PlanKind
+from listings.models import Dataset
+from market.accounts.models import Role, User
+from market.config import Settings
+from market.db import utcnow
+from market.errors import Forbidden, QuotaExhausted
+from market.trade import service as trade
+from market.trade import states, tasks
+from market.trade.models import EntitlementStatus, OrderStatus
+from market.worker import BEAT_SCHEDULE
+from tests.fixtures.factories import (
+    create_listed_dataset,
+    create_plan,
+    create_user,
+    place_order,
+    principal_of,
+)
+
+
+@pytest.fixture
+def provider(session: Session) -> User:
+    return create_user(session, role=Role.provider)
+
+
+@pytest.fixture
+def buyer(session: Session) -> User:
+    return create_user(session, role=Role.buyer)
+
+
+@pytest.fixture
+def listed(session: Session, settings: Settings, provider: User) -> Dataset:
+    return create_listed_dataset(session, settings, provider=provider)
+
+
+def _activate(session: Session, buyer: User, listed: Dataset, provider: User, **plan: object):  # type: ignore[no-untyped-def]
+    order = place_order(
+        session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
+    )
+    states.transition(session, order, OrderStatus.paid)
+    return order, trade.activate(session, order, actor_id=None)
+
+
+def test_the_beat_schedule_runs_the_reset_task() -> None:
+    assert {e["task"] for e in BEAT_SCHEDULE.values()} == {"billing.reset_quotas"}
+
+
+def test_add_months_clamps_to_the_end_of_the_month() -> None:
+    start = utcnow().replace(year=2027, month=1, day=31)
+    assert trade.add_months(start, 1).day == 28
+    assert trade.add_months(start, 12).year == 2028
+
+
+def test_a_subscription_quota_resets_each_month_until_its_term_ends(
+    session: Session, listed: Dataset, provider: User, buyer: User
+) -> None:
+    order, entitlement = _activate(
+        session, buyer, listed, provider, kind=PlanKind.subscription, calls=2, term_months=2
+    )
+    me = principal_of(buyer)
+    trade.consume(session, me, listed.id)
+    trade.consume(session, me, listed.id)
+    with pytest.raises(QuotaExhausted):
+        trade.consume(session, me, listed.id)
+    assert entitlement.period_ends_at is not None
+    # The task body on the test's session; a run before the period ends does nothing.
+    assert tasks.reset_quotas() == {"expired": 0, "reset": 0}
+    done = trade.expire_and_reset(session, entitlement.period_ends_at + timedelta(minutes=1))
+    assert (done.expired, done.reset) == (0, 1)
+    session.refresh(entitlement)
+    assert entitlement.quota_remaining == 2
+    assert entitlement.period_ends_at == entitlement.valid_until
+    # A second run in the same period changes nothing.
+    again = trade.expire_and_reset(session, entitlement.valid_until - timedelta(minutes=1))
+    assert again.reset == 0
+    # At the end of the term access ends.
+    assert entitlement.valid_until is not None
+    ended = trade.expire_and_reset(session, entitlement.valid_until + timedelta(seconds=1))
+    assert ended.expired == 1
+    session.refresh(entitlement)
+    session.refresh(order)
+    assert entitlement.status is EntitlementStatus.expired
+    assert order.status is OrderStatus.expired
+    with pytest.raises(Forbidden):
+        trade.consume(session, me, listed.id)
+
+
+def test_a_pack_past_its_validity_cannot_be_used_even_before_the_task_runs(
+    session: Session, listed: Dataset, provider: User, buyer: User
+) -> None:
+    _order, entitlement = _activate(session, buyer, listed, provider, valid_days=1)
+    entitlement.valid_until = utcnow() - timedelta(seconds=1)
+    session.add(entitlement)
+    session.flush()
+    with pytest.raises(Forbidden):
+        trade.consume(session, principal_of(buyer), listed.id)
