@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     celery_broker_url: str = ""
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     free_plan_calls: int = Field(default=1000, gt=0)
+    # Every approved usage scenario expires; renewing it is a new order (reviewed if graded).
+    scenario_valid_days: int = Field(default=365, gt=0)
     # Card payments through Stripe Checkout; off by default (bank transfers always work).
     stripe_enabled: bool = False
     stripe_secret_key: SecretStr | None = None

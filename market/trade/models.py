@@ -42,6 +42,10 @@ class Order(SQLModel, table=True):
     price_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(max_length=3)
     checkout_session_id: str | None = Field(default=None, max_length=255)
+    # Conditions compliance attached when approving: the entitlement gets at most this quota
+    # and lasts at most this many days, whatever the plan says.
+    max_quota: int | None = None
+    max_valid_days: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

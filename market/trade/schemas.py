@@ -104,3 +104,44 @@ class EntitlementStatement(BaseModel):
     delta_used: float
     valid_until: datetime | None
     period_ends_at: datetime | None
+
+
+class OrderReviewRead(OrderRead):
+    """An order in the trade review queue, with what the reviewer needs to decide."""
+
+    buyer_name: str
+    dataset_title: str
+    dataset_grade: str | None
+    dataset_grade_level: int | None
+    plan_name: str
+    plan_kind: str
+    plan_quota: int
+    plan_valid_days: int | None
+    plan_term_months: int | None
+    buyer_history: dict[str, int] = Field(
+        description="The buyer's orders by status, and revoked_entitlements"
+    )
+
+
+class OrderApproval(BaseModel):
+    note: str = Field(default="", max_length=1000)
+    max_quota: int | None = Field(
+        default=None, gt=0, description="Condition: grant at most this quota"
+    )
+    max_valid_days: int | None = Field(
+        default=None, gt=0, le=3650, description="Condition: access lasts at most this long"
+    )
+
+
+class RevocationBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+
+
+class EmergencyStop(BaseModel):
+    buyer_org_id: uuid.UUID | None = None
+    dataset_id: uuid.UUID | None = None
+    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+
+
+class EmergencyStopResult(BaseModel):
+    revoked: int

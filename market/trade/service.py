@@ -15,6 +15,8 @@ from billing.models import Plan, PlanKind, QuotaUnit
 from listings import service as listings
 from listings.grading import requires_trade_review
 from market.accounts.principal import Principal
+from market.audit import service as audit
+from market.config import get_settings
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound, QuotaExhausted
 from market.trade import events, states
@@ -86,21 +88,28 @@ def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> E
     states.check(order, S.active)
     plan = billing.plan_by_id(session, order.plan_id)
     now = utcnow()
-    valid_until: datetime | None = None
+    # The usage scenario is approved for a limited time; the plan and compliance's conditions
+    # may shorten it further.
+    valid_until = now + timedelta(days=get_settings().scenario_valid_days)
     period_ends_at: datetime | None = None
     if plan.kind is PlanKind.subscription:
-        valid_until = add_months(now, plan.term_months or 1)
+        valid_until = min(valid_until, add_months(now, plan.term_months or 1))
         period_ends_at = min(add_months(now, 1), valid_until)
     elif plan.valid_days:
-        valid_until = now + timedelta(days=plan.valid_days)
+        valid_until = min(valid_until, now + timedelta(days=plan.valid_days))
+    if order.max_valid_days is not None:
+        valid_until = min(valid_until, now + timedelta(days=order.max_valid_days))
+        if period_ends_at is not None:
+            period_ends_at = min(period_ends_at, valid_until)
+    quota = plan.calls if order.max_quota is None else min(plan.calls, order.max_quota)
     entitlement = Entitlement(
         order_id=order.id,
         buyer_org_id=order.buyer_org_id,
         dataset_id=order.dataset_id,
         usage_scenario=order.usage_scenario,
         quota_unit=plan.quota_unit,
-        quota_total=plan.calls,
-        quota_remaining=plan.calls,
+        quota_total=quota,
+        quota_remaining=quota,
         epsilon_total=plan.epsilon,
         delta_total=plan.delta,
         valid_until=valid_until,
@@ -118,7 +127,7 @@ def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> E
                 dataset_id=order.dataset_id,
                 epsilon=float(plan.epsilon or 0.0),
                 delta=float(plan.delta or 0.0),
-                queries=plan.calls,
+                queries=quota,
                 valid_until=valid_until,
             ),
         )
@@ -151,10 +160,27 @@ def review_queue(session: Session, *, limit: int, offset: int) -> tuple[list[Ord
 
 
 def approve_order(
-    session: Session, reviewer: Principal, order_id: uuid.UUID, note: str
+    session: Session,
+    reviewer: Principal,
+    order_id: uuid.UUID,
+    note: str,
+    *,
+    max_quota: int | None = None,
+    max_valid_days: int | None = None,
 ) -> tuple[Order, Entitlement | None]:
-    """Compliance lets an order on a graded dataset proceed to payment (or, if free, activate)."""
+    """Compliance lets an order on a graded dataset proceed to payment (or, if free, activate),
+    optionally with conditions: a lower quota or a shorter duration than the plan's."""
     order = get_any_order(session, order_id, for_update=True)
+    order.max_quota, order.max_valid_days = max_quota, max_valid_days
+    if max_quota is not None or max_valid_days is not None:
+        audit.record(
+            session,
+            "order.conditions",
+            actor=reviewer,
+            dataset_id=order.dataset_id,
+            subject_id=order.id,
+            details={"max_quota": max_quota, "max_valid_days": max_valid_days, "note": note},
+        )
     states.transition(
         session, order, S.awaiting_payment, actor_id=reviewer.user_id, reason=note or "approved"
     )

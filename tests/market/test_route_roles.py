@@ -67,6 +67,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/orders/{order_id}/bank-transfers"): frozenset({A}),
     ("POST", "/api/v1/orders/{order_id}/refunds"): frozenset({A}),
     ("GET", "/api/v1/reviews/orders"): frozenset({C}),
+    ("POST", "/api/v1/reviews/entitlements/{entitlement_id}/revoke"): frozenset({C}),
+    ("POST", "/api/v1/reviews/emergency-stop"): frozenset({C}),
     ("POST", "/api/v1/reviews/orders/{order_id}/approve"): frozenset({C}),
     ("POST", "/api/v1/reviews/orders/{order_id}/reject"): frozenset({C}),
     ("GET", "/api/v1/entitlements"): frozenset({B}),

@@ -1,0 +1,97 @@
+"""Ending access at once: one entitlement, or every entitlement of a buyer or on a dataset.
+
+Revocation is a status change the data API checks on every call (the quota decrement requires
+an active entitlement), so it takes effect on the next request. Subscribers to
+``entitlements_revoked`` (the sandbox) end their own grants in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from market.accounts.principal import Principal
+from market.audit import service as audit
+from market.errors import BadRequest, Conflict, NotFound
+from market.trade.models import Entitlement, EntitlementStatus
+
+RevokedHandler = Callable[[Session, uuid.UUID | None, uuid.UUID | None], None]
+_on_revoked: list[RevokedHandler] = []
+
+
+def on_entitlements_revoked(handler: RevokedHandler) -> RevokedHandler:
+    """Subscribe to emergency stops: called with (session, buyer_org_id, dataset_id)."""
+    if handler not in _on_revoked:
+        _on_revoked.append(handler)
+    return handler
+
+
+def revoke(
+    session: Session, reviewer: Principal, entitlement_id: uuid.UUID, reason: str
+) -> Entitlement:
+    entitlement = session.get(Entitlement, entitlement_id, with_for_update=True)
+    if entitlement is None:
+        raise NotFound("Entitlement not found.", "授权不存在。")
+    if entitlement.status is not EntitlementStatus.active:
+        raise Conflict(
+            f"Only an active entitlement can be revoked; this one is {entitlement.status}.",
+            f"只有有效的授权可以撤销，当前状态为 {entitlement.status}。",
+        )
+    entitlement.status = EntitlementStatus.revoked
+    session.add(entitlement)
+    session.flush()
+    audit.record(
+        session,
+        "entitlement.revoke",
+        actor=reviewer,
+        dataset_id=entitlement.dataset_id,
+        subject_id=entitlement.id,
+        details={"buyer_org_id": str(entitlement.buyer_org_id), "reason": reason},
+    )
+    return entitlement
+
+
+def emergency_stop(
+    session: Session,
+    reviewer: Principal,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    dataset_id: uuid.UUID | None,
+    reason: str,
+) -> int:
+    """Revoke every active entitlement of a buyer, on a dataset, or of a buyer on a dataset, in
+    one statement; returns how many were revoked."""
+    if buyer_org_id is None and dataset_id is None:
+        raise BadRequest(
+            "Name a buyer organization, a dataset, or both.", "请指定买方机构、数据集或两者。"
+        )
+    conditions = [col(Entitlement.status) == EntitlementStatus.active]
+    if buyer_org_id is not None:
+        conditions.append(col(Entitlement.buyer_org_id) == buyer_org_id)
+    if dataset_id is not None:
+        conditions.append(col(Entitlement.dataset_id) == dataset_id)
+    ids = list(session.exec(select(Entitlement.id).where(*conditions)).all())
+    if ids:
+        session.execute(
+            update(Entitlement)
+            .where(col(Entitlement.id).in_(ids), *conditions)
+            .values(status=EntitlementStatus.revoked)
+            .execution_options(synchronize_session=False)
+        )
+    for handler in _on_revoked:
+        handler(session, buyer_org_id, dataset_id)
+    audit.record(
+        session,
+        "entitlement.emergency_stop",
+        actor=reviewer,
+        dataset_id=dataset_id,
+        details={
+            "buyer_org_id": str(buyer_org_id) if buyer_org_id else None,
+            "revoked": [str(i) for i in ids],
+            "reason": reason,
+        },
+    )
+    return len(ids)
