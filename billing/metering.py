@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, cast, func, literal_column
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from billing.models import UsageEvent, UsageKind
@@ -127,3 +128,59 @@ def usage_of_entitlement(session: Session, entitlement_id: uuid.UUID) -> Entitle
     ).where(UsageEvent.entitlement_id == entitlement_id)
     n, u, r, e, d = session.exec(stmt).one()
     return EntitlementUsage(int(n), int(u), int(r), float(e), float(d))
+
+
+@dataclass(frozen=True)
+class ConsumerUsage:
+    buyer_org_id: uuid.UUID
+    events: int
+    units: int
+    rows: int
+    epsilon: float
+    delta: float
+
+
+def usage_by_buyer(session: Session, *, since: datetime, until: datetime) -> list[ConsumerUsage]:
+    """Each buyer's metered use in ``[since, until)``, heaviest first (by quota units)."""
+    units = func.coalesce(func.sum(UsageEvent.units), 0)
+    stmt = (
+        sa_select(
+            UsageEvent.buyer_org_id,
+            func.count(),
+            units,
+            func.coalesce(func.sum(UsageEvent.rows), 0),
+            func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
+            func.coalesce(func.sum(UsageEvent.delta), 0.0),
+        )
+        .where(col(UsageEvent.created_at) >= since, col(UsageEvent.created_at) < until)
+        .group_by(col(UsageEvent.buyer_org_id))
+        .order_by(units.desc())
+    )
+    return [
+        ConsumerUsage(org, int(n), int(u), int(r), float(e), float(d))
+        for org, n, u, r, e, d in session.execute(stmt).all()
+    ]
+
+
+def usage_by_entitlement(
+    session: Session, entitlement_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, EntitlementUsage]:
+    """What each entitlement used, in one grouped query."""
+    if not entitlement_ids:
+        return {}
+    stmt = (
+        sa_select(
+            UsageEvent.entitlement_id,
+            func.count(),
+            func.coalesce(func.sum(UsageEvent.units), 0),
+            func.coalesce(func.sum(UsageEvent.rows), 0),
+            func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
+            func.coalesce(func.sum(UsageEvent.delta), 0.0),
+        )
+        .where(col(UsageEvent.entitlement_id).in_(entitlement_ids))
+        .group_by(col(UsageEvent.entitlement_id))
+    )
+    return {
+        ent: EntitlementUsage(int(n), int(u), int(r), float(e), float(d))
+        for ent, n, u, r, e, d in session.execute(stmt).all()
+    }

@@ -71,3 +71,13 @@ class DatasetRepository:
     def add(self, obj: Dataset | ListingReview) -> None:
         self.session.add(obj)
         self.session.flush()
+
+    def counts_by_grade_and_status(self) -> list[tuple[str | None, str, int]]:
+        stmt = (
+            select(Dataset.grade, Dataset.status, func.count())
+            .group_by(col(Dataset.grade), col(Dataset.status))
+            .order_by(col(Dataset.grade), col(Dataset.status))
+        )
+        return [
+            (None if g is None else str(g), str(s), int(n)) for g, s, n in self.session.exec(stmt)
+        ]

@@ -283,3 +283,8 @@ def read_masked_rows(dataset: Dataset, *, limit: int, offset: int, data_dir: Pat
             params={"path": str(path), "limit": limit, "offset": offset},
         ).to_arrow_table()
     return apply_policy(raw, policy)
+
+
+def counts_by_grade_and_status(session: Session) -> list[tuple[str | None, str, int]]:
+    """How many datasets sit at each (grade, status): the compliance report's first table."""
+    return DatasetRepository(session).counts_by_grade_and_status()

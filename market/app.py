@@ -27,6 +27,7 @@ def create_app() -> FastAPI:
     from market.accounts.endpoints import router as accounts_router
     from market.audit.endpoints import router as audit_router
     from market.dataapi.endpoints import router as data_router
+    from market.reports.endpoints import router as reports_router
     from market.trade.endpoints import router as trade_router
     from market.trade.payment_endpoints import router as payments_router
     from market.trade.review_endpoints import router as order_reviews_router
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
         order_reviews_router,
         data_router,
         audit_router,
+        reports_router,
     )
     for router in routers:
         api.include_router(router)

@@ -168,3 +168,17 @@ class TradeRepository:
             .limit(limit)
         )
         return list(self.session.exec(stmt).all())
+
+    def order_counts_by_status(self) -> dict[str, int]:
+        stmt = select(Order.status, func.count()).group_by(col(Order.status))
+        return {str(status): int(n) for status, n in self.session.exec(stmt)}
+
+    def entitlements_on(self, dataset_ids: list[uuid.UUID]) -> list[Entitlement]:
+        if not dataset_ids:
+            return []
+        stmt = (
+            select(Entitlement)
+            .where(col(Entitlement.dataset_id).in_(dataset_ids))
+            .order_by(col(Entitlement.created_at).desc())
+        )
+        return list(self.session.exec(stmt).all())

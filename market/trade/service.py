@@ -307,3 +307,12 @@ def _next_period_end(entitlement: Entitlement, now: datetime) -> datetime:
     if entitlement.valid_until is not None:
         end = min(end, entitlement.valid_until)
     return end
+
+
+def order_counts_by_status(session: Session) -> dict[str, int]:
+    return TradeRepository(session).order_counts_by_status()
+
+
+def entitlements_on(session: Session, dataset_ids: list[uuid.UUID]) -> list[Entitlement]:
+    """Every entitlement granted on these datasets, newest first (the provider's report)."""
+    return TradeRepository(session).entitlements_on(dataset_ids)

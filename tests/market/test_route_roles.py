@@ -57,6 +57,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/reviews/listings/{dataset_id}/suspend"): frozenset({C}),
     ("POST", "/api/v1/reviews/listings/{dataset_id}/reinstate"): frozenset({C}),
     ("GET", "/api/v1/audit"): frozenset({C, A}),
+    ("GET", "/api/v1/reports/provider"): frozenset({P}),
+    ("GET", "/api/v1/reports/compliance"): frozenset({C, A}),
     ("GET", "/api/v1/audit/verify"): frozenset({C, A}),
     ("GET", "/api/v1/audit/export"): frozenset({C, A}),
     ("POST", "/api/v1/datasets/{dataset_id}/plans"): frozenset({P}),

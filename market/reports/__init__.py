@@ -1,0 +1,1 @@
+"""Reports for providers and compliance staff, composed from the domains services."""
