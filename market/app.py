@@ -26,12 +26,20 @@ def create_app() -> FastAPI:
     from market.accounts.endpoints import router as accounts_router
     from market.dataapi.endpoints import router as data_router
     from market.trade.endpoints import router as trade_router
+    from sandbox.endpoints import router as sandbox_router
 
     load_domains()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (accounts_router, listings_router, billing_router, trade_router, data_router):
+    for router in (
+        accounts_router,
+        listings_router,
+        billing_router,
+        trade_router,
+        data_router,
+        sandbox_router,
+    ):
         api.include_router(router)
     app.include_router(api)
 

@@ -11,6 +11,7 @@ import importlib
 DOMAIN_MODULES = (
     "market.models",
     "billing.service",  # subscribes to listings.events.dataset_listed
+    "sandbox.tasks",
 )
 
 

@@ -4,6 +4,7 @@ from billing.models import Plan
 from listings.models import Dataset, ListingReview
 from market.accounts.models import ApiKey, Organization, User
 from market.trade.models import Entitlement, Order
+from sandbox.models import PrivacyLedgerEntry, SandboxGrant, SandboxProfile, SandboxQuery
 
 __all__ = [
     "ApiKey",
@@ -13,5 +14,9 @@ __all__ = [
     "Order",
     "Organization",
     "Plan",
+    "PrivacyLedgerEntry",
+    "SandboxGrant",
+    "SandboxProfile",
+    "SandboxQuery",
     "User",
 ]
