@@ -89,7 +89,7 @@ class Release:
 
 
 def _geometric(
-    value: int, epsilon: float, sensitivity: int, rng: np.random.Generator | None
+    value: int, epsilon: float, sensitivity: int, rng: np.random.RandomState | None
 ) -> int:
     _check_epsilon(epsilon)
     if sensitivity < 1:
@@ -100,7 +100,7 @@ def _geometric(
 
 
 def release_count(
-    count: int, *, epsilon: float, max_rows: int, rng: np.random.Generator | None = None
+    count: int, *, epsilon: float, max_rows: int, rng: np.random.RandomState | None = None
 ) -> Release:
     """ε-DP count: two-sided geometric noise, L1 sensitivity ``max_rows``.
 
@@ -132,7 +132,7 @@ def release_sum(
     upper: float,
     epsilon: float,
     max_rows: int,
-    rng: np.random.Generator | None = None,
+    rng: np.random.RandomState | None = None,
 ) -> Release:
     """ε-DP sum of clamped values given as an integer number of granules.
 
@@ -177,16 +177,16 @@ def release_quantile(
     upper: float,
     epsilon: float,
     max_rows: int,
-    rng: np.random.Generator | None = None,
+    rng: np.random.RandomState | None = None,
 ) -> Release:
     """ε-DP quantile by the exponential mechanism over public buckets.
 
     ``bucket_counts[j]`` counts the clamped values in bucket j. The utility of bucket j is
-    ``-|rows below j - quantile * n|``; one person moves it by at most ``max_rows``, so
+    minus the distance from ``quantile * n`` to the ranks the bucket covers; one person moves
+    it by at most ``max_rows``, so
     choosing with probability ∝ exp(ε u / (2 max_rows)) is ε-DP. The released value is the
-    chosen bucket's midpoint. ``ci95`` is the bucket width plus the value range of the rank
-    error the mechanism makes with probability 0.95, expressed as the whole range when unknown;
-    callers show ``rank_error95`` (in rows) next to it.
+    chosen bucket's midpoint. ``ci95`` carries the bucket width; the error in ranks (rows) is
+    ``quantile_rank_error95``.
     """
     _check_epsilon(epsilon)
     if not 0 <= quantile <= 1:
@@ -195,7 +195,10 @@ def release_quantile(
     counts = np.asarray(bucket_counts, dtype=np.int64)
     total = int(counts.sum())
     below = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    utility = (-np.abs(below - quantile * total)).tolist()
+    target = quantile * total
+    # Distance from the target rank to the rank interval [below, below + count] the bucket
+    # covers: 0 for the bucket holding the quantile. Each term moves by at most max_rows.
+    utility = (-np.maximum(0.0, np.maximum(below - target, target - (below + counts)))).tolist()
     with strict_privacy():
         mechanism = Exponential(
             epsilon=epsilon, sensitivity=float(max_rows), utility=utility, random_state=rng

@@ -147,7 +147,7 @@ def release(
     c: Cost,
     aggregate_rows: list[tuple[Any, ...]],
     histograms: dict[int, list[tuple[Any, ...]]],
-    rng: np.random.Generator | None = None,
+    rng: np.random.RandomState | None = None,
 ) -> dict[str, Any]:
     """Noise every statistic, select groups, post-process; returns the stored result JSON."""
     nkeys = len(plan.keys)
@@ -228,7 +228,7 @@ def _release_one(
     group: tuple[Any, ...],
     m: int,
     e: float,
-    rng: np.random.Generator | None,
+    rng: np.random.RandomState | None,
 ) -> tuple[float, dict[str, Any]]:
     a = plan.aggregates[j]
     if a.kind == "count":
