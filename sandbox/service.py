@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from anonymize import accountant, dp
 from listings import service as listings
+from market.accounts import service as accounts
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.config import Settings
@@ -66,6 +67,7 @@ def grant_budget(
     total ε and δ any grant may reach.
     """
     listings.get_listed(session, dataset_id)
+    accounts.get_organization(session, buyer_org_id)
     if not (math.isfinite(epsilon) and epsilon > 0) or not (0 <= delta < 1):
         raise BadRequest(
             "ε must be positive and δ in [0, 1).", "ε 必须为正数，δ 必须在 [0, 1) 内。"
@@ -281,7 +283,7 @@ def submit(
     # The reservation must be durable before data is read, so other requests see it: this is
     # the one place a service commits (the request's unit of work continues afterwards).
     session.commit()
-    execute(session, item.id, settings, prepared=prepared)
+    execute(session, item.id, settings, prepared=prepared, item=item)
     if item.status is QueryStatus.failed:
         # The charge is recorded before the error reaches the client.
         session.commit()
@@ -348,15 +350,20 @@ def execute(
     settings: Settings,
     *,
     prepared: Prepared | None = None,
+    item: SandboxQuery | None = None,
 ) -> SandboxQuery:
-    """Run a reserved query and settle its reservation (used inline and by the Celery task)."""
-    repo = SandboxRepository(session)
-    item = repo.query(query_id, for_update=True)
-    if item is None:
-        raise NotFound("Sandbox query not found.", "沙箱查询不存在。")
-    if item.status in (QueryStatus.succeeded, QueryStatus.failed):
-        return item  # a redelivered task: already settled
-    if prepared is None:
+    """Run a reserved query and settle its reservation (used inline and by the Celery task).
+
+    Inline, the caller passes the reserved ``item`` and its ``prepared`` plan and the engine
+    runs before this session touches the database again (no lock is held while DuckDB works);
+    the task loads and locks the query row first, so a redelivered task cannot run it twice.
+    """
+    if item is None or prepared is None:
+        item = SandboxRepository(session).query(query_id, for_update=True)
+        if item is None:
+            raise NotFound("Sandbox query not found.", "沙箱查询不存在。")
+        if item.status in (QueryStatus.succeeded, QueryStatus.failed):
+            return item  # a redelivered task: already settled
         try:
             buyer = Principal(user_id=item.user_id, org_id=item.buyer_org_id, role=Role.buyer)
             prepared = prepare(
@@ -370,20 +377,21 @@ def execute(
         except Exception:
             # Nothing was read: the grant, profile or listing changed since the reservation.
             return _settle(session, item, LedgerKind.release, error="not_runnable")
-    item.status = QueryStatus.running
-    limits = engine.Limits(
-        timeout_seconds=settings.sandbox_timeout_seconds,
-        memory_limit=settings.sandbox_memory_limit,
-        threads=settings.sandbox_threads,
-        max_rows=settings.sandbox_max_groups,
-    )
     plan = prepared.plan
     source = rewrite.bounded_rows(plan, prepared.privacy.privacy_unit, prepared.privacy.max_rows)
     statements = [rewrite.aggregate_sql(plan, source)]
     quantiles = [j for j, a in enumerate(plan.aggregates) if a.kind == "quantile"]
     statements += [rewrite.histogram_sql(plan, source, j, dp.QUANTILE_BUCKETS) for j in quantiles]
+    limits = engine.Limits(
+        timeout_seconds=settings.sandbox_timeout_seconds,
+        memory_limit=settings.sandbox_memory_limit,
+        threads=settings.sandbox_threads,
+        max_rows=settings.sandbox_max_groups * (dp.QUANTILE_BUCKETS if quantiles else 1),
+    )
     try:
-        results = engine.run(prepared.path, statements, _histogram_limits(limits, len(quantiles)))
+        results = engine.run(prepared.path, statements, limits)
+        if len(results[0]) > settings.sandbox_max_groups:
+            raise engine.ExecutionFailed("too many groups")
         histograms = dict(zip(quantiles, results[1:], strict=True))
         item.result = release.release(plan, prepared.privacy, prepared.cost, results[0], histograms)
     except engine.ExecutionTimedOut:
@@ -393,18 +401,6 @@ def execute(
         # a value); only a fixed code is stored.
         return _settle(session, item, LedgerKind.commit, error="failed")
     return _settle(session, item, LedgerKind.commit, error=None)
-
-
-def _histogram_limits(limits: engine.Limits, quantiles: int) -> engine.Limits:
-    if not quantiles:
-        return limits
-    # A histogram has up to QUANTILE_BUCKETS rows per group.
-    return engine.Limits(
-        limits.timeout_seconds,
-        limits.memory_limit,
-        limits.threads,
-        limits.max_rows * dp.QUANTILE_BUCKETS,
-    )
 
 
 def _settle(
