@@ -111,10 +111,10 @@ def declare_profile(
 
 @router.post("/profiles/{dataset_id}/approve", response_model=ProfileRead)
 def approve_profile(
-    dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep
+    dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep
 ) -> ProfileRead:
     """Approve the declared profile: sensitivities of every later query come from it."""
-    return _profile(profiles.approve(session, reviewer, dataset_id), reviewer)
+    return _profile(profiles.approve(session, reviewer, dataset_id, settings), reviewer)
 
 
 @router.get("/profiles/{dataset_id}", response_model=ProfileRead)

@@ -23,7 +23,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sandbox.query import TABLE_NAME, ValueType, quote_string
+from market.config import Settings
+from sandbox.query import TABLE_NAME, ValueType, quote_identifier, quote_string
 
 
 class ExecutionFailed(Exception):
@@ -40,6 +41,26 @@ class Limits:
     memory_limit: str
     threads: int
     max_rows: int  # result rows fetched at most (groups); more is an error
+
+
+def limits_from(settings: Settings, max_rows: int) -> Limits:
+    return Limits(
+        timeout_seconds=settings.sandbox_timeout_seconds,
+        memory_limit=settings.sandbox_memory_limit,
+        threads=settings.sandbox_threads,
+        max_rows=max_rows,
+    )
+
+
+def max_rows_per_person(path: Path, privacy_unit: str, limits: Limits) -> int:
+    """The largest number of rows any one person has in the file (0 for an empty file)."""
+    unit = quote_identifier(privacy_unit)
+    sql = (
+        f"SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM {TABLE_NAME} "
+        f"WHERE {unit} IS NOT NULL GROUP BY {unit})"
+    )
+    ((value,),) = run(path, [sql], limits)[0]
+    return int(value)
 
 
 def column_types(path: Path) -> dict[str, ValueType]:

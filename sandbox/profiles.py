@@ -14,8 +14,10 @@ from listings import service as listings
 from listings import storage
 from listings.models import Dataset
 from market.accounts.principal import Principal
+from market.config import Settings
 from market.db import utcnow
 from market.errors import BadRequest, NotFound
+from sandbox import engine
 from sandbox.engine import column_types
 from sandbox.errors import ProfileNotApproved
 from sandbox.models import ProfileStatus, SandboxProfile
@@ -111,14 +113,32 @@ def declare(
     return profile
 
 
-def approve(session: Session, reviewer: Principal, dataset_id: uuid.UUID) -> SandboxProfile:
-    """Compliance approves the declared profile; from now on it serves queries."""
+def approve(
+    session: Session, reviewer: Principal, dataset_id: uuid.UUID, settings: Settings
+) -> SandboxProfile:
+    """Compliance approves the declared profile; from now on it serves queries.
+
+    Approval also checks, once, whether the stored file already has at most
+    ``max_rows_per_person`` rows per person. Dataset files are written once, so when it does
+    (and the file size is unchanged at query time) queries can skip the per-query contribution
+    bounding: on such a file the bounded and unbounded aggregates are the same numbers, so the
+    released distribution, and the guarantee, are identical; only the run time differs.
+    """
     profile = SandboxRepository(session).profile(dataset_id, for_update=True)
     if profile is None:
         raise NotFound(
             "No sandbox profile was declared for this dataset.", "该数据集尚未声明沙箱隐私配置。"
         )
-    profile.approved = dict(profile.declared)
+    path = dataset_path(listings.get_dataset(session, dataset_id), settings.data_dir)
+    declared = profile.declared
+    actual = engine.max_rows_per_person(
+        path, declared["privacy_unit"], engine.limits_from(settings, 1)
+    )
+    profile.approved = {
+        **declared,
+        "file_within_bound": actual <= declared["max_rows_per_person"],
+        "checked_size_bytes": path.stat().st_size,
+    }
     profile.status = ProfileStatus.approved
     profile.approved_by_id = reviewer.user_id
     profile.approved_at = profile.updated_at = utcnow()

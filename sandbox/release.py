@@ -46,6 +46,8 @@ class Privacy:
     privacy_unit: str
     max_rows: int
     public_domains: dict[str, list[Any]]
+    # The file was checked at approval to hold at most max_rows rows per person.
+    file_within_bound: bool = False
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,11 @@ def prepare(
             f"单次查询的 ε 必须大于 0 且不超过 {settings.sandbox_max_query_epsilon}。",
         )
     privacy = release.Privacy(
-        approved["privacy_unit"], approved["max_rows_per_person"], approved["public_domains"]
+        approved["privacy_unit"],
+        approved["max_rows_per_person"],
+        approved["public_domains"],
+        file_within_bound=bool(approved.get("file_within_bound"))
+        and path.stat().st_size == approved.get("checked_size_bytes"),
     )
     cost = release.cost(
         plan, privacy, eps, settings.sandbox_query_delta, settings.sandbox_max_groups
@@ -378,15 +382,17 @@ def execute(
             # Nothing was read: the grant, profile or listing changed since the reservation.
             return _settle(session, item, LedgerKind.release, error="not_runnable")
     plan = prepared.plan
-    source = rewrite.bounded_rows(plan, prepared.privacy.privacy_unit, prepared.privacy.max_rows)
+    source = rewrite.bounded_rows(
+        plan,
+        prepared.privacy.privacy_unit,
+        prepared.privacy.max_rows,
+        already_bounded=prepared.privacy.file_within_bound,
+    )
     statements = [rewrite.aggregate_sql(plan, source)]
     quantiles = [j for j, a in enumerate(plan.aggregates) if a.kind == "quantile"]
     statements += [rewrite.histogram_sql(plan, source, j, dp.QUANTILE_BUCKETS) for j in quantiles]
-    limits = engine.Limits(
-        timeout_seconds=settings.sandbox_timeout_seconds,
-        memory_limit=settings.sandbox_memory_limit,
-        threads=settings.sandbox_threads,
-        max_rows=settings.sandbox_max_groups * (dp.QUANTILE_BUCKETS if quantiles else 1),
+    limits = engine.limits_from(
+        settings, settings.sandbox_max_groups * (dp.QUANTILE_BUCKETS if quantiles else 1)
     )
     try:
         results = engine.run(prepared.path, statements, limits)
