@@ -31,6 +31,7 @@ def create_app() -> FastAPI:
     from market.trade.endpoints import router as trade_router
     from market.trade.payment_endpoints import router as payments_router
     from market.trade.review_endpoints import router as order_reviews_router
+    from sandbox.endpoints import router as sandbox_router
 
     load_domains()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
         data_router,
         audit_router,
         reports_router,
+        sandbox_router,
     )
     for router in routers:
         api.include_router(router)

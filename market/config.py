@@ -54,6 +54,25 @@ class Settings(BaseSettings):
     checkout_cancel_url: str = "http://localhost:8000/orders/{order_id}?cancelled=1"
     # The platform's fee on every payment, in basis points (500 = 5.00%).
     platform_fee_bps: int = Field(default=500, ge=0, le=10_000)
+    # Sandbox (differential privacy). Caps bound what a single query, and any one grant, may
+    # spend; the ledger in the database is the budget of record.
+    sandbox_default_query_epsilon: float = Field(default=0.5, gt=0)
+    sandbox_max_query_epsilon: float = Field(default=2.0, gt=0)
+    sandbox_max_grant_epsilon: float = Field(default=20.0, gt=0)
+    # δ spent by a query whose GROUP BY keys are not from a declared public domain.
+    sandbox_query_delta: float = Field(default=1e-6, gt=0, lt=1)
+    sandbox_max_grant_delta: float = Field(default=1e-3, gt=0, lt=1)
+    sandbox_default_query_cap: int = Field(default=1000, gt=0)
+    sandbox_max_groups: int = Field(default=10_000, gt=0)
+    sandbox_max_limit: int = Field(default=10_000, gt=0)
+    # Queries over datasets with at least this many rows run as a Celery task (202 + polling).
+    sandbox_async_min_rows: int = Field(default=5_000_000, ge=0)
+    sandbox_timeout_seconds: float = Field(default=30.0, gt=0)
+    sandbox_memory_limit: str = "2GB"
+    sandbox_threads: int = Field(default=4, gt=0)
+    # Informational price a dry run quotes: minor units (fen) per unit of ε.
+    sandbox_price_per_epsilon_minor: int = Field(default=10_000, ge=0)
+    sandbox_currency: str = "CNY"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -185,7 +185,34 @@ def seed(settings: Settings, *, console: Console, rows: int = 5_000) -> DemoSumm
             checklist=dict.fromkeys(review.CHECKLIST, True),
             note="Demo: approved with the default policy.",
         )
+        _open_sandbox(session, settings, principals, social)
     return DemoSummary(True, str(social), str(registry))
+
+
+def _open_sandbox(
+    session: Session, settings: Settings, principals: dict[str, Principal], dataset_id: uuid.UUID
+) -> None:
+    """Privacy profile for the listed register and a sandbox budget for the demo buyer."""
+    from sandbox import profiles
+    from sandbox import service as sandbox
+
+    declared = {
+        "privacy_unit": "身份证号",
+        "max_rows_per_person": 1,
+        "bounds": {"缴费基数": [0, 40_000]},
+        "public_domains": {
+            "参保类型": ["城镇职工", "城乡居民", "灵活就业"],
+            "街道": ["中关村街道", "学院路街道", "海淀街道", "清河街道"],
+        },
+    }
+    profiles.declare(
+        session, principals["gov@demo.sluice"], dataset_id, declared, settings.data_dir
+    )
+    profiles.approve(session, principals["compliance@demo.sluice"], dataset_id, settings)
+    buyer = principals["buyer@demo.sluice"]
+    sandbox.grant_budget(
+        session, buyer.org_id, dataset_id, 10.0, 1e-4, settings, source="demo", note="demo budget"
+    )
 
 
 def _upload(
@@ -237,5 +264,9 @@ def print_welcome(summary: DemoSummary, *, host: str, port: int, console: Consol
         f"  TOKEN=$(curl -s -d 'username=buyer@demo.sluice&password={DEMO_PASSWORD}' "
         f"{base}/api/v1/auth/token | python3 -c "
         "'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
-        f"  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/catalog'"
+        f"  curl -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/catalog'\n"
+        "Sandbox (differential privacy) on the listed dataset:\n"
+        f"  curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+        f'{base}/api/v1/sandbox/queries -d \'{{"dataset_id": "{summary.listed_dataset_id}", '
+        '"sql": "SELECT 街道, count(*), avg(缴费基数) FROM dataset GROUP BY 街道"}\''
     )

@@ -12,6 +12,7 @@ DOMAIN_MODULES = (
     "market.models",
     "market.audit.service",  # chains queued audit records onto the log before each commit
     "billing.service",  # subscribes to listings.events.dataset_listed
+    "sandbox.tasks",
 )
 
 

@@ -5,6 +5,7 @@ from listings.models import Dataset, ListingReview
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
 from market.trade.models import Entitlement, Order, OrderTransition
+from sandbox.models import PrivacyLedgerEntry, SandboxGrant, SandboxProfile, SandboxQuery
 
 __all__ = [
     "ApiKey",
@@ -21,6 +22,10 @@ __all__ = [
     "Payment",
     "Plan",
     "UsageEvent",
+    "PrivacyLedgerEntry",
+    "SandboxGrant",
+    "SandboxProfile",
+    "SandboxQuery",
     "User",
     "WebhookEvent",
 ]

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from market.config import Settings, get_settings
 
-TASK_MODULES = ("listings.tasks", "market.trade.tasks")
+TASK_MODULES = ("listings.tasks", "market.trade.tasks", "sandbox.tasks")
 _PENDING_KEY = "sluice.pending_tasks"
 
 celery_app = Celery("sluice", include=list(TASK_MODULES))

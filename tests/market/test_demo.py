@@ -31,3 +31,24 @@ def test_demo_seed_lists_one_dataset_and_is_idempotent(
     assert again.listed_dataset_id == summary.listed_dataset_id
     assert again.in_review_dataset_id == summary.in_review_dataset_id
     assert session.exec(select(func.count()).select_from(Dataset)).one() == 2
+
+
+def test_demo_buyer_can_query_the_sandbox(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    summary = demo.seed(settings, console=Console(quiet=True), rows=300)
+    token = client.post(
+        "/api/v1/auth/token",
+        data={"username": "buyer@demo.sluice", "password": demo.DEMO_PASSWORD},
+    ).json()["access_token"]
+    response = client.post(
+        "/api/v1/sandbox/queries",
+        json={
+            "dataset_id": summary.listed_dataset_id,
+            "sql": "SELECT 街道, count(*) AS n, avg(缴费基数) AS base FROM dataset GROUP BY 街道",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    assert len(response.json()["result"]["rows"]) == 4
+    assert response.json()["budget"]["epsilon_left"] == 9.5

@@ -79,6 +79,15 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/billing/statements"): frozenset({P}),
     ("GET", "/api/v1/billing/balances"): frozenset({A}),
     ("POST", "/api/v1/billing/stripe/webhook"): PUBLIC,
+    ("PUT", "/api/v1/sandbox/profiles/{dataset_id}"): frozenset({P}),
+    ("POST", "/api/v1/sandbox/profiles/{dataset_id}/approve"): frozenset({C}),
+    ("GET", "/api/v1/sandbox/profiles/{dataset_id}"): EVERYONE,
+    ("POST", "/api/v1/sandbox/grants"): frozenset({C, A}),
+    ("POST", "/api/v1/sandbox/queries"): frozenset({B}),
+    ("GET", "/api/v1/sandbox/queries"): frozenset({B, C, A}),
+    ("GET", "/api/v1/sandbox/queries/{query_id}"): frozenset({B, C, A}),
+    ("GET", "/api/v1/sandbox/budget"): frozenset({B, C, A}),
+    ("GET", "/api/v1/sandbox/ledger"): frozenset({B, C, A}),
 }
 
 
@@ -98,7 +107,15 @@ def test_the_table_names_every_api_route() -> None:
 
 
 def _url(path: str) -> str:
-    for name in ("key_id", "dataset_id", "order_id", "plan_id", "entitlement_id", "attachment_id"):
+    for name in (
+        "key_id",
+        "dataset_id",
+        "order_id",
+        "plan_id",
+        "entitlement_id",
+        "attachment_id",
+        "query_id",
+    ):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 

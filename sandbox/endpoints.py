@@ -1,0 +1,254 @@
+"""Sandbox routes: privacy profiles, budget grants, DP queries, budgets and the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlmodel import Session
+
+from anonymize import accountant
+from market.accounts.dependencies import (
+    BuyerPrincipal,
+    CompliancePrincipal,
+    CurrentPrincipal,
+    ProviderPrincipal,
+    require_roles,
+)
+from market.accounts.models import Role
+from market.accounts.principal import Principal
+from market.dependencies import SessionDep, SettingsDep
+from market.pagination import Page, PageDep
+from sandbox import profiles, service
+from sandbox.models import PrivacyLedgerEntry, QueryStatus, SandboxProfile, SandboxQuery
+from sandbox.schemas import (
+    BudgetRead,
+    GrantCreate,
+    LedgerEntryRead,
+    ProfileDeclare,
+    ProfileRead,
+    QueryCreate,
+    QueryEstimate,
+    QueryRead,
+)
+
+router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+
+StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.compliance, Role.admin))]
+BudgetReader = Annotated[Principal, Depends(require_roles(Role.buyer, Role.compliance, Role.admin))]
+
+
+def _budget(view: service.BudgetView) -> BudgetRead:
+    g, b = view.grant, view.balance
+    eps = accountant.epsilon_from_units
+    delta = accountant.delta_from_units
+    return BudgetRead(
+        grant_id=g.id,
+        buyer_org_id=g.buyer_org_id,
+        dataset_id=g.dataset_id,
+        epsilon_total=eps(g.epsilon_total_units),
+        epsilon_spent=eps(b.epsilon_used),
+        epsilon_left=eps(g.epsilon_total_units - b.epsilon_used),
+        delta_total=delta(g.delta_total_units),
+        delta_spent=delta(b.delta_used),
+        delta_left=delta(g.delta_total_units - b.delta_used),
+        max_queries=g.max_queries,
+        queries_used=b.queries,
+        default_query_epsilon=eps(g.default_query_epsilon_units),
+        valid_until=g.valid_until,
+        source=g.source,
+    )
+
+
+def _query(session: Session, item: SandboxQuery, *, stored: bool = False) -> QueryRead:
+    from sandbox.repository import SandboxRepository
+
+    grant = SandboxRepository(session).grant_of(item.buyer_org_id, item.dataset_id)
+    assert grant is not None
+    return QueryRead(
+        id=item.id,
+        dataset_id=item.dataset_id,
+        status=item.status,
+        sql=item.sql_text,
+        epsilon_spent=0.0 if stored else accountant.epsilon_from_units(item.epsilon_units),
+        delta_spent=0.0 if stored else accountant.delta_from_units(item.delta_units),
+        stored_answer=stored,
+        result=item.result,
+        error=item.error,
+        budget=_budget(service.budget_of(session, grant)),
+        created_at=item.created_at,
+        finished_at=item.finished_at,
+    )
+
+
+def _profile(profile: SandboxProfile, principal: Principal) -> ProfileRead:
+    sees_declared = principal.role is not Role.buyer
+    return ProfileRead(
+        dataset_id=profile.dataset_id,
+        status=profile.status,
+        declared=profile.declared if sees_declared else None,
+        approved=profile.approved,
+        approved_at=profile.approved_at,
+        updated_at=profile.updated_at,
+    )
+
+
+@router.put("/profiles/{dataset_id}", response_model=ProfileRead)
+def declare_profile(
+    dataset_id: uuid.UUID,
+    body: ProfileDeclare,
+    provider: ProviderPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ProfileRead:
+    """Declare the dataset's privacy metadata (privacy unit column, max rows per person, public
+    bounds of numeric columns, public GROUP BY domains). The declaration waits for compliance;
+    the previously approved profile keeps serving until then."""
+    profile = profiles.declare(session, provider, dataset_id, body.model_dump(), settings.data_dir)
+    return _profile(profile, provider)
+
+
+@router.post("/profiles/{dataset_id}/approve", response_model=ProfileRead)
+def approve_profile(
+    dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep
+) -> ProfileRead:
+    """Approve the declared profile: sensitivities of every later query come from it."""
+    return _profile(profiles.approve(session, reviewer, dataset_id, settings), reviewer)
+
+
+@router.get("/profiles/{dataset_id}", response_model=ProfileRead)
+def get_profile(
+    dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> ProfileRead:
+    """The dataset's privacy profile. Buyers see the approved part (bounds and domains are
+    public by definition); providers and staff also see the pending declaration."""
+    return _profile(profiles.get(session, principal, dataset_id), principal)
+
+
+@router.post("/grants", response_model=BudgetRead, status_code=status.HTTP_201_CREATED)
+def create_grant(
+    body: GrantCreate, staff: StaffPrincipal, session: SessionDep, settings: SettingsDep
+) -> BudgetRead:
+    """Grant (or top up) a buyer organization's privacy budget on a listed dataset.
+
+    Compliance and admins only; paid sandbox plans call the same service function."""
+    grant = service.grant_budget(
+        session,
+        body.buyer_org_id,
+        body.dataset_id,
+        body.epsilon,
+        body.delta,
+        settings,
+        max_queries=body.max_queries,
+        default_query_epsilon=body.default_query_epsilon,
+        valid_until=body.valid_until,
+        source=str(staff.role),
+        note=body.note,
+        created_by_id=staff.user_id,
+    )
+    return _budget(service.budget_of(session, grant))
+
+
+@router.post(
+    "/queries",
+    response_model=QueryRead | QueryEstimate,
+    responses={202: {"description": "Queued on a worker; poll GET /sandbox/queries/{id}"}},
+)
+def run_query(
+    body: QueryCreate,
+    buyer: BuyerPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> QueryRead | QueryEstimate:
+    """Run an aggregate SQL query over the raw data; only DP-noised numbers come back.
+
+    Write SQL against the table **`dataset`**: one SELECT with WHERE, GROUP BY, ORDER BY,
+    LIMIT and the aggregates COUNT(*), COUNT(expr), SUM, AVG, VARIANCE/STDDEV, MEDIAN,
+    QUANTILE(expr, q), MIN/MAX (released as the 1st/99th percentiles). The response has the
+    noisy rows, per value the mechanism, ε, sensitivity and a 95% interval, and the budget
+    left. `dry_run: true` prices the query (ε, δ, price, expected errors) without reading data
+    or spending budget. The same query at the same ε returns the stored answer for free.
+    Large datasets answer 202 with a queued query to poll. 402: not enough ε/δ; 429: query
+    cap reached; 409: the dataset has no approved privacy profile."""
+    if body.dry_run:
+        prepared = service.prepare(
+            session, buyer, body.dataset_id, body.sql, body.epsilon, settings
+        )
+        estimate = service.estimate(session, prepared, settings)
+        return QueryEstimate(**{**estimate, "budget": _budget(estimate["budget"])})
+    item, stored = service.submit(session, buyer, body.dataset_id, body.sql, body.epsilon, settings)
+    if item.status is QueryStatus.queued:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return _query(session, item, stored=stored)
+
+
+@router.get("/queries/{query_id}", response_model=QueryRead)
+def get_query(query_id: uuid.UUID, reader: BudgetReader, session: SessionDep) -> QueryRead:
+    """One query with its status and, once finished, its noisy result."""
+    return _query(session, service.get_query(session, reader, query_id))
+
+
+@router.get("/queries", response_model=Page[QueryRead])
+def list_queries(
+    reader: BudgetReader,
+    session: SessionDep,
+    page: PageDep,
+    dataset_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[QueryRead]:
+    """Your organization's queries (all queries for compliance and admins), newest first."""
+    rows, total = service.list_queries(
+        session, reader, dataset_id=dataset_id, limit=page.limit, offset=page.offset
+    )
+    items = [_query(session, q) for q in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/budget", response_model=Page[BudgetRead])
+def list_budget(
+    reader: BudgetReader,
+    session: SessionDep,
+    page: PageDep,
+    buyer_org_id: Annotated[
+        uuid.UUID | None, Query(description="Compliance/admin: one buyer organization")
+    ] = None,
+) -> Page[BudgetRead]:
+    """Privacy budgets: total, spent (sum of the ledger) and left ε/δ and queries per grant.
+
+    Buyers see their organization's grants; compliance and admins every grant."""
+    views, total = service.list_budgets(
+        session, reader, buyer_org_id=buyer_org_id, limit=page.limit, offset=page.offset
+    )
+    return Page(
+        items=[_budget(v) for v in views], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/ledger", response_model=Page[LedgerEntryRead])
+def list_ledger(
+    reader: BudgetReader,
+    session: SessionDep,
+    page: PageDep,
+    buyer_org_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[LedgerEntryRead]:
+    """The append-only privacy ledger (reservations, commits, releases), newest first."""
+    rows, total = service.list_ledger(
+        session, reader, buyer_org_id=buyer_org_id, limit=page.limit, offset=page.offset
+    )
+    return Page(items=[_entry(e) for e in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+def _entry(entry: PrivacyLedgerEntry) -> LedgerEntryRead:
+    return LedgerEntryRead(
+        id=entry.id,
+        grant_id=entry.grant_id,
+        query_id=entry.query_id,
+        kind=entry.kind,
+        epsilon=accountant.epsilon_from_units(entry.epsilon_units),
+        delta=accountant.delta_from_units(entry.delta_units),
+        created_at=entry.created_at,
+    )
+
+
+__all__ = ["router", "StaffPrincipal", "BuyerPrincipal"]

@@ -1,0 +1,125 @@
+"""DuckDB execution, locked down: one dataset file, no other I/O, bounded memory, threads, time.
+
+Recipe (checked on DuckDB 2.0, see /work/shared/DEPENDENCIES.md): on a fresh in-memory
+connection set the memory and thread limits, then ``allowed_paths`` to the dataset file,
+``enable_external_access=false`` and ``lock_configuration=true``; only then create the view
+``dataset`` over that file. Any other file read raises a ``PermissionException`` and any later
+``SET`` an ``InvalidInputException``. A timer interrupts the query at the deadline.
+
+Errors are never passed through: DuckDB's messages can quote data values, so callers get
+``ExecutionFailed``/``ExecutionTimedOut`` with fixed texts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from market.config import Settings
+from sandbox.query import TABLE_NAME, ValueType, quote_identifier, quote_string
+
+
+class ExecutionFailed(Exception):
+    """The query failed while reading data (the text is fixed; no data values)."""
+
+
+class ExecutionTimedOut(ExecutionFailed):
+    """The query ran past the sandbox time limit and was interrupted."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_seconds: float
+    memory_limit: str
+    threads: int
+    max_rows: int  # result rows fetched at most (groups); more is an error
+
+
+def limits_from(settings: Settings, max_rows: int) -> Limits:
+    return Limits(
+        timeout_seconds=settings.sandbox_timeout_seconds,
+        memory_limit=settings.sandbox_memory_limit,
+        threads=settings.sandbox_threads,
+        max_rows=max_rows,
+    )
+
+
+def max_rows_per_person(path: Path, privacy_unit: str, limits: Limits) -> int:
+    """The largest number of rows any one person has in the file (0 for an empty file)."""
+    unit = quote_identifier(privacy_unit)
+    sql = (
+        f"SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM {TABLE_NAME} "
+        f"WHERE {unit} IS NOT NULL GROUP BY {unit})"
+    )
+    ((value,),) = run(path, [sql], limits)[0]
+    return int(value)
+
+
+def column_types(path: Path) -> dict[str, ValueType]:
+    """The dataset's columns the sandbox can use, from the Parquet schema (no data read)."""
+    types: dict[str, ValueType] = {}
+    for f in pq.read_schema(path):
+        t = f.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+            types[f.name] = "number"
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            types[f.name] = "string"
+        elif pa.types.is_date(t) or pa.types.is_timestamp(t):
+            types[f.name] = "date"
+        elif pa.types.is_boolean(t):
+            types[f.name] = "bool"
+    return types
+
+
+@contextmanager
+def locked_connection(path: Path, limits: Limits) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that can read ``path`` as ``dataset`` and nothing else."""
+    con = duckdb.connect(":memory:")
+    try:
+        file = quote_string(str(path.resolve()))
+        con.execute(f"SET memory_limit={quote_string(limits.memory_limit)}")
+        con.execute(f"SET threads={int(limits.threads)}")
+        con.execute("SET autoinstall_known_extensions=false")
+        con.execute("SET autoload_known_extensions=false")
+        con.execute(f"SET allowed_paths=[{file}]")
+        con.execute("SET enable_external_access=false")
+        con.execute("SET lock_configuration=true")
+        con.execute(f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet({file})")
+        yield con
+    finally:
+        con.close()
+
+
+def run(path: Path, statements: list[str], limits: Limits) -> list[list[tuple[Any, ...]]]:
+    """Run our generated statements; one list of result rows per statement.
+
+    Raises ``ExecutionTimedOut`` at the deadline (the whole batch shares it) and
+    ``ExecutionFailed`` on any engine error or when a result has more than ``max_rows`` rows.
+    """
+    with locked_connection(path, limits) as con:
+        timer = threading.Timer(limits.timeout_seconds, con.interrupt)
+        timer.start()
+        try:
+            results = []
+            for sql in statements:
+                rows = con.execute(sql).fetchmany(limits.max_rows + 1)
+                if len(rows) > limits.max_rows:
+                    raise ExecutionFailed("too many groups")
+                results.append(rows)
+            return results
+        except duckdb.InterruptException:
+            raise ExecutionTimedOut("time limit") from None
+        except duckdb.Error:
+            if not timer.is_alive():
+                raise ExecutionTimedOut("time limit") from None
+            raise ExecutionFailed("engine error") from None
+        finally:
+            timer.cancel()

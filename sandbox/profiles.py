@@ -1,0 +1,167 @@
+"""Privacy profiles: the metadata sensitivities come from, declared by providers and approved
+by compliance. Until a profile is approved, its dataset answers no sandbox query (409)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from listings import service as listings
+from listings import storage
+from listings.models import Dataset
+from market.accounts.principal import Principal
+from market.config import Settings
+from market.db import utcnow
+from market.errors import BadRequest, NotFound
+from sandbox import engine
+from sandbox.engine import column_types
+from sandbox.errors import ProfileNotApproved
+from sandbox.models import ProfileStatus, SandboxProfile
+from sandbox.repository import SandboxRepository
+
+MAX_ROWS_PER_PERSON = 1000
+MAX_DOMAIN_VALUES = 10_000
+
+
+def _invalid(detail: str, zh: str) -> BadRequest:
+    return BadRequest(f"Invalid sandbox profile: {detail}", f"沙箱隐私配置无效：{zh}")
+
+
+def validate(declared: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    """Check a declaration against the dataset's columns; returns it normalized."""
+    unit = declared["privacy_unit"]
+    if unit not in types:
+        raise _invalid(
+            f"privacy unit column {unit!r} does not exist", f"隐私单元列 {unit!r} 不存在"
+        )
+    m = declared["max_rows_per_person"]
+    if not 1 <= m <= MAX_ROWS_PER_PERSON:
+        raise _invalid(
+            f"max_rows_per_person must be between 1 and {MAX_ROWS_PER_PERSON}",
+            f"每人最大行数必须在 1 到 {MAX_ROWS_PER_PERSON} 之间",
+        )
+    bounds: dict[str, list[float]] = {}
+    for column, (lower, upper) in declared.get("bounds", {}).items():
+        if types.get(column) != "number":
+            raise _invalid(
+                f"bounds for {column!r}, which is not a numeric column",
+                f"列 {column!r} 不是数值列，不能设置取值范围",
+            )
+        if not (math.isfinite(lower) and math.isfinite(upper) and lower < upper):
+            raise _invalid(
+                f"bounds of {column!r} need finite lower < upper",
+                f"列 {column!r} 的取值范围需满足有限且下界小于上界",
+            )
+        bounds[column] = [float(lower), float(upper)]
+    domains: dict[str, list[Any]] = {}
+    for column, values in declared.get("public_domains", {}).items():
+        if column not in types:
+            raise _invalid(
+                f"domain for unknown column {column!r}", f"未知列 {column!r} 的公开取值域"
+            )
+        if column == unit:
+            raise _invalid(
+                "the privacy unit cannot have a public domain", "隐私单元列不能设置公开取值域"
+            )
+        if (
+            not values
+            or len(values) > MAX_DOMAIN_VALUES
+            or len(set(map(repr, values))) != len(values)
+        ):
+            raise _invalid(
+                f"domain of {column!r} needs 1 to {MAX_DOMAIN_VALUES} distinct values",
+                f"列 {column!r} 的公开取值域需要 1 到 {MAX_DOMAIN_VALUES} 个不重复的值",
+            )
+        domains[column] = list(values)
+    return {
+        "privacy_unit": unit,
+        "max_rows_per_person": m,
+        "bounds": bounds,
+        "public_domains": domains,
+    }
+
+
+def dataset_path(dataset: Dataset, data_dir: Path) -> Path:
+    return storage.resolve(data_dir, dataset.file_path)
+
+
+def declare(
+    session: Session,
+    provider: Principal,
+    dataset_id: uuid.UUID,
+    declared: dict[str, Any],
+    data_dir: Path,
+) -> SandboxProfile:
+    """The provider declares (or revises) the profile; it waits for compliance approval."""
+    dataset = listings.get_owned(session, provider, dataset_id, for_update=True)
+    path = dataset_path(dataset, data_dir)
+    if not path.exists():
+        raise _invalid("the dataset has no stored data yet", "数据集尚无已存储的数据")
+    normalized = validate(declared, column_types(path))
+    repo = SandboxRepository(session)
+    profile = repo.profile(dataset.id, for_update=True)
+    if profile is None:
+        profile = SandboxProfile(dataset_id=dataset.id, status=ProfileStatus.pending, declared={})
+    profile.declared = normalized
+    profile.status = ProfileStatus.pending
+    profile.updated_at = utcnow()
+    repo.add(profile)
+    return profile
+
+
+def approve(
+    session: Session, reviewer: Principal, dataset_id: uuid.UUID, settings: Settings
+) -> SandboxProfile:
+    """Compliance approves the declared profile; from now on it serves queries.
+
+    Approval also checks, once, whether the stored file already has at most
+    ``max_rows_per_person`` rows per person. Dataset files are written once, so when it does
+    (and the file size is unchanged at query time) queries can skip the per-query contribution
+    bounding: on such a file the bounded and unbounded aggregates are the same numbers, so the
+    released distribution, and the guarantee, are identical; only the run time differs.
+    """
+    profile = SandboxRepository(session).profile(dataset_id, for_update=True)
+    if profile is None:
+        raise NotFound(
+            "No sandbox profile was declared for this dataset.", "该数据集尚未声明沙箱隐私配置。"
+        )
+    path = dataset_path(listings.get_dataset(session, dataset_id), settings.data_dir)
+    declared = profile.declared
+    actual = engine.max_rows_per_person(
+        path, declared["privacy_unit"], engine.limits_from(settings, 1)
+    )
+    profile.approved = {
+        **declared,
+        "file_within_bound": actual <= declared["max_rows_per_person"],
+        "checked_size_bytes": path.stat().st_size,
+    }
+    profile.status = ProfileStatus.approved
+    profile.approved_by_id = reviewer.user_id
+    profile.approved_at = profile.updated_at = utcnow()
+    SandboxRepository(session).add(profile)
+    return profile
+
+
+def get(session: Session, principal: Principal, dataset_id: uuid.UUID) -> SandboxProfile:
+    """Buyers see approved profiles of listed datasets (bounds and domains are public)."""
+    dataset = listings.get_visible(session, principal, dataset_id)
+    profile = SandboxRepository(session).profile(dataset.id)
+    if profile is None:
+        raise NotFound(
+            "No sandbox profile was declared for this dataset.", "该数据集尚未声明沙箱隐私配置。"
+        )
+    return profile
+
+
+def approved_profile(session: Session, dataset_id: uuid.UUID) -> dict[str, Any]:
+    profile = SandboxRepository(session).profile(dataset_id)
+    if profile is None or profile.approved is None:
+        raise ProfileNotApproved(
+            "This dataset has no approved sandbox privacy profile yet, so it cannot be queried.",
+            "该数据集的沙箱隐私配置尚未获合规审核通过，暂不能查询。",
+        )
+    return profile.approved

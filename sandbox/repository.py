@@ -1,0 +1,137 @@
+"""Queries on sandbox tables, including the locked read of a grant and its ledger balance."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case
+from sqlmodel import Session, col, func, select
+
+from sandbox.models import (
+    LedgerKind,
+    PrivacyLedgerEntry,
+    QueryStatus,
+    SandboxGrant,
+    SandboxProfile,
+    SandboxQuery,
+)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Sums over a grant's ledger (units of ``anonymize.accountant``)."""
+
+    epsilon_used: int  # reserved or committed, i.e. no longer available
+    delta_used: int
+    queries: int  # reservations made
+
+
+class SandboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, obj: SandboxProfile | SandboxGrant | SandboxQuery | PrivacyLedgerEntry) -> None:
+        self.session.add(obj)
+        self.session.flush()
+
+    def profile(self, dataset_id: uuid.UUID, *, for_update: bool = False) -> SandboxProfile | None:
+        stmt = select(SandboxProfile).where(SandboxProfile.dataset_id == dataset_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.exec(stmt).first()
+
+    def grant_of(
+        self, org_id: uuid.UUID, dataset_id: uuid.UUID, *, for_update: bool = False
+    ) -> SandboxGrant | None:
+        stmt = select(SandboxGrant).where(
+            SandboxGrant.buyer_org_id == org_id, SandboxGrant.dataset_id == dataset_id
+        )
+        if for_update:
+            # The row lock serializes reservations on one grant (PostgreSQL); SQLite's
+            # BEGIN IMMEDIATE already serializes writers. Reading the ledger after the lock is
+            # granted sees every reservation committed before it (READ COMMITTED).
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.exec(stmt).first()
+
+    def grants(
+        self, *, org_id: uuid.UUID | None, limit: int, offset: int
+    ) -> tuple[list[SandboxGrant], int]:
+        where = [] if org_id is None else [SandboxGrant.buyer_org_id == org_id]
+        total = self.session.exec(
+            select(func.count()).select_from(SandboxGrant).where(*where)
+        ).one()
+        rows = self.session.exec(
+            select(SandboxGrant)
+            .where(*where)
+            .order_by(col(SandboxGrant.created_at).desc(), col(SandboxGrant.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(rows), total
+
+    def balance(self, grant_id: uuid.UUID) -> Balance:
+        reserves = case((PrivacyLedgerEntry.kind == LedgerKind.reserve, 1), else_=0)
+        eps, delta, count = self.session.exec(
+            select(
+                func.coalesce(func.sum(PrivacyLedgerEntry.epsilon_units), 0),
+                func.coalesce(func.sum(PrivacyLedgerEntry.delta_units), 0),
+                func.coalesce(func.sum(reserves), 0),
+            ).where(PrivacyLedgerEntry.grant_id == grant_id)
+        ).one()
+        return Balance(int(eps), int(delta), int(count))
+
+    def stored_answer(self, grant_id: uuid.UUID, fingerprint: str) -> SandboxQuery | None:
+        stmt = (
+            select(SandboxQuery)
+            .where(
+                SandboxQuery.grant_id == grant_id,
+                SandboxQuery.fingerprint == fingerprint,
+                SandboxQuery.status == QueryStatus.succeeded,
+            )
+            .order_by(col(SandboxQuery.created_at))
+        )
+        return self.session.exec(stmt).first()
+
+    def query(self, query_id: uuid.UUID, *, for_update: bool = False) -> SandboxQuery | None:
+        stmt = select(SandboxQuery).where(SandboxQuery.id == query_id)
+        if for_update:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return self.session.exec(stmt).first()
+
+    def queries(
+        self, *, org_id: uuid.UUID | None, dataset_id: uuid.UUID | None, limit: int, offset: int
+    ) -> tuple[list[SandboxQuery], int]:
+        where = []
+        if org_id is not None:
+            where.append(SandboxQuery.buyer_org_id == org_id)
+        if dataset_id is not None:
+            where.append(SandboxQuery.dataset_id == dataset_id)
+        total = self.session.exec(
+            select(func.count()).select_from(SandboxQuery).where(*where)
+        ).one()
+        rows = self.session.exec(
+            select(SandboxQuery)
+            .where(*where)
+            .order_by(col(SandboxQuery.created_at).desc(), col(SandboxQuery.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(rows), total
+
+    def ledger(
+        self, *, org_id: uuid.UUID | None, limit: int, offset: int
+    ) -> tuple[list[PrivacyLedgerEntry], int]:
+        base = select(PrivacyLedgerEntry)
+        count = select(func.count()).select_from(PrivacyLedgerEntry)
+        if org_id is not None:
+            join = SandboxGrant.id == PrivacyLedgerEntry.grant_id
+            base = base.join(SandboxGrant, join).where(SandboxGrant.buyer_org_id == org_id)
+            count = count.join(SandboxGrant, join).where(SandboxGrant.buyer_org_id == org_id)
+        total = self.session.exec(count).one()
+        rows = self.session.exec(
+            base.order_by(col(PrivacyLedgerEntry.created_at).desc(), col(PrivacyLedgerEntry.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(rows), total

@@ -1,0 +1,128 @@
+"""API schemas of the sandbox (tables are not API schemas)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from sandbox.models import LedgerKind, ProfileStatus, QueryStatus
+
+Domain = list[str | int | float | bool]
+
+
+class ProfileDeclare(BaseModel):
+    """What the provider declares; compliance approves it before any query runs."""
+
+    privacy_unit: str = Field(
+        min_length=1, description="The column identifying a person, e.g. the ID number column."
+    )
+    max_rows_per_person: int = Field(
+        ge=1, le=1000, description="At most this many rows of one person enter any aggregate."
+    )
+    bounds: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="Public [lower, upper] bounds of numeric columns; values are clamped.",
+    )
+    public_domains: dict[str, Domain] = Field(
+        default_factory=dict,
+        description="Public GROUP BY domains: every value is released, none from the data.",
+    )
+
+
+class ProfileRead(BaseModel):
+    dataset_id: uuid.UUID
+    status: ProfileStatus
+    declared: dict[str, Any] | None = Field(
+        description="The provider's latest declaration (provider and staff only)."
+    )
+    approved: dict[str, Any] | None
+    approved_at: datetime | None
+    updated_at: datetime
+
+
+class GrantCreate(BaseModel):
+    buyer_org_id: uuid.UUID
+    dataset_id: uuid.UUID
+    epsilon: float = Field(gt=0, description="ε added to the grant's total.")
+    delta: float = Field(default=1e-5, ge=0, lt=1, description="δ added to the grant's total.")
+    max_queries: int | None = Field(default=None, gt=0, description="Queries added to the cap.")
+    default_query_epsilon: float | None = Field(default=None, gt=0)
+    valid_until: datetime | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+class BudgetRead(BaseModel):
+    grant_id: uuid.UUID
+    buyer_org_id: uuid.UUID
+    dataset_id: uuid.UUID
+    epsilon_total: float
+    epsilon_spent: float = Field(description="Reserved or committed: sums of the ledger.")
+    epsilon_left: float
+    delta_total: float
+    delta_spent: float
+    delta_left: float
+    max_queries: int
+    queries_used: int
+    default_query_epsilon: float
+    valid_until: datetime | None
+    source: str
+
+
+class LedgerEntryRead(BaseModel):
+    id: uuid.UUID
+    grant_id: uuid.UUID
+    query_id: uuid.UUID
+    kind: LedgerKind
+    epsilon: float
+    delta: float
+    created_at: datetime
+
+
+class QueryCreate(BaseModel):
+    dataset_id: uuid.UUID
+    sql: str = Field(
+        min_length=1,
+        max_length=20_000,
+        description="One SELECT of aggregates over the table `dataset` (DuckDB dialect).",
+    )
+    epsilon: float | None = Field(
+        default=None, gt=0, description="ε to spend; the grant's default per-query ε if absent."
+    )
+    dry_run: bool = Field(default=False, description="Only price the query: no data, no budget.")
+
+
+class QueryRead(BaseModel):
+    id: uuid.UUID
+    dataset_id: uuid.UUID
+    status: QueryStatus
+    sql: str
+    epsilon_spent: float
+    delta_spent: float
+    stored_answer: bool = Field(
+        description="True when this is the stored answer of the same earlier query (no charge)."
+    )
+    result: dict[str, Any] | None = Field(
+        description="columns, rows (noisy values), errors (per value: mechanism, ε, "
+        "sensitivity, ci95 half-width), grouping (none/public_domain/threshold), threshold."
+    )
+    error: str | None
+    budget: BudgetRead
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class QueryEstimate(BaseModel):
+    dry_run: bool = True
+    dataset_id: uuid.UUID
+    epsilon: float
+    delta: float
+    price_minor: int
+    currency: str
+    grouping: str
+    threshold: int | None
+    runs_async: bool
+    outputs: list[dict[str, Any]]
+    budget: BudgetRead

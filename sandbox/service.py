@@ -1,0 +1,470 @@
+"""Sandbox queries end to end: check, price, reserve ε, run, release noisy answers, settle.
+
+Budget protocol (the ledger is the record, see ``sandbox.models``):
+
+1. ``reserve``: lock the grant row, sum its ledger, append a ``reserve`` entry of the query's
+   (ε, δ) only if it fits, and **commit** before any data is read, so concurrent queries (other
+   requests, other workers) see the reservation: the budget can never be overspent.
+2. Run in the locked-down DuckDB and release through DP mechanisms.
+3. ``commit`` entry (0, the reservation is final) on success *and* on a failure after data was
+   read (its outcome may depend on the data); ``release`` entry (−ε, −δ) only when the query
+   failed before touching data.
+
+The same canonical query at the same ε on the same grant returns the stored noisy answer at no
+cost, so repeating a query to average the noise away gains nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from anonymize import accountant, dp
+from listings import service as listings
+from market.accounts import service as accounts
+from market.accounts.models import Role
+from market.accounts.principal import Principal
+from market.config import Settings
+from market.db import utcnow
+from market.errors import BadRequest, Forbidden, NotFound
+from market.worker import enqueue
+from sandbox import engine, profiles, query, release, rewrite
+from sandbox.errors import BudgetExhausted, QueryCapReached, QueryFailed, QueryTimedOut
+from sandbox.models import LedgerKind, PrivacyLedgerEntry, QueryStatus, SandboxGrant, SandboxQuery
+from sandbox.repository import Balance, SandboxRepository
+
+_STAFF = (Role.compliance, Role.admin)
+
+
+# ----- grants ------------------------------------------------------------------------------
+
+
+def grant_budget(
+    session: Session,
+    buyer_org_id: uuid.UUID,
+    dataset_id: uuid.UUID,
+    epsilon: float,
+    delta: float,
+    settings: Settings,
+    *,
+    max_queries: int | None = None,
+    default_query_epsilon: float | None = None,
+    valid_until: datetime | None = None,
+    source: str = "compliance",
+    note: str = "",
+    created_by_id: uuid.UUID | None = None,
+) -> SandboxGrant:
+    """Give (or top up) a buyer organization's privacy budget on a listed dataset.
+
+    Called by billing when a sandbox plan is paid and by the compliance endpoint. A second grant
+    on the same (organization, dataset) adds to the totals; the caps in settings bound the
+    total ε and δ any grant may reach.
+    """
+    listings.get_listed(session, dataset_id)
+    accounts.get_organization(session, buyer_org_id)
+    if not (math.isfinite(epsilon) and epsilon > 0) or not (0 <= delta < 1):
+        raise BadRequest(
+            "ε must be positive and δ in [0, 1).", "ε 必须为正数，δ 必须在 [0, 1) 内。"
+        )
+    repo = SandboxRepository(session)
+    grant = repo.grant_of(buyer_org_id, dataset_id, for_update=True)
+    eps_units = accountant.epsilon_to_units(epsilon)
+    delta_units = accountant.delta_to_units(delta)
+    default_units = accountant.epsilon_to_units(
+        default_query_epsilon or settings.sandbox_default_query_epsilon
+    )
+    if grant is None:
+        grant = SandboxGrant(
+            buyer_org_id=buyer_org_id,
+            dataset_id=dataset_id,
+            epsilon_total_units=0,
+            delta_total_units=0,
+            max_queries=0,
+            default_query_epsilon_units=default_units,
+            source=source,
+            created_by_id=created_by_id,
+        )
+    grant.epsilon_total_units += eps_units
+    grant.delta_total_units += delta_units
+    grant.max_queries += max_queries or settings.sandbox_default_query_cap
+    if default_query_epsilon is not None:
+        grant.default_query_epsilon_units = default_units
+    if valid_until is not None:
+        grant.valid_until = valid_until
+    grant.note = note or grant.note
+    grant.updated_at = utcnow()
+    if (
+        accountant.epsilon_from_units(grant.epsilon_total_units)
+        > settings.sandbox_max_grant_epsilon
+    ):
+        raise BadRequest(
+            f"A grant may hold at most ε={settings.sandbox_max_grant_epsilon} in total.",
+            f"单个授权的 ε 总额不得超过 {settings.sandbox_max_grant_epsilon}。",
+        )
+    if accountant.delta_from_units(grant.delta_total_units) > settings.sandbox_max_grant_delta:
+        raise BadRequest(
+            f"A grant may hold at most δ={settings.sandbox_max_grant_delta} in total.",
+            f"单个授权的 δ 总额不得超过 {settings.sandbox_max_grant_delta}。",
+        )
+    repo.add(grant)
+    return grant
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    grant: SandboxGrant
+    balance: Balance
+
+
+def budget_of(session: Session, grant: SandboxGrant) -> BudgetView:
+    return BudgetView(grant, SandboxRepository(session).balance(grant.id))
+
+
+def list_budgets(
+    session: Session,
+    principal: Principal,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[BudgetView], int]:
+    """Buyers see their organization's grants; compliance and admins every grant."""
+    org = buyer_org_id if principal.role in _STAFF else principal.org_id
+    grants, total = SandboxRepository(session).grants(org_id=org, limit=limit, offset=offset)
+    return [budget_of(session, g) for g in grants], total
+
+
+def list_ledger(
+    session: Session,
+    principal: Principal,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[PrivacyLedgerEntry], int]:
+    org = buyer_org_id if principal.role in _STAFF else principal.org_id
+    return SandboxRepository(session).ledger(org_id=org, limit=limit, offset=offset)
+
+
+def _budget_text(grant: SandboxGrant, balance: Balance) -> tuple[str, str]:
+    eps_left = accountant.epsilon_from_units(grant.epsilon_total_units - balance.epsilon_used)
+    delta_left = accountant.delta_from_units(grant.delta_total_units - balance.delta_used)
+    left = grant.max_queries - balance.queries
+    return (
+        f"Budget left: ε={eps_left:g}, δ={delta_left:g}, queries={left}.",
+        f"剩余预算：ε={eps_left:g}，δ={delta_left:g}，查询次数={left}。",
+    )
+
+
+# ----- queries -----------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    grant: SandboxGrant
+    plan: query.QueryPlan
+    privacy: release.Privacy
+    cost: release.Cost
+    path: Path
+    epsilon_units: int
+    delta_units: int
+    row_count: int
+
+
+def _active_grant(session: Session, buyer: Principal, dataset_id: uuid.UUID) -> SandboxGrant:
+    grant = SandboxRepository(session).grant_of(buyer.org_id, dataset_id)
+    if grant is None:
+        raise Forbidden(
+            "Your organization has no sandbox budget on this dataset; buy a sandbox plan first.",
+            "贵机构在该数据集上没有沙箱隐私预算，请先购买沙箱套餐。",
+        )
+    if grant.valid_until is not None and grant.valid_until <= utcnow():
+        raise Forbidden(
+            "Your sandbox budget on this dataset has expired.",
+            "贵机构在该数据集上的沙箱预算已过期。",
+        )
+    return grant
+
+
+def prepare(
+    session: Session,
+    buyer: Principal,
+    dataset_id: uuid.UUID,
+    sql: str,
+    epsilon: float | None,
+    settings: Settings,
+) -> Prepared:
+    """Everything that needs no data: entitlement, profile, allow-list, cost."""
+    if buyer.role is not Role.buyer:
+        raise Forbidden("Only buyers can run sandbox queries.", "只有买方可以执行沙箱查询。")
+    dataset = listings.get_listed(session, dataset_id)
+    grant = _active_grant(session, buyer, dataset.id)
+    approved = profiles.approved_profile(session, dataset.id)
+    path = profiles.dataset_path(dataset, settings.data_dir)
+    types = engine.column_types(path)
+    bounds = {c: query.Bounds(lo, hi) for c, (lo, hi) in approved["bounds"].items()}
+    plan = query.parse(sql, query.Schema(types, bounds), max_limit=settings.sandbox_max_limit)
+    eps = (
+        accountant.epsilon_from_units(grant.default_query_epsilon_units)
+        if epsilon is None
+        else epsilon
+    )
+    if not (math.isfinite(eps) and 0 < eps <= settings.sandbox_max_query_epsilon):
+        raise BadRequest(
+            f"ε per query must be above 0 and at most {settings.sandbox_max_query_epsilon}.",
+            f"单次查询的 ε 必须大于 0 且不超过 {settings.sandbox_max_query_epsilon}。",
+        )
+    privacy = release.Privacy(
+        approved["privacy_unit"],
+        approved["max_rows_per_person"],
+        approved["public_domains"],
+        file_within_bound=bool(approved.get("file_within_bound"))
+        and path.stat().st_size == approved.get("checked_size_bytes"),
+    )
+    cost = release.cost(
+        plan, privacy, eps, settings.sandbox_query_delta, settings.sandbox_max_groups
+    )
+    return Prepared(
+        grant=grant,
+        plan=plan,
+        privacy=privacy,
+        cost=cost,
+        path=path,
+        epsilon_units=accountant.epsilon_to_units(eps),
+        delta_units=accountant.delta_to_units(cost.delta),
+        row_count=dataset.row_count,
+    )
+
+
+def estimate(session: Session, prepared: Prepared, settings: Settings) -> dict[str, Any]:
+    """The dry run: cost, price and expected errors; reads no data and spends nothing."""
+    c = prepared.cost
+    return {
+        "dataset_id": prepared.grant.dataset_id,
+        "epsilon": c.epsilon,
+        "delta": c.delta,
+        "price_minor": math.ceil(c.epsilon * settings.sandbox_price_per_epsilon_minor),
+        "currency": settings.sandbox_currency,
+        "grouping": c.grouping,
+        "threshold": c.threshold,
+        "runs_async": prepared.row_count >= settings.sandbox_async_min_rows,
+        "outputs": release.expected_errors(prepared.plan, prepared.privacy, c),
+        "budget": budget_of(session, prepared.grant),
+    }
+
+
+def submit(
+    session: Session,
+    buyer: Principal,
+    dataset_id: uuid.UUID,
+    sql: str,
+    epsilon: float | None,
+    settings: Settings,
+) -> tuple[SandboxQuery, bool]:
+    """Run (or queue) a query; returns it and whether it is a stored answer (no charge).
+
+    Large datasets (``row_count >= SLUICE_SANDBOX_ASYNC_MIN_ROWS``) run as a Celery task: the
+    query comes back ``queued`` and is polled with ``GET /sandbox/queries/{id}``.
+    """
+    prepared = prepare(session, buyer, dataset_id, sql, epsilon, settings)
+    repo = SandboxRepository(session)
+    fingerprint = prepared.plan.fingerprint(prepared.epsilon_units)
+    stored = repo.stored_answer(prepared.grant.id, fingerprint)
+    if stored is not None:
+        return stored, True
+    run_async = prepared.row_count >= settings.sandbox_async_min_rows
+    item = _reserve(session, buyer, prepared, sql, fingerprint, queued=run_async)
+    if run_async:
+        item.task_id = enqueue(session, "sandbox.run_query", query_id=str(item.id))
+        repo.add(item)
+        return item, False
+    # The reservation must be durable before data is read, so other requests see it: this is
+    # the one place a service commits (the request's unit of work continues afterwards).
+    session.commit()
+    execute(session, item.id, settings, prepared=prepared, item=item)
+    if item.status is QueryStatus.failed:
+        # The charge is recorded before the error reaches the client.
+        session.commit()
+        raise _failure(item)
+    return item, False
+
+
+def _reserve(
+    session: Session,
+    buyer: Principal,
+    prepared: Prepared,
+    sql: str,
+    fingerprint: str,
+    *,
+    queued: bool,
+) -> SandboxQuery:
+    repo = SandboxRepository(session)
+    grant = repo.grant_of(buyer.org_id, prepared.grant.dataset_id, for_update=True)
+    assert grant is not None
+    balance = repo.balance(grant.id)
+    eps_text, eps_zh = _budget_text(grant, balance)
+    if balance.queries >= grant.max_queries:
+        raise QueryCapReached(
+            f"The number of sandbox queries on this dataset is used up. {eps_text}",
+            f"该数据集的沙箱查询次数已用完。{eps_zh}",
+        )
+    if (
+        balance.epsilon_used + prepared.epsilon_units > grant.epsilon_total_units
+        or balance.delta_used + prepared.delta_units > grant.delta_total_units
+    ):
+        need = accountant.epsilon_from_units(prepared.epsilon_units)
+        need_delta = accountant.delta_from_units(prepared.delta_units)
+        raise BudgetExhausted(
+            f"Not enough privacy budget: this query needs ε={need:g}, δ={need_delta:g}. {eps_text}",
+            f"隐私预算不足：本次查询需要 ε={need:g}，δ={need_delta:g}。{eps_zh}",
+        )
+    item = SandboxQuery(
+        grant_id=grant.id,
+        buyer_org_id=buyer.org_id,
+        user_id=buyer.user_id,
+        dataset_id=grant.dataset_id,
+        sql_text=sql,
+        fingerprint=fingerprint,
+        status=QueryStatus.queued if queued else QueryStatus.running,
+        epsilon_units=prepared.epsilon_units,
+        delta_units=prepared.delta_units,
+    )
+    repo.add(item)
+    repo.add(
+        PrivacyLedgerEntry(
+            grant_id=grant.id,
+            query_id=item.id,
+            kind=LedgerKind.reserve,
+            epsilon_units=prepared.epsilon_units,
+            delta_units=prepared.delta_units,
+        )
+    )
+    return item
+
+
+def execute(
+    session: Session,
+    query_id: uuid.UUID,
+    settings: Settings,
+    *,
+    prepared: Prepared | None = None,
+    item: SandboxQuery | None = None,
+) -> SandboxQuery:
+    """Run a reserved query and settle its reservation (used inline and by the Celery task).
+
+    Inline, the caller passes the reserved ``item`` and its ``prepared`` plan and the engine
+    runs before this session touches the database again (no lock is held while DuckDB works);
+    the task loads and locks the query row first, so a redelivered task cannot run it twice.
+    """
+    if item is None or prepared is None:
+        item = SandboxRepository(session).query(query_id, for_update=True)
+        if item is None:
+            raise NotFound("Sandbox query not found.", "沙箱查询不存在。")
+        if item.status in (QueryStatus.succeeded, QueryStatus.failed):
+            return item  # a redelivered task: already settled
+        try:
+            buyer = Principal(user_id=item.user_id, org_id=item.buyer_org_id, role=Role.buyer)
+            prepared = prepare(
+                session,
+                buyer,
+                item.dataset_id,
+                item.sql_text,
+                accountant.epsilon_from_units(item.epsilon_units),
+                settings,
+            )
+        except Exception:
+            # Nothing was read: the grant, profile or listing changed since the reservation.
+            return _settle(session, item, LedgerKind.release, error="not_runnable")
+    plan = prepared.plan
+    source = rewrite.bounded_rows(
+        plan,
+        prepared.privacy.privacy_unit,
+        prepared.privacy.max_rows,
+        already_bounded=prepared.privacy.file_within_bound,
+    )
+    statements = [rewrite.aggregate_sql(plan, source)]
+    quantiles = [j for j, a in enumerate(plan.aggregates) if a.kind == "quantile"]
+    statements += [rewrite.histogram_sql(plan, source, j, dp.QUANTILE_BUCKETS) for j in quantiles]
+    limits = engine.limits_from(
+        settings, settings.sandbox_max_groups * (dp.QUANTILE_BUCKETS if quantiles else 1)
+    )
+    try:
+        results = engine.run(prepared.path, statements, limits)
+        if len(results[0]) > settings.sandbox_max_groups:
+            raise engine.ExecutionFailed("too many groups")
+        histograms = dict(zip(quantiles, results[1:], strict=True))
+        item.result = release.release(plan, prepared.privacy, prepared.cost, results[0], histograms)
+    except engine.ExecutionTimedOut:
+        return _settle(session, item, LedgerKind.commit, error="timeout")
+    except Exception:
+        # Any failure after data was read is charged, and its text is not kept (it could quote
+        # a value); only a fixed code is stored.
+        return _settle(session, item, LedgerKind.commit, error="failed")
+    return _settle(session, item, LedgerKind.commit, error=None)
+
+
+def _settle(
+    session: Session, item: SandboxQuery, kind: LedgerKind, *, error: str | None
+) -> SandboxQuery:
+    sign = -1 if kind is LedgerKind.release else 0
+    SandboxRepository(session).add(
+        PrivacyLedgerEntry(
+            grant_id=item.grant_id,
+            query_id=item.id,
+            kind=kind,
+            epsilon_units=sign * item.epsilon_units,
+            delta_units=sign * item.delta_units,
+        )
+    )
+    item.status = QueryStatus.failed if error else QueryStatus.succeeded
+    item.error = error
+    if error:
+        item.result = None
+    item.finished_at = utcnow()
+    SandboxRepository(session).add(item)
+    return item
+
+
+def _failure(item: SandboxQuery) -> Exception:
+    if item.error == "timeout":
+        return QueryTimedOut(
+            "The query ran past the sandbox time limit and was stopped; its ε was charged.",
+            "查询超过沙箱时间上限已被终止，其 ε 已扣除。",
+        )
+    if item.error == "not_runnable":
+        return QueryFailed(
+            "The query could not start; no budget was charged.", "查询无法开始，未扣除预算。"
+        )
+    return QueryFailed(
+        "The query failed while reading data; its ε was charged. Try fewer groups or a "
+        "simpler query.",
+        "查询在读取数据时失败，其 ε 已扣除。请减少分组或简化查询。",
+    )
+
+
+def get_query(session: Session, principal: Principal, query_id: uuid.UUID) -> SandboxQuery:
+    """Buyers read their organization's queries; compliance and admins any."""
+    item = SandboxRepository(session).query(query_id)
+    if item is None or (principal.role not in _STAFF and item.buyer_org_id != principal.org_id):
+        raise NotFound("Sandbox query not found.", "沙箱查询不存在。")
+    return item
+
+
+def list_queries(
+    session: Session,
+    principal: Principal,
+    *,
+    dataset_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[SandboxQuery], int]:
+    org = None if principal.role in _STAFF else principal.org_id
+    return SandboxRepository(session).queries(
+        org_id=org, dataset_id=dataset_id, limit=limit, offset=offset
+    )
