@@ -13,6 +13,7 @@ DOMAIN_MODULES = (
     "market.audit.service",  # chains queued audit records onto the log before each commit
     "billing.service",  # subscribes to listings.events.dataset_listed
     "sandbox.tasks",
+    "sandbox.subscriptions",  # sandbox packs grant budgets; emergency stops end grants
 )
 
 

@@ -26,13 +26,17 @@ from typing import Any
 from sqlmodel import Session
 
 from anonymize import accountant, dp
+from billing import metering
+from billing.models import UsageKind
 from listings import service as listings
 from market.accounts import service as accounts
 from market.accounts.models import Role
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.config import Settings
 from market.db import utcnow
-from market.errors import BadRequest, Forbidden, NotFound
+from market.errors import BadRequest, Forbidden, NotFound, SluiceError
+from market.trade import service as trade
 from market.worker import enqueue
 from sandbox import engine, profiles, query, release, rewrite
 from sandbox.errors import BudgetExhausted, QueryCapReached, QueryFailed, QueryTimedOut
@@ -209,7 +213,20 @@ def prepare(
     path = profiles.dataset_path(dataset, settings.data_dir)
     types = engine.column_types(path)
     bounds = {c: query.Bounds(lo, hi) for c, (lo, hi) in approved["bounds"].items()}
-    plan = query.parse(sql, query.Schema(types, bounds), max_limit=settings.sandbox_max_limit)
+    try:
+        plan = query.parse(sql, query.Schema(types, bounds), max_limit=settings.sandbox_max_limit)
+    except SluiceError as refusal:
+        # Refusals are kept (committed before the 4xx) so compliance can see a buyer probing
+        # the allow-list; the SQL is the buyer's own text, never data.
+        audit.record(
+            session,
+            "sandbox.query_refused",
+            actor=buyer,
+            dataset_id=dataset.id,
+            details={"reason": refusal.detail, "sql": sql[:2000]},
+        )
+        session.commit()
+        raise
     eps = (
         accountant.epsilon_from_units(grant.default_query_epsilon_units)
         if epsilon is None
@@ -428,7 +445,44 @@ def _settle(
         item.result = None
     item.finished_at = utcnow()
     SandboxRepository(session).add(item)
+    _account(session, item, charged=kind is LedgerKind.commit)
     return item
+
+
+def _account(session: Session, item: SandboxQuery, *, charged: bool) -> None:
+    """Every settled query lands in the audit log (with the usage scenario it ran under); a
+    charged one is also metered, so ε spent shows in the buyer's usage and statements."""
+    epsilon = accountant.epsilon_from_units(item.epsilon_units) if charged else 0.0
+    delta = accountant.delta_from_units(item.delta_units) if charged else 0.0
+    buyer = Principal(user_id=item.user_id, org_id=item.buyer_org_id, role=Role.buyer)
+    audit.record(
+        session,
+        "sandbox.query",
+        actor=buyer,
+        dataset_id=item.dataset_id,
+        subject_id=item.id,
+        details={
+            "status": str(item.status),
+            "error": item.error,
+            "epsilon": epsilon,
+            "delta": delta,
+            "fingerprint": item.fingerprint,
+            "usage_scenario": trade.current_scenario(session, item.buyer_org_id, item.dataset_id),
+        },
+    )
+    if charged:
+        dataset = listings.get_dataset(session, item.dataset_id)
+        metering.record_usage(
+            session,
+            buyer_org_id=item.buyer_org_id,
+            dataset_id=item.dataset_id,
+            provider_org_id=dataset.provider_org_id,
+            kind=UsageKind.sandbox_query,
+            units=1,
+            epsilon=epsilon,
+            delta=delta,
+            user_id=item.user_id,
+        )
 
 
 def _failure(item: SandboxQuery) -> Exception:

@@ -182,3 +182,19 @@ class TradeRepository:
             .order_by(col(Entitlement.created_at).desc())
         )
         return list(self.session.exec(stmt).all())
+
+    def current_scenario(
+        self, buyer_org_id: uuid.UUID, dataset_id: uuid.UUID, now: datetime
+    ) -> str | None:
+        stmt = (
+            select(Entitlement.usage_scenario)
+            .where(
+                Entitlement.buyer_org_id == buyer_org_id,
+                Entitlement.dataset_id == dataset_id,
+                Entitlement.status == EntitlementStatus.active,
+                or_(col(Entitlement.valid_until).is_(None), col(Entitlement.valid_until) > now),
+            )
+            .order_by(col(Entitlement.created_at).desc())
+            .limit(1)
+        )
+        return self.session.exec(stmt).first()

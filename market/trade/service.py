@@ -316,3 +316,11 @@ def order_counts_by_status(session: Session) -> dict[str, int]:
 def entitlements_on(session: Session, dataset_ids: list[uuid.UUID]) -> list[Entitlement]:
     """Every entitlement granted on these datasets, newest first (the provider's report)."""
     return TradeRepository(session).entitlements_on(dataset_ids)
+
+
+def current_scenario(
+    session: Session, buyer_org_id: uuid.UUID, dataset_id: uuid.UUID
+) -> str | None:
+    """The usage scenario of the buyer's newest active entitlement on the dataset, named in
+    the audit record of each sandbox query it runs."""
+    return TradeRepository(session).current_scenario(buyer_org_id, dataset_id, utcnow())

@@ -3,37 +3,28 @@
 Each thread runs the full service path (reserve, commit, run DuckDB, settle) in its own unit
 of work against the session's database (PostgreSQL in CI's second run, SQLite otherwise). The
 grant holds ε = 1.0 and every query asks for 0.1: exactly ten may run, and the ledger of
-record must sum to exactly 1.0. The test commits its own rows and deletes them afterwards.
+record must sum to exactly 1.0. The test commits its rows in a scratch database of its own.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, delete
-from sqlmodel import select
+from sqlmodel import Session
 
 from anonymize import accountant
-from billing.models import Plan
-from listings.models import Dataset, ListingReview
-from market.accounts.models import Organization, User
+from market import db, migrations
+from market.accounts.models import User
 from market.config import Settings
 from market.db import unit_of_work
 from market.errors import SluiceError
 from sandbox import service
 from sandbox.errors import BudgetExhausted
-from sandbox.models import (
-    PrivacyLedgerEntry,
-    QueryStatus,
-    SandboxGrant,
-    SandboxProfile,
-    SandboxQuery,
-)
+from sandbox.models import QueryStatus
 from sandbox.repository import SandboxRepository
 from tests.fixtures.factories import create_sandbox_buyer, create_sandbox_dataset, principal_of
 
@@ -44,30 +35,21 @@ THREADS = 50
 class Committed:
     dataset_id: uuid.UUID
     buyer: User
-    users: list[uuid.UUID]
 
 
 @pytest.fixture
-def committed(engine: Engine, settings: Settings) -> Iterator[Committed]:
+def committed(
+    scratch_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Committed:
+    """Real commits in a database of the test's own (dropped afterwards), so threads see each
+    other's rows and nothing leaks into the suite's database."""
+    migrations.upgrade(scratch_database_url)
+    engine = db.engine_for(scratch_database_url)
+    monkeypatch.setattr(db, "session_factory", lambda: Session(engine, expire_on_commit=False))
     with unit_of_work() as session:
-        dataset, provider, reviewer = create_sandbox_dataset(session, settings)
+        dataset, _provider, _reviewer = create_sandbox_dataset(session, settings)
         buyer = create_sandbox_buyer(session, settings, dataset, epsilon=1.0, delta=1e-5)
-    users = [provider.id, reviewer.id, buyer.id]
-    orgs = [provider.organization_id, reviewer.organization_id, buyer.organization_id]
-    try:
-        yield Committed(dataset.id, buyer, users)
-    finally:
-        with unit_of_work() as session:
-            grants = select(SandboxGrant.id).where(SandboxGrant.dataset_id == dataset.id)
-            session.exec(delete(PrivacyLedgerEntry).where(PrivacyLedgerEntry.grant_id.in_(grants)))  # type: ignore[attr-defined]
-            session.exec(delete(SandboxQuery).where(SandboxQuery.dataset_id == dataset.id))  # type: ignore[arg-type]
-            session.exec(delete(SandboxGrant).where(SandboxGrant.dataset_id == dataset.id))  # type: ignore[arg-type]
-            session.exec(delete(SandboxProfile).where(SandboxProfile.dataset_id == dataset.id))  # type: ignore[arg-type]
-            session.exec(delete(Plan).where(Plan.dataset_id == dataset.id))  # type: ignore[arg-type]
-            session.exec(delete(ListingReview).where(ListingReview.dataset_id == dataset.id))  # type: ignore[arg-type]
-            session.exec(delete(Dataset).where(Dataset.id == dataset.id))  # type: ignore[arg-type]
-            session.exec(delete(User).where(User.id.in_(users)))  # type: ignore[attr-defined]
-            session.exec(delete(Organization).where(Organization.id.in_(orgs)))  # type: ignore[attr-defined]
+    return Committed(dataset.id, buyer)
 
 
 def test_fifty_concurrent_queries_never_overspend(committed: Committed, settings: Settings) -> None:

@@ -1,0 +1,55 @@
+"""How the sandbox reacts to other domains' events (registered by ``market.domains``).
+
+- A paid sandbox pack grants its privacy budget, valid as long as the entitlement; a handler
+  that raises rolls the activation back, so an order is never active without its budget.
+- An emergency stop ends the matching grants at once (their validity is set to now), so the
+  next query is refused like an expired one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col
+
+from market.config import get_settings
+from market.db import utcnow
+from market.trade import events as trade_events
+from market.trade import revocation
+from sandbox import service
+from sandbox.models import SandboxGrant
+
+
+@trade_events.on_sandbox_pack_activated
+def grant_from_order(session: Session, event: trade_events.SandboxPackActivated) -> None:
+    service.grant_budget(
+        session,
+        event.buyer_org_id,
+        event.dataset_id,
+        event.epsilon,
+        event.delta,
+        get_settings(),
+        max_queries=event.queries,
+        valid_until=event.valid_until,
+        source="billing",
+        note=f"order {event.order_id}",
+    )
+
+
+@revocation.on_entitlements_revoked
+def end_grants(
+    session: Session, buyer_org_id: uuid.UUID | None, dataset_id: uuid.UUID | None
+) -> None:
+    now = utcnow()
+    conditions = [or_(col(SandboxGrant.valid_until).is_(None), col(SandboxGrant.valid_until) > now)]
+    if buyer_org_id is not None:
+        conditions.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
+    if dataset_id is not None:
+        conditions.append(col(SandboxGrant.dataset_id) == dataset_id)
+    session.execute(
+        update(SandboxGrant)
+        .where(*conditions)
+        .values(valid_until=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
