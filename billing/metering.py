@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, cast, func, literal_column
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from billing.models import UsageEvent, UsageKind
 
@@ -88,24 +88,24 @@ def usage_by_day(
     day = _day_column(session).label("day")
     start = datetime.combine(since, time.min, tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-    stmt = select(
+    stmt = sa_select(
         day,
-        UsageEvent.dataset_id,
+        col(UsageEvent.dataset_id),
         func.count(),
         func.sum(UsageEvent.units),
         func.sum(UsageEvent.rows),
         func.sum(UsageEvent.epsilon),
     ).where(col(UsageEvent.created_at) >= start, col(UsageEvent.created_at) < end)
     if buyer_org_id is not None:
-        stmt = stmt.where(UsageEvent.buyer_org_id == buyer_org_id)
+        stmt = stmt.where(col(UsageEvent.buyer_org_id) == buyer_org_id)
     if provider_org_id is not None:
-        stmt = stmt.where(UsageEvent.provider_org_id == provider_org_id)
+        stmt = stmt.where(col(UsageEvent.provider_org_id) == provider_org_id)
     if dataset_id is not None:
-        stmt = stmt.where(UsageEvent.dataset_id == dataset_id)
+        stmt = stmt.where(col(UsageEvent.dataset_id) == dataset_id)
     stmt = stmt.group_by(day, col(UsageEvent.dataset_id)).order_by(day, col(UsageEvent.dataset_id))
     return [
         UsageSum(_as_date(d), ds, int(n), int(u or 0), int(r or 0), float(e or 0))
-        for d, ds, n, u, r, e in session.exec(stmt).all()
+        for d, ds, n, u, r, e in session.execute(stmt).all()
     ]
 
 
@@ -119,14 +119,14 @@ class EntitlementUsage:
 
 
 def usage_of_entitlement(session: Session, entitlement_id: uuid.UUID) -> EntitlementUsage:
-    stmt = select(
+    stmt = sa_select(
         func.count(),
         func.coalesce(func.sum(UsageEvent.units), 0),
         func.coalesce(func.sum(UsageEvent.rows), 0),
         func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
         func.coalesce(func.sum(UsageEvent.delta), 0.0),
-    ).where(UsageEvent.entitlement_id == entitlement_id)
-    n, u, r, e, d = session.exec(stmt).one()
+    ).where(col(UsageEvent.entitlement_id) == entitlement_id)
+    n, u, r, e, d = session.execute(stmt).one()
     return EntitlementUsage(int(n), int(u), int(r), float(e), float(d))
 
 

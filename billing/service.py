@@ -121,6 +121,8 @@ def create_plan(
     """A new plan on one of the provider's datasets (listed or not yet)."""
     dataset = listings.get_owned(session, principal, dataset_id)
     values = dict(values)
+    values["kind"] = PlanKind(values["kind"])
+    values["quota_unit"] = QuotaUnit(values.get("quota_unit") or QuotaUnit.calls)
     values["currency"] = validate_currency(values.get("currency") or "CNY")
     _check_shape(values)
     _check_price(values["kind"], values["price_minor"], values.get("overage_price_minor"))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from billing.models import (
@@ -47,17 +48,17 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str) -> Statement:
     start, end = month_bounds(month)
     in_month = (
-        LedgerTransaction.provider_org_id == provider_org_id,
+        col(LedgerTransaction.provider_org_id) == provider_org_id,
         col(LedgerTransaction.created_at) >= start,
         col(LedgerTransaction.created_at) < end,
     )
     Key = tuple[uuid.UUID, str]
     lines: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    counts = session.exec(
-        select(
-            LedgerTransaction.dataset_id,
-            LedgerTransaction.currency,
-            LedgerTransaction.kind,
+    counts = session.execute(
+        sa_select(
+            col(LedgerTransaction.dataset_id),
+            col(LedgerTransaction.currency),
+            col(LedgerTransaction.kind),
             func.count(),
             func.sum(LedgerTransaction.amount_minor),
         )

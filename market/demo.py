@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from anonymize import synthetic
+from billing import service as plans
 from listings import authorization, grading, review
 from listings import service as listings
 from listings.models import DataGrade, DatasetStatus
@@ -185,6 +186,8 @@ def seed(settings: Settings, *, console: Console, rows: int = 5_000) -> DemoSumm
             checklist=dict.fromkeys(review.CHECKLIST, True),
             note="Demo: approved with the default policy.",
         )
+        for plan in _DEMO_PLANS:
+            plans.create_plan(session, principals["gov@demo.sluice"], social, dict(plan))
         _open_sandbox(session, settings, principals, social)
     return DemoSummary(True, str(social), str(registry))
 
@@ -213,6 +216,35 @@ def _open_sandbox(
     sandbox.grant_budget(
         session, buyer.org_id, dataset_id, 10.0, 1e-4, settings, source="demo", note="demo budget"
     )
+
+
+# Priced plans on the listed dataset, next to its free sample (prices in fen).
+_DEMO_PLANS: tuple[dict[str, object], ...] = (
+    {
+        "name": "API 10,000 次调用包（90 天）",
+        "kind": "api_quota",
+        "calls": 10_000,
+        "valid_days": 90,
+        "price_minor": 1_999_00,
+    },
+    {
+        "name": "按月订阅：每月 5,000 次调用",
+        "kind": "subscription",
+        "calls": 5_000,
+        "term_months": 12,
+        "price_minor": 9_600_00,
+        "overage_price_minor": 50,
+    },
+    {
+        "name": "隐私沙箱：ε=3、δ=1e-6、200 次查询",
+        "kind": "sandbox_pack",
+        "calls": 200,
+        "epsilon": 3.0,
+        "delta": 1e-6,
+        "valid_days": 180,
+        "price_minor": 4_800_00,
+    },
+)
 
 
 def _upload(

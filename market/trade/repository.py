@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, func, select
 
 from market.trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
@@ -34,9 +34,9 @@ class TradeRepository:
         limit: int,
         offset: int,
     ) -> tuple[list[Order], int]:
-        where = []
+        where: list[ColumnElement[bool]] = []
         if org_id is not None:
-            where.append(Order.buyer_org_id == org_id)
+            where.append(col(Order.buyer_org_id) == org_id)
         if statuses:
             where.append(col(Order.status).in_(list(statuses)))
         total = self.session.exec(select(func.count()).select_from(Order).where(*where)).one()

@@ -76,7 +76,7 @@ def transition(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        current = OrderStatus(session.scalar(select(Order.status).where(Order.id == order.id)))
+        current = OrderStatus(str(session.scalar(select(Order.status).where(Order.id == order.id))))
         raise IllegalTransition(
             f"The order changed meanwhile and is now {current}.",
             f"订单状态已被更新，当前为“{_ZH[current]}”。",

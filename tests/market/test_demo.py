@@ -25,6 +25,16 @@ def test_demo_seed_lists_one_dataset_and_is_idempotent(
     assert [d["id"] for d in catalog["items"]] == [summary.listed_dataset_id]
     kinds = {c["kind"] for c in catalog["items"][0]["columns"]}
     assert {"name", "resident_id", "mobile"} <= kinds
+    plans = client.get(
+        f"/api/v1/datasets/{summary.listed_dataset_id}/plans",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert {p["kind"] for p in plans} == {
+        "free_sample",
+        "api_quota",
+        "subscription",
+        "sandbox_pack",
+    }
 
     again = demo.seed(settings, console=console, rows=300)
     assert not again.created

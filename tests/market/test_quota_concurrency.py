@@ -14,19 +14,19 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine, delete
-from sqlmodel import col, select
+from sqlalchemy import Engine
+from sqlmodel import select
 
-from billing.models import Plan, UsageEvent
-from listings.models import Dataset, ListingReview
-from market.accounts.models import ApiKey, Organization, Role, User
+from billing.models import UsageEvent
+from market.accounts.models import Role, User
 from market.config import Settings
 from market.dataapi import service as dataapi
 from market.db import unit_of_work
 from market.errors import SluiceError
 from market.trade import service as trade
 from market.trade import states
-from market.trade.models import Entitlement, Order, OrderStatus, OrderTransition
+from market.trade.models import Entitlement, OrderStatus
+from tests.fixtures.committed import delete_orgs
 from tests.fixtures.factories import (
     create_dataset,
     create_org,
@@ -71,30 +71,7 @@ def committed(engine: Engine, settings: Settings) -> Iterator[dict[str, uuid.UUI
     try:
         yield ids  # type: ignore[misc]
     finally:
-        _cleanup(ids)
-
-
-def _cleanup(ids: dict) -> None:  # type: ignore[type-arg]
-    orgs = ids["orgs"]
-    with unit_of_work() as session:
-        users = list(session.exec(select(User.id).where(col(User.organization_id).in_(orgs))))
-        datasets = list(
-            session.exec(select(Dataset.id).where(col(Dataset.provider_org_id).in_(orgs)))
-        )
-        orders = list(session.exec(select(Order.id).where(col(Order.buyer_org_id).in_(orgs))))
-        for stmt in (
-            delete(UsageEvent).where(col(UsageEvent.buyer_org_id).in_(orgs)),
-            delete(Entitlement).where(col(Entitlement.order_id).in_(orders)),
-            delete(OrderTransition).where(col(OrderTransition.order_id).in_(orders)),
-            delete(Order).where(col(Order.id).in_(orders)),
-            delete(Plan).where(col(Plan.dataset_id).in_(datasets)),
-            delete(ListingReview).where(col(ListingReview.dataset_id).in_(datasets)),
-            delete(Dataset).where(col(Dataset.id).in_(datasets)),
-            delete(ApiKey).where(col(ApiKey.user_id).in_(users)),
-            delete(User).where(col(User.id).in_(users)),
-            delete(Organization).where(col(Organization.id).in_(orgs)),
-        ):
-            session.execute(stmt)
+        delete_orgs(ids["orgs"])  # type: ignore[arg-type]
 
 
 def _call(

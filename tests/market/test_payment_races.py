@@ -1,0 +1,81 @@
+"""The same Stripe event delivered twice at the same moment credits the order once.
+
+Real threads and committed rows on PostgreSQL: the unique (source, external_id) constraint makes
+the second insert wait for the first transaction and then fail, so it is answered as a replay.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import Engine
+
+from billing import ledger
+from market.accounts.models import Role
+from market.config import Settings
+from market.db import unit_of_work
+from market.trade import payments
+from market.trade import service as trade
+from market.trade.models import OrderStatus
+from tests.fixtures.committed import delete_orgs
+from tests.fixtures.factories import (
+    create_dataset,
+    create_plan,
+    create_user,
+    list_dataset,
+    place_order,
+)
+from tests.fixtures.stripe import checkout_completed, sign
+
+DELIVERIES = 8
+PRICE = 50_00
+
+
+@pytest.fixture
+def awaiting(engine: Engine, stripe_settings: Settings) -> Iterator[tuple[uuid.UUID, str]]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the delivery race needs PostgreSQL (set SLUICE_DATABASE_URL)")
+    event_id = f"evt_race_{uuid.uuid4().hex}"
+    with unit_of_work() as session:
+        provider = create_user(session, role=Role.provider)
+        reviewer = create_user(session, role=Role.compliance)
+        buyer = create_user(session, role=Role.buyer)
+        listed = list_dataset(
+            session,
+            create_dataset(session, stripe_settings, provider=provider),
+            provider=provider,
+            reviewer=reviewer,
+        )
+        plan = create_plan(session, listed, provider=provider, price_minor=PRICE)
+        order_id = place_order(session, buyer, listed, plan).id
+        orgs = [provider.organization_id, reviewer.organization_id, buyer.organization_id]
+    try:
+        yield order_id, event_id
+    finally:
+        delete_orgs(orgs, webhook_ids=[event_id])
+
+
+def test_concurrent_deliveries_of_one_event_credit_once(
+    awaiting: tuple[uuid.UUID, str], stripe_settings: Settings
+) -> None:
+    order_id, event_id = awaiting
+    payload = checkout_completed(str(order_id), PRICE, f"pi_{event_id}", event_id=event_id)
+    gate = threading.Barrier(DELIVERIES)
+
+    def deliver() -> str:
+        gate.wait(timeout=60)
+        with unit_of_work() as session:
+            event = payments.handle_stripe_webhook(session, payload, sign(payload), stripe_settings)
+            return "replay" if event is None else str(event.status)
+
+    with ThreadPoolExecutor(max_workers=DELIVERIES) as pool:
+        outcomes = Counter(pool.map(lambda _: deliver(), range(DELIVERIES)))
+    assert outcomes == {"processed": 1, "replay": DELIVERIES - 1}
+    with unit_of_work() as session:
+        assert ledger.paid_net(session, order_id) == PRICE
+        assert trade.get_any_order(session, order_id).status is OrderStatus.active
