@@ -101,3 +101,15 @@ class AuditRepository:
                 return
             yield from rows
             after = rows[-1].seq
+
+    def counts_by_actor_org(self, action: str, since: datetime) -> dict[uuid.UUID, int]:
+        stmt = (
+            select(AuditRecord.actor_org_id, func.count())
+            .where(
+                AuditRecord.action == action,
+                col(AuditRecord.at) >= since,
+                col(AuditRecord.actor_org_id).is_not(None),
+            )
+            .group_by(col(AuditRecord.actor_org_id))
+        )
+        return {org: int(n) for org, n in self.session.exec(stmt) if org is not None}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -173,3 +174,8 @@ def search(
 def export(session: Session, where: AuditFilter) -> Any:
     """Matching records in chain order, lazily (for CSV / JSON-lines exports)."""
     return AuditRepository(session).in_order(where)
+
+
+def counts_by_actor_org(session: Session, action: str, since: datetime) -> dict[uuid.UUID, int]:
+    """How often each organization performed ``action`` since a time (for anomaly reports)."""
+    return AuditRepository(session).counts_by_actor_org(action, since)

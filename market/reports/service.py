@@ -3,7 +3,9 @@ for compliance, with anomalies worth a look.
 
 The anomaly rule is deliberately simple and explained in its message: a buyer whose daily use
 in the last day exceeds ``JUMP_FACTOR`` times its daily average over the previous
-``BASELINE_DAYS`` (and at least ``JUMP_MIN_UNITS``), or whose use appears from nothing.
+``BASELINE_DAYS`` (and at least ``JUMP_MIN_UNITS``), or whose use appears from nothing; and a
+buyer with ``REFUSED_QUERIES_ALERT`` or more sandbox queries refused in the last day (probing
+the allow-list).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from billing import metering
 from listings import service as listings
 from market.accounts import service as accounts
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.db import utcnow
 from market.reports.schemas import (
     Anomaly,
@@ -33,6 +36,7 @@ BASELINE_DAYS = 14
 JUMP_FACTOR = 5
 JUMP_MIN_UNITS = 20
 TOP = 10
+REFUSED_QUERIES_ALERT = 10
 
 
 def provider_report(session: Session, provider: Principal) -> ProviderReport:
@@ -115,6 +119,22 @@ def usage_jumps(session: Session, now: datetime) -> list[Anomaly]:
     return found
 
 
+def refused_queries(session: Session, now: datetime) -> list[Anomaly]:
+    counts = audit.counts_by_actor_org(session, "sandbox.query_refused", now - timedelta(days=1))
+    names = accounts.organization_names(session, set(counts))
+    return [
+        Anomaly(
+            buyer_org_id=org,
+            buyer_name=names.get(org, ""),
+            kind="refused_sandbox_queries",
+            detail=f"{n} sandbox queries refused by the allow-list in the last day.",
+            detail_zh=f"近一日有 {n} 次沙箱查询被白名单拒绝。",
+        )
+        for org, n in sorted(counts.items(), key=lambda item: -item[1])
+        if n >= REFUSED_QUERIES_ALERT
+    ]
+
+
 def compliance_report(session: Session, *, days: int = 30) -> ComplianceReport:
     now = utcnow()
     since = now - timedelta(days=days)
@@ -131,5 +151,5 @@ def compliance_report(session: Session, *, days: int = 30) -> ComplianceReport:
         budget_spent=sorted(
             (c for c in consumers if c.epsilon > 0), key=lambda c: c.epsilon, reverse=True
         ),
-        anomalies=usage_jumps(session, now),
+        anomalies=usage_jumps(session, now) + refused_queries(session, now),
     )
