@@ -62,10 +62,6 @@ def _budget(view: service.BudgetView) -> BudgetRead:
 
 
 def _query(session: Session, item: SandboxQuery, *, stored: bool = False) -> QueryRead:
-    from sandbox.repository import SandboxRepository
-
-    grant = SandboxRepository(session).grant_of(item.buyer_org_id, item.dataset_id)
-    assert grant is not None
     return QueryRead(
         id=item.id,
         dataset_id=item.dataset_id,
@@ -76,7 +72,7 @@ def _query(session: Session, item: SandboxQuery, *, stored: bool = False) -> Que
         stored_answer=stored,
         result=item.result,
         error=item.error,
-        budget=_budget(service.budget_of(session, grant)),
+        budget=_budget(service.budget_of_query(session, item)),
         created_at=item.created_at,
         finished_at=item.finished_at,
     )
@@ -249,6 +245,3 @@ def _entry(entry: PrivacyLedgerEntry) -> LedgerEntryRead:
         delta=accountant.delta_from_units(entry.delta_units),
         created_at=entry.created_at,
     )
-
-
-__all__ = ["router", "StaffPrincipal", "BuyerPrincipal"]

@@ -54,6 +54,9 @@ class SandboxRepository:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return self.session.exec(stmt).first()
 
+    def grant(self, grant_id: uuid.UUID) -> SandboxGrant | None:
+        return self.session.get(SandboxGrant, grant_id)
+
     def grants(
         self, *, org_id: uuid.UUID | None, limit: int, offset: int
     ) -> tuple[list[SandboxGrant], int]:

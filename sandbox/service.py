@@ -35,7 +35,7 @@ from market.accounts.principal import Principal
 from market.audit import service as audit
 from market.config import Settings
 from market.db import utcnow
-from market.errors import BadRequest, Forbidden, NotFound, SluiceError
+from market.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
 from market.trade import service as trade
 from market.worker import enqueue
 from sandbox import engine, profiles, query, release, rewrite
@@ -130,6 +130,13 @@ def budget_of(session: Session, grant: SandboxGrant) -> BudgetView:
     return BudgetView(grant, SandboxRepository(session).balance(grant.id))
 
 
+def budget_of_query(session: Session, item: SandboxQuery) -> BudgetView:
+    grant = SandboxRepository(session).grant(item.grant_id)
+    if grant is None:
+        raise NotFound("Sandbox grant not found.", "沙箱授权不存在。")
+    return budget_of(session, grant)
+
+
 def list_budgets(
     session: Session,
     principal: Principal,
@@ -211,6 +218,11 @@ def prepare(
     grant = _active_grant(session, buyer, dataset.id)
     approved = profiles.approved_profile(session, dataset.id)
     path = profiles.dataset_path(dataset, settings.data_dir)
+    if not path.exists():
+        raise Conflict(
+            "The dataset's data file is not available; try again later.",
+            "数据集的数据文件暂不可用，请稍后再试。",
+        )
     types = engine.column_types(path)
     bounds = {c: query.Bounds(lo, hi) for c, (lo, hi) in approved["bounds"].items()}
     try:
