@@ -63,7 +63,7 @@ class UsageSum:
     epsilon: float
 
 
-def _day_column(session: Session):  # type: ignore[no-untyped-def]
+def _day_column(session: Session):  # noqa: ANN202 (a SQL expression of either dialect)
     # Days are UTC days on both backends: PostgreSQL converts the timestamptz explicitly,
     # SQLite stores the UTC text the UTCDateTime type wrote.
     if session.get_bind().dialect.name == "postgresql":
@@ -145,7 +145,7 @@ def usage_by_buyer(session: Session, *, since: datetime, until: datetime) -> lis
     units = func.coalesce(func.sum(UsageEvent.units), 0)
     stmt = (
         sa_select(
-            UsageEvent.buyer_org_id,
+            col(UsageEvent.buyer_org_id),
             func.count(),
             units,
             func.coalesce(func.sum(UsageEvent.rows), 0),
@@ -170,7 +170,7 @@ def usage_by_entitlement(
         return {}
     stmt = (
         sa_select(
-            UsageEvent.entitlement_id,
+            col(UsageEvent.entitlement_id),
             func.count(),
             func.coalesce(func.sum(UsageEvent.units), 0),
             func.coalesce(func.sum(UsageEvent.rows), 0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def _invalid(detail: str, zh: str) -> BadRequest:
     return BadRequest(f"Invalid sandbox profile: {detail}", f"沙箱隐私配置无效：{zh}")
 
 
-def validate(declared: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+def validate(declared: dict[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
     """Check a declaration against the dataset's columns; returns it normalized."""
     unit = declared["privacy_unit"]
     if unit not in types:

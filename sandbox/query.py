@@ -138,7 +138,7 @@ def _construct_name(node: exp.Expression) -> str:
     if isinstance(node, exp.Anonymous):
         return f"function {str(node.this).upper()}() (user-defined or not allowed)"
     if isinstance(node, exp.Func):
-        return f"function {node.sql_name()}()"
+        return f"function {_sql_name(node)}()"
     if isinstance(node, exp.Subquery | exp.Select):
         return "subquery"
     if isinstance(node, exp.Window):
@@ -329,7 +329,7 @@ class _Checker:
                 raise refuse("a quantile outside [0, 1]", "分位数不在 [0, 1] 内")
             return Aggregate("quantile", value.sql, value.bounds, q, label="quantile")
         if isinstance(node, exp.AggFunc):
-            raise refuse(f"aggregate {node.sql_name()}() is not supported", None)
+            raise refuse(f"aggregate {_sql_name(node)}() is not supported", None)
         raise refuse(_construct_name(node))
 
     def _numeric_argument(self, node: exp.Expression) -> Typed:
@@ -341,19 +341,19 @@ class _Checker:
             if v is not None and k not in {"this", "quantile", "expression"}
         ]
         if extra:
-            raise refuse(f"extra arguments to {node.sql_name()}()", None)
+            raise refuse(f"extra arguments to {_sql_name(node)}()", None)
         value = self._value(node.this)
         if value.type != "number":
-            raise refuse(f"{node.sql_name()}() of a non-numeric value", "对非数值求聚合")
+            raise refuse(f"{_sql_name(node)}() of a non-numeric value", "对非数值求聚合")
         if value.bounds is None:
             raise refuse(
-                f"{node.sql_name()}() of a value without public bounds; declare bounds for its "
+                f"{_sql_name(node)}() of a value without public bounds; declare bounds for its "
                 "columns in the sandbox profile, and avoid division by values that can be 0",
-                f"{node.sql_name()}() 的参数没有公开取值范围",
+                f"{_sql_name(node)}() 的参数没有公开取值范围",
             )
         b = value.bounds
         if not (math.isfinite(b.lower) and math.isfinite(b.upper) and b.lower < b.upper):
-            raise refuse(f"{node.sql_name()}() of a constant or unbounded value", None)
+            raise refuse(f"{_sql_name(node)}() of a constant or unbounded value", None)
         return value
 
     # ----- expressions -----------------------------------------------------------------
@@ -448,14 +448,14 @@ class _Checker:
         if isinstance(node, exp.Abs):
             inner = self._require(node.this, "number")
             b = inner.bounds
-            bounds = None
+            bounds: Bounds | None = None
             if b is not None:
-                low = 0.0 if b.lower <= 0 <= b.upper else min(abs(b.lower), abs(b.upper))
-                bounds = Bounds(low, max(abs(b.lower), abs(b.upper)))
+                least = 0.0 if b.lower <= 0 <= b.upper else min(abs(b.lower), abs(b.upper))
+                bounds = Bounds(least, max(abs(b.lower), abs(b.upper)))
             return Typed(f"abs({inner.sql})", "number", bounds)
         if isinstance(node, exp.Lower | exp.Upper):
             inner = self._require(node.this, "string")
-            return Typed(f"{node.sql_name().lower()}({inner.sql})", "string")
+            return Typed(f"{_sql_name(node).lower()}({inner.sql})", "string")
         raise refuse(_construct_name(node))
 
     def _require(self, node: exp.Expression, kind: ValueType) -> Typed:
@@ -543,3 +543,9 @@ def _interval(op: str, a: Bounds | None, b: Bounds | None) -> Bounds | None:
     if not all(math.isfinite(p) for p in products):
         return None
     return Bounds(min(products), max(products))
+
+
+def _sql_name(node: exp.Expression) -> str:
+    """The function's SQL name, for refusal messages (sqlglot's typing omits ``sql_name``)."""
+    name = getattr(node, "sql_name", None)
+    return str(name()) if callable(name) else type(node).__name__.upper()

@@ -25,6 +25,7 @@ values, no δ) or, for keys without one, only when the group's noisy n reaches t
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -308,10 +309,15 @@ def _order_and_limit(
     pairs = list(zip(rows, errors, strict=True))
     for index, descending in reversed(plan.order):
         name = plan.outputs[index].name
-        pairs.sort(key=lambda p, n=name: (p[0][n] is None, p[0][n]), reverse=descending)
+        pairs.sort(key=functools.partial(_order_key, name=name), reverse=descending)
     if plan.limit is not None:
         pairs = pairs[: plan.limit]
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 __all__ = ["Cost", "Privacy", "QueryRefused", "cost", "expected_errors", "release"]
+
+
+def _order_key(pair: tuple[dict[str, Any], Any], *, name: str) -> tuple[bool, Any]:
+    """NULLs last, then by the released value."""
+    return (pair[0][name] is None, pair[0][name])

@@ -74,7 +74,7 @@ class SandboxRepository:
         return list(rows), total
 
     def balance(self, grant_id: uuid.UUID) -> Balance:
-        reserves = case((PrivacyLedgerEntry.kind == LedgerKind.reserve, 1), else_=0)
+        reserves = case((col(PrivacyLedgerEntry.kind) == LedgerKind.reserve, 1), else_=0)
         eps, delta, count = self.session.exec(
             select(
                 func.coalesce(func.sum(PrivacyLedgerEntry.epsilon_units), 0),
@@ -128,7 +128,7 @@ class SandboxRepository:
         base = select(PrivacyLedgerEntry)
         count = select(func.count()).select_from(PrivacyLedgerEntry)
         if org_id is not None:
-            join = SandboxGrant.id == PrivacyLedgerEntry.grant_id
+            join = col(SandboxGrant.id) == col(PrivacyLedgerEntry.grant_id)
             base = base.join(SandboxGrant, join).where(SandboxGrant.buyer_org_id == org_id)
             count = count.join(SandboxGrant, join).where(SandboxGrant.buyer_org_id == org_id)
         total = self.session.exec(count).one()
