@@ -83,9 +83,9 @@ def test_product_names_are_not_personal_names() -> None:
     assert classify_column("product_name", pa.array(PRODUCTS * 10)).kind == ColumnKind.OTHER
 
 
-def test_addresses_are_other(rng: np.random.Generator) -> None:
+def test_addresses_are_detected(rng: np.random.Generator) -> None:
     assert classify_column("地址", pa.array(synthetic.addresses(rng, 200))).kind == (
-        ColumnKind.OTHER
+        ColumnKind.ADDRESS
     )
 
 
