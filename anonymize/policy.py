@@ -263,7 +263,9 @@ def apply_rule(
             assert rule.length is not None
             return operators.truncate(values, length=rule.length)
         case "noise":
-            assert key is not None and rule.epsilon is not None and rule.sensitivity is not None
+            assert key is not None
+            assert rule.epsilon is not None
+            assert rule.sensitivity is not None
             return operators.add_laplace_noise(
                 values,
                 key,
@@ -273,7 +275,8 @@ def apply_rule(
                 row_offset=row_offset,
             )
         case "date_shift":
-            assert key is not None and rule.max_days is not None
+            assert key is not None
+            assert rule.max_days is not None
             return operators.shift_dates(values, key, max_days=rule.max_days, row_offset=row_offset)
         case "drop":
             raise ValueError("a dropped column has no values to transform")
