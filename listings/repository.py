@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from listings.models import Dataset, DatasetStatus, ListingReview
+from listings.models import Dataset, DatasetStatus, ListingReview, PolicyVersion
 
 
 class DatasetRepository:
@@ -60,6 +60,60 @@ class DatasetRepository:
         ).all()
         return list(rows), total
 
+    def review_queue(self, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
+        """Datasets in review, and listed ones whose draft policy awaits approval."""
+        pending = and_(
+            Dataset.status == DatasetStatus.listed,
+            col(Dataset.policy_version).is_not(None),
+            or_(
+                col(Dataset.approved_policy_version).is_(None),
+                col(Dataset.policy_version) != col(Dataset.approved_policy_version),
+            ),
+        )
+        waiting = or_(Dataset.status == DatasetStatus.in_review, pending)
+        total = self.session.exec(select(func.count()).select_from(Dataset).where(waiting)).one()
+        rows = self.session.exec(
+            select(Dataset)
+            .where(waiting)
+            .order_by(col(Dataset.updated_at).asc(), col(Dataset.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(rows), total
+
+    def latest_policy_version(self, dataset_id: uuid.UUID) -> int:
+        stmt = select(func.max(PolicyVersion.version)).where(PolicyVersion.dataset_id == dataset_id)
+        return self.session.exec(stmt).one() or 0
+
+    def policy_version(self, dataset_id: uuid.UUID, version: int) -> PolicyVersion | None:
+        stmt = select(PolicyVersion).where(
+            PolicyVersion.dataset_id == dataset_id, PolicyVersion.version == version
+        )
+        return self.session.exec(stmt).first()
+
+    def policy_versions(self, dataset_id: uuid.UUID) -> list[PolicyVersion]:
+        stmt = (
+            select(PolicyVersion)
+            .where(PolicyVersion.dataset_id == dataset_id)
+            .order_by(col(PolicyVersion.version).desc())
+        )
+        return list(self.session.exec(stmt).all())
+
+    def current_versions(self, datasets: list[Dataset]) -> dict[uuid.UUID, PolicyVersion]:
+        """The current draft version of each dataset, in one query."""
+        wanted = [(d.id, d.policy_version) for d in datasets if d.policy_version is not None]
+        if not wanted:
+            return {}
+        stmt = select(PolicyVersion).where(
+            or_(
+                *(
+                    and_(PolicyVersion.dataset_id == i, PolicyVersion.version == v)
+                    for i, v in wanted
+                )
+            )
+        )
+        return {v.dataset_id: v for v in self.session.exec(stmt).all()}
+
     def reviews_of(self, dataset_id: uuid.UUID) -> list[ListingReview]:
         stmt = (
             select(ListingReview)
@@ -68,6 +122,6 @@ class DatasetRepository:
         )
         return list(self.session.exec(stmt).all())
 
-    def add(self, obj: Dataset | ListingReview) -> None:
+    def add(self, obj: Dataset | ListingReview | PolicyVersion) -> None:
         self.session.add(obj)
         self.session.flush()

@@ -23,6 +23,7 @@ def create_app() -> FastAPI:
     # Imported here so that building the app loads every domain (and its event handlers).
     from billing.endpoints import router as billing_router
     from listings.endpoints import router as listings_router
+    from listings.policy_endpoints import router as policy_router
     from market.accounts.endpoints import router as accounts_router
     from market.dataapi.endpoints import router as data_router
     from market.trade.endpoints import router as trade_router
@@ -31,7 +32,14 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (accounts_router, listings_router, billing_router, trade_router, data_router):
+    for router in (
+        accounts_router,
+        listings_router,
+        policy_router,
+        billing_router,
+        trade_router,
+        data_router,
+    ):
         api.include_router(router)
     app.include_router(api)
 

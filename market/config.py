@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     celery_broker_url: str = ""
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     free_plan_calls: int = Field(default=1000, gt=0)
+    # Listings whose released form has a smaller equivalence class over the declared
+    # quasi-identifiers are flagged in the review queue.
+    k_anonymity_min: int = Field(default=5, ge=2)
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
 

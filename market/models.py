@@ -1,7 +1,7 @@
 """Every table of every domain, imported in one place for Alembic and the test database."""
 
 from billing.models import Plan
-from listings.models import Dataset, ListingReview
+from listings.models import Dataset, ListingReview, PolicyVersion
 from market.accounts.models import ApiKey, Organization, User
 from market.trade.models import Entitlement, Order
 
@@ -13,5 +13,6 @@ __all__ = [
     "Order",
     "Organization",
     "Plan",
+    "PolicyVersion",
     "User",
 ]

@@ -33,7 +33,9 @@ def read_rows(
         raise Forbidden("Only buyers' API keys can read data.", "只有买方的 API 密钥可以读取数据。")
     dataset = listings.get_listed(session, dataset_id)
     remaining = trade.consume_calls(session, buyer, dataset.id)
-    table = listings.read_masked_rows(dataset, limit=limit, offset=offset, data_dir=data_dir)
+    table = listings.read_masked_rows(
+        dataset, limit=limit, offset=offset, data_dir=data_dir, buyer_org_id=buyer.org_id
+    )
     return {
         "dataset_id": dataset.id,
         "columns": table.column_names,
