@@ -74,6 +74,8 @@ class ColumnKind(StrEnum):
     BIRTH_DATE = "birth_date"
     GPS = "gps"
     ADDRESS = "address"
+    # Values with no text form (lists, structs): nothing was inspected, so nothing is known.
+    UNINSPECTED = "uninspected"
     OTHER = "other"
 
 
@@ -273,9 +275,10 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
     """Classify one column by its header `name` and a sample of its `values`.
 
     Returns the qualifying kind with the highest confidence (match rate, plus
-    `HEADER_BONUS` when the header agrees, capped at 1). When no kind qualifies the kind is
-    `other` with confidence 1 - best match rate; an empty, all-null or non-textual column
-    is `other` with confidence 0, since nothing was inspected.
+    `HEADER_BONUS` when the header agrees, capped at 1, times the detector's weight). When
+    no kind qualifies the kind is `other` with confidence 1 - best match rate; an empty or
+    all-null column is `other` with confidence 0; a column of nested values (lists,
+    structs) is `uninspected`, which the default policy drops.
     """
     if sample_size < 1:
         raise ValueError("sample_size must be at least 1")
@@ -283,7 +286,9 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
         sample = sample_values(values, sample_size)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return ColumnDetection(
-            ColumnKind.OTHER, 0.0, f"values of type {values.type} have no text form; not inspected"
+            ColumnKind.UNINSPECTED,
+            0.0,
+            f"values of type {values.type} have no text form; not inspected",
         )
     if len(sample) == 0:
         return ColumnDetection(

@@ -158,10 +158,13 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
     are redacted, birth dates go to the year, addresses to the province, GPS is dropped.
 
     Important and core data: every detected column is dropped; only columns where nothing
-    was detected are proposed `keep`, for the reviewer to decide.
+    was detected are proposed `keep`, for the reviewer to decide. At every grade a column
+    that could not be inspected (nested values) is dropped.
     """
     if kind is ColumnKind.OTHER:
         return ColumnRule(operator="keep")
+    if kind is ColumnKind.UNINSPECTED:
+        return ColumnRule(operator="drop")  # unknown content never leaves by default
     if grade.rank >= Sensitivity.important.rank:
         return ColumnRule(operator="drop")
     strict = grade.rank >= Sensitivity.general_3.rank

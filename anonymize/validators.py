@@ -2,7 +2,8 @@
 
 Each validator returns a `pa.BooleanArray` as long as its input, True where the value is a
 valid instance of the kind, False otherwise; a null is always False (nothing to protect).
-Values are compared after `as_text` and after trimming surrounding whitespace. The work is
+Values are compared after `as_text`, NFKC normalization (full-width digits and letters
+count as their ASCII forms) and trimming surrounding whitespace. The work is
 regex matching in Arrow plus numpy arithmetic over byte matrices, never a Python call per
 value, so a validator can run over a full column and not only a sample. All validators are
 deterministic and keyless; the resident ID one depends on today's date (no future births).
@@ -29,7 +30,9 @@ _NAME_PATTERN = r"^\p{Han}{2,4}$"
 
 
 def _normalized(values: ArrowColumn) -> pa.LargeStringArray:
-    return pc.utf8_upper(pc.utf8_trim_whitespace(as_text_array(values)))
+    """Text, NFKC-normalized (full-width １３８ and Ｘ become 138 and X), trimmed, upper."""
+    text = pc.utf8_normalize(as_text_array(values), form="NFKC")
+    return pc.utf8_upper(pc.utf8_trim_whitespace(text))
 
 
 def _where(matches: pa.BooleanArray) -> np.ndarray:

@@ -122,7 +122,7 @@ def test_columns_without_values_are_other_with_zero_confidence(
 
 def test_nested_columns_are_not_inspected() -> None:
     found = classify_column("tags", pa.array([["a"], ["b"]]))
-    assert (found.kind, found.confidence) == (ColumnKind.OTHER, 0.0)
+    assert (found.kind, found.confidence) == (ColumnKind.UNINSPECTED, 0.0)
     assert "not inspected" in found.evidence
 
 
