@@ -17,7 +17,7 @@ from listings.schemas import (
     PolicyVersionRead,
     PreviewRead,
 )
-from listings.versions import Which, has_pending_change
+from listings.versions import Which, has_pending_change, report_json
 from market.accounts.dependencies import (
     CurrentPrincipal,
     ProviderOrStaffPrincipal,
@@ -34,7 +34,7 @@ def k_read(
     """A stored or fresh report, judged against the threshold configured now."""
     if report is None:
         return None
-    body = policies.report_json(report) if isinstance(report, KAnonymityReport) else report
+    body = report_json(report) if isinstance(report, KAnonymityReport) else report
     return KAnonymityRead.model_validate(
         {**body, "below_threshold": body["rows"] > 0 and body["k"] < threshold}
     )

@@ -17,7 +17,14 @@ class DatasetRepository:
     def get(self, dataset_id: uuid.UUID, *, for_update: bool = False) -> Dataset | None:
         if not for_update:
             return self.session.get(Dataset, dataset_id)
-        stmt = select(Dataset).where(Dataset.id == dataset_id).with_for_update()
+        # populate_existing: a locked read must see the committed row, not a stale copy
+        # already in the session's identity map.
+        stmt = (
+            select(Dataset)
+            .where(Dataset.id == dataset_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return self.session.exec(stmt).first()
 
     def search(
