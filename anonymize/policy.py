@@ -194,7 +194,7 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
         case ColumnKind.BIRTH_DATE:
             return ColumnRule(operator="generalize", generalize_to="year" if strict else "month")
         case ColumnKind.ADDRESS:
-            level = "province" if strict else "city"
+            level: Generalization = "province" if strict else "city"
             return ColumnRule(operator="generalize", generalize_to=level)
         case ColumnKind.GPS:
             return ColumnRule(operator="drop") if strict else ColumnRule(operator="redact")
