@@ -30,8 +30,11 @@ PREVIEW_AUDIENCE = "preview"
 
 def release_key(dataset: Dataset, buyer_org_id: uuid.UUID | None) -> bytes:
     """The key for one audience: a buyer organization, or None for the generic preview."""
+    secret = bytes.fromhex(dataset.pseudonym_secret)
+    if len(secret) < 32:  # never key pseudonyms with an empty or truncated secret
+        raise RuntimeError(f"dataset {dataset.id} has no usable pseudonymization secret")
     audience = str(buyer_org_id) if buyer_org_id is not None else PREVIEW_AUDIENCE
-    return derive_key(bytes.fromhex(dataset.pseudonym_secret), "buyer", audience)
+    return derive_key(secret, "buyer", audience)
 
 
 def has_pending_change(dataset: Dataset) -> bool:
