@@ -13,6 +13,8 @@ per buyer from a per-dataset secret (`operators.derive_key`), so two buyers' tok
 be linked. A policy with a keyed rule refuses to run without a key.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from typing import Literal, Self
 
@@ -40,6 +42,7 @@ Generalization = Literal[
     "age_band", "month", "year", "province", "city", "district", "region_birth_year"
 ]
 KEYED_OPERATORS = frozenset({"pseudonymize", "noise", "date_shift"})
+_PARALLEL_ROWS = 50_000
 
 
 class MissingKey(ValueError):
@@ -307,14 +310,19 @@ def apply_policy(
     # select() keeps the row count even when every column goes; replace_schema_metadata()
     # on a table without columns would not, so it comes first.
     result = table.replace_schema_metadata(None).select(kept)
-    for position, index in enumerate(kept):
+
+    def transform(index: int) -> ArrowColumn:
         name = table.column_names[index]
-        transformed = apply_rule(
-            table.column(index),
-            policy.columns[name],
-            key=key,
-            column=name,
-            row_offset=row_offset,
-        )
-        result = result.set_column(position, name, transformed)
+        rule = policy.columns[name]
+        return apply_rule(table.column(index), rule, key=key, column=name, row_offset=row_offset)
+
+    # Arrow kernels release the GIL, so big tables transform their columns in parallel;
+    # each column's result does not depend on the others, so the output is the same.
+    if table.num_rows >= _PARALLEL_ROWS and len(kept) > 1:
+        with ThreadPoolExecutor(max_workers=min(len(kept), os.cpu_count() or 1)) as pool:
+            columns = list(pool.map(transform, kept))
+    else:
+        columns = [transform(index) for index in kept]
+    for position, (index, transformed) in enumerate(zip(kept, columns, strict=True)):
+        result = result.set_column(position, table.column_names[index], transformed)
     return result
