@@ -1,3 +1,4 @@
+import numpy as np
 import pyarrow as pa
 import pytest
 from pydantic import ValidationError
@@ -218,3 +219,29 @@ def test_important_data_drops_every_detected_column() -> None:
 
 def test_uninspected_columns_are_dropped_by_default() -> None:
     assert default_rule(ColumnKind.UNINSPECTED).operator == "drop"
+
+
+def test_big_tables_transformed_in_parallel_match_column_by_column() -> None:
+    from anonymize import synthetic
+    from anonymize.policy import apply_rule
+
+    rng = np.random.default_rng(0)
+    rows = 60_000
+    table = pa.table(
+        {
+            "id": synthetic.resident_ids(rng, rows),
+            "mobile": synthetic.mobiles(rng, rows),
+            "email": synthetic.emails(rng, rows),
+        }
+    )
+    policy = Policy(
+        columns={
+            "id": ColumnRule(operator="mask", keep_first=6, keep_last=4),
+            "mobile": ColumnRule(operator="pseudonymize"),
+            "email": ColumnRule(operator="truncate", length=3),
+        }
+    )
+    result = apply_policy(table, policy, key=KEY)
+    for name, rule in policy.columns.items():
+        expected = apply_rule(table.column(name), rule, key=KEY, column=name)
+        assert result.column(name).to_pylist() == expected.to_pylist()
