@@ -70,14 +70,14 @@ class DatasetRepository:
     def review_queue(self, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
         """Datasets in review, and listed ones whose draft policy awaits approval."""
         pending = and_(
-            Dataset.status == DatasetStatus.listed,
+            col(Dataset.status) == DatasetStatus.listed,
             col(Dataset.policy_version).is_not(None),
             or_(
                 col(Dataset.approved_policy_version).is_(None),
                 col(Dataset.policy_version) != col(Dataset.approved_policy_version),
             ),
         )
-        waiting = or_(Dataset.status == DatasetStatus.in_review, pending)
+        waiting = or_(col(Dataset.status) == DatasetStatus.in_review, pending)
         total = self.session.exec(select(func.count()).select_from(Dataset).where(waiting)).one()
         rows = self.session.exec(
             select(Dataset)
@@ -114,7 +114,7 @@ class DatasetRepository:
         stmt = select(PolicyVersion).where(
             or_(
                 *(
-                    and_(PolicyVersion.dataset_id == i, PolicyVersion.version == v)
+                    and_(col(PolicyVersion.dataset_id) == i, col(PolicyVersion.version) == v)
                     for i, v in wanted
                 )
             )
