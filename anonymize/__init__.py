@@ -1,13 +1,17 @@
 """Desensitization of tabular data before it is listed on the exchange.
 
-The library finds columns of personal data (`classify_column`: mainland resident IDs,
-mobile numbers, Chinese names, unified social credit codes), proposes a treatment per
-column (`propose_policy`), and applies a reviewed policy to an Arrow table
-(`apply_policy`).
+The library finds columns of personal data (`classify_column`: resident IDs, mobiles,
+landlines, bank cards, credit codes, e-mail, IP addresses, plates, passports and permits,
+birth dates, GPS coordinates, Chinese names, postal addresses), proposes a treatment per
+column for the dataset's grade (`propose_policy`), applies a reviewed policy to an Arrow
+table (`apply_policy`), and measures the k-anonymity of the result (`k_anonymity`).
 
-Guarantees: every operator is deterministic, keyless and irreversible (masked characters
-are discarded, not encrypted), and nulls stay null. `apply_policy` fails closed: a column
-leaves only under an explicit rule, and a column missing from the policy is dropped.
+Guarantees: every operator is irreversible and nulls stay null. Keyless operators (mask,
+redact, generalize, truncate) are deterministic; keyed ones (pseudonymize, noise,
+date_shift) are deterministic for a key, and the caller derives one key per buyer so two
+buyers' outputs cannot be linked. `apply_policy` fails closed: a column leaves only under an
+explicit rule, a column missing from the policy is dropped, and a keyed rule without a key
+raises.
 Detection is a heuristic that a person reviews; it is deterministic for a given column but
 can miss data it has no detector for, which is why the policy, not the detector, decides.
 
@@ -31,25 +35,43 @@ from anonymize.detect import (
     valid_resident_id_mask,
     valid_uscc_mask,
 )
+from anonymize.kanonymity import KAnonymityReport, k_anonymity
 from anonymize.masking import mask_mobile, mask_name, mask_partial, normalize_mobile, redact
-from anonymize.policy import ColumnRule, Policy, apply_policy, default_rule, propose_policy
+from anonymize.operators import derive_key, pseudonymize
+from anonymize.policy import (
+    DEFAULT_GRADE,
+    ColumnRule,
+    MissingKey,
+    Policy,
+    Sensitivity,
+    apply_policy,
+    default_rule,
+    propose_policy,
+)
 
 __all__ = [
+    "DEFAULT_GRADE",
     "ColumnDetection",
     "ColumnKind",
     "ColumnRule",
+    "KAnonymityReport",
+    "MissingKey",
     "Policy",
+    "Sensitivity",
     "apply_policy",
     "classify_column",
     "default_rule",
+    "derive_key",
     "is_valid_resident_id",
     "is_valid_uscc",
+    "k_anonymity",
     "luhn_valid",
     "mask_mobile",
     "mask_name",
     "mask_partial",
     "normalize_mobile",
     "propose_policy",
+    "pseudonymize",
     "redact",
     "resident_id_check_char",
     "uscc_check_char",

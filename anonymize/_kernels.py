@@ -15,6 +15,7 @@ from anonymize.checksums import (
     RESIDENT_ID_CHECK_CHARS,
     RESIDENT_ID_WEIGHTS,
     USCC_ALPHABET,
+    USCC_REGION_PREFIXES,
     USCC_WEIGHTS,
 )
 
@@ -22,6 +23,7 @@ _RESIDENT_WEIGHTS = np.array(RESIDENT_ID_WEIGHTS, dtype=np.int64)
 _RESIDENT_CHECK_CODES = np.frombuffer(RESIDENT_ID_CHECK_CHARS.encode(), dtype=np.uint8)
 _PROVINCES = np.array(sorted(PROVINCE_CODES), dtype=np.int64)
 _USCC_WEIGHTS = np.array(USCC_WEIGHTS, dtype=np.int64)
+_USCC_REGIONS = np.array(sorted(USCC_REGION_PREFIXES), dtype=np.int64)
 # Byte code -> symbol value, -1 for bytes outside the alphabet.
 USCC_VALUES = np.full(256, -1, dtype=np.int64)
 USCC_VALUES[np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)] = np.arange(len(USCC_ALPHABET))
@@ -50,6 +52,12 @@ def uscc_check_codes(bodies: np.ndarray) -> np.ndarray:
     """
     total = USCC_VALUES[bodies] @ _USCC_WEIGHTS
     return USCC_CODES[(31 - total % 31) % 31]
+
+
+def valid_uscc(codes: np.ndarray) -> np.ndarray:
+    """Rows of an (n, 18) USCC-shaped matrix with a known region prefix and check char."""
+    region_ok = np.isin(digits_to_int(codes[:, 2:4]), _USCC_REGIONS)
+    return region_ok & (uscc_check_codes(codes[:, :17]) == codes[:, 17])
 
 
 def known_province(codes: np.ndarray) -> np.ndarray:

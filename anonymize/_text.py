@@ -18,13 +18,24 @@ def as_text(values: ArrowColumn) -> ArrowColumn:
 
     Integers become their decimal digits, so a mobile column parsed as int64 reads as
     `13812345678`. Integral floats become integers first, because Arrow's float-to-string
-    cast writes `1.3812345678e+10`. Dictionary columns are decoded. Raises
-    `pa.ArrowInvalid` or `pa.ArrowNotImplementedError` for types with no text form (nested
-    types, binary that is not UTF-8).
+    cast writes `1.3812345678e+10`. Dictionary columns are decoded. Binary columns are read
+    as UTF-8; bytes that are not valid UTF-8 (remnants of a wrongly decoded export) become
+    U+FFFD, so they can still be detected and masked rather than crash or pass through.
+    Raises `pa.ArrowInvalid` or `pa.ArrowNotImplementedError` for types with no text form
+    (lists, structs, maps).
     """
     kind = values.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return values
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        try:
+            return pc.cast(values, pa.string())
+        except pa.ArrowInvalid:
+            # Rare (a Parquet upload with broken text): one Python decode per value.
+            decoded = [
+                None if v is None else v.decode("utf-8", "replace") for v in values.to_pylist()
+            ]
+            return pa.array(decoded, pa.string())
     if pa.types.is_dictionary(kind):
         return as_text(values.cast(kind.value_type))
     if pa.types.is_floating(kind):

@@ -28,6 +28,9 @@ USCC_WEIGHTS: tuple[int, ...] = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8,
 # Registration authority (first character): 1-9 are ministries and bureaux, A the central
 # military commission's staffing office, N agriculture, Y any other authority.
 USCC_AUTHORITIES = "123456789ANY"
+# Characters 3-8 are the registering office's GB/T 2260 division code: a province prefix, or
+# 10 (100000) for offices of the State Council that register nationally.
+USCC_REGION_PREFIXES: frozenset[int] = PROVINCE_CODES | {10}
 
 _RESIDENT_ID_18 = re.compile(r"[0-9]{17}[0-9X]")
 _RESIDENT_ID_15 = re.compile(r"[0-9]{15}")
@@ -108,12 +111,18 @@ def is_valid_uscc(value: str) -> bool:
 
     After stripping whitespace and upper-casing: a registration authority in
     `USCC_AUTHORITIES`, an entity type symbol, a 6-digit region code, a 9-symbol organisation
+    code whose first two digits are a province (or 10, national), a 9-symbol organisation
     code and the MOD 31 check character. `stdnum.cn.uscc` instead requires the first 8
     characters to be digits, so it rejects the authorities A, N and Y (which GB 32100 allows)
-    and accepts authority 0 (which it does not).
+    and accepts authority 0 (which it does not); it does not check the region either, which
+    lets one in 31 mistyped 18-digit resident IDs pass as a credit code.
     """
     value = value.strip().upper()
-    return bool(_USCC.fullmatch(value)) and uscc_check_char(value[:17]) == value[17]
+    return (
+        bool(_USCC.fullmatch(value))
+        and int(value[2:4]) in USCC_REGION_PREFIXES
+        and uscc_check_char(value[:17]) == value[17]
+    )
 
 
 def luhn_valid(digits: str) -> bool:

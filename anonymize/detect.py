@@ -23,8 +23,19 @@ import pyarrow.compute as pc
 
 from anonymize._text import ArrowColumn, as_text_array
 from anonymize.validators import (
+    plausible_date_mask,
+    uscc_shape_mask,
+    valid_address_mask,
+    valid_bank_card_mask,
+    valid_email_mask,
+    valid_gps_coordinate_mask,
+    valid_gps_pair_mask,
+    valid_ip_mask,
+    valid_landline_mask,
     valid_mobile_mask,
     valid_name_mask,
+    valid_passport_mask,
+    valid_plate_mask,
     valid_resident_id_mask,
     valid_uscc_mask,
 )
@@ -54,6 +65,17 @@ class ColumnKind(StrEnum):
     MOBILE = "mobile"
     NAME = "name"
     USCC = "uscc"
+    BANK_CARD = "bank_card"
+    LANDLINE = "landline"
+    EMAIL = "email"
+    IP_ADDRESS = "ip_address"
+    PLATE = "plate"
+    PASSPORT = "passport"
+    BIRTH_DATE = "birth_date"
+    GPS = "gps"
+    ADDRESS = "address"
+    # Values with no text form (lists, structs): nothing was inspected, so nothing is known.
+    UNINSPECTED = "uninspected"
     OTHER = "other"
 
 
@@ -72,13 +94,17 @@ class Detector:
 
     `header` is searched in the normalized header (lower case, words joined by `_`, so
     `IdCard`, `id-card` and `ID card` all read `id_card`); `noun` completes the evidence
-    sentence "N of M sampled values are <noun>".
+    sentence "N of M sampled values are <noun>". `needs_header` marks validators that
+    accept values other columns hold too (any date, any 4-decimal number): such a detector
+    only fires when the header names its kind.
     """
 
     kind: ColumnKind
     validator: Callable[[ArrowColumn], pa.BooleanArray]
     header: re.Pattern[str]
     noun: str
+    needs_header: bool = False
+    weight: float = 1.0
 
 
 DETECTORS: tuple[Detector, ...] = (
@@ -110,6 +136,82 @@ DETECTORS: tuple[Detector, ...] = (
         valid_uscc_mask,
         re.compile(r"信用代码|(^|_)(uscc|credit_?code|social_?credit(_?code)?)(_|$)"),
         "valid unified social credit codes",
+    ),
+    # Real registries hold codes that fail the GB 32100 check: under a credit-code header
+    # the structure alone still qualifies, at a discounted confidence.
+    Detector(
+        ColumnKind.USCC,
+        uscc_shape_mask,
+        re.compile(r"信用代码|(^|_)(uscc|credit_?code|social_?credit(_?code)?)(_|$)"),
+        "shaped like unified social credit codes (check character not verified)",
+        needs_header=True,
+        weight=0.7,
+    ),
+    Detector(
+        ColumnKind.BANK_CARD,
+        valid_bank_card_mask,
+        re.compile(
+            r"银行卡|卡号|账号|银行账户|(^|_)(bank_?card|card_?(no|number|num)|pan|account_?no)(_|$)"
+        ),
+        "bank card numbers passing the Luhn check",
+    ),
+    Detector(
+        ColumnKind.LANDLINE,
+        valid_landline_mask,
+        re.compile(r"电话|座机|固话|传真|(^|_)(tel|telephone|phone|landline|fax)(_|$)"),
+        "fixed-line numbers with an area code",
+    ),
+    Detector(
+        ColumnKind.EMAIL,
+        valid_email_mask,
+        re.compile(r"邮箱|邮件|(^|_)(e_?mail|mail)(_|$)"),
+        "e-mail addresses",
+    ),
+    Detector(
+        ColumnKind.IP_ADDRESS,
+        valid_ip_mask,
+        re.compile(r"(^|_)ip(_?addr(ess)?|v4|v6)?(_|$)|IP地址|ip地址"),
+        "IPv4 or IPv6 addresses",
+    ),
+    Detector(
+        ColumnKind.PLATE,
+        valid_plate_mask,
+        re.compile(r"车牌|号牌|(^|_)(plate|license_?plate|plate_?(no|number))(_|$)"),
+        "vehicle plates",
+    ),
+    Detector(
+        ColumnKind.PASSPORT,
+        valid_passport_mask,
+        re.compile(r"护照|通行证|(^|_)(passport|permit)(_|$)"),
+        "passport or travel permit numbers",
+    ),
+    Detector(
+        ColumnKind.BIRTH_DATE,
+        plausible_date_mask,
+        re.compile(r"出生|生日|(^|_)(birth|birthday|dob|date_?of_?birth|birth_?date)(_|$)"),
+        "plausible dates",
+        needs_header=True,
+    ),
+    Detector(
+        ColumnKind.GPS,
+        valid_gps_pair_mask,
+        re.compile(
+            r"坐标|经纬度|位置|定位|(^|_)(gps|coord(inate)?s?|location|lat_?lng|latlon)(_|$)"
+        ),
+        "latitude/longitude pairs",
+    ),
+    Detector(
+        ColumnKind.GPS,
+        valid_gps_coordinate_mask,
+        re.compile(r"经度|纬度|(^|_)(lat|lng|lon|latitude|longitude)(_|$)"),
+        "coordinates with at least 4 decimals",
+        needs_header=True,
+    ),
+    Detector(
+        ColumnKind.ADDRESS,
+        valid_address_mask,
+        re.compile(r"地址|住址|住所|户籍|(^|_)(address|addr|street|residence)(_|$)"),
+        "postal addresses",
     ),
 )
 
@@ -155,10 +257,13 @@ class _Score:
 
     @property
     def confidence(self) -> float:
-        return min(1.0, self.rate + HEADER_BONUS) if self.hinted else self.rate
+        raw = min(1.0, self.rate + HEADER_BONUS) if self.hinted else self.rate
+        return raw * self.detector.weight
 
     @property
     def qualifies(self) -> bool:
+        if self.detector.needs_header and not self.hinted:
+            return False
         return self.rate >= STRONG_RATE or (self.hinted and self.rate >= HINTED_RATE)
 
     @property
@@ -170,9 +275,10 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
     """Classify one column by its header `name` and a sample of its `values`.
 
     Returns the qualifying kind with the highest confidence (match rate, plus
-    `HEADER_BONUS` when the header agrees, capped at 1). When no kind qualifies the kind is
-    `other` with confidence 1 - best match rate; an empty, all-null or non-textual column
-    is `other` with confidence 0, since nothing was inspected.
+    `HEADER_BONUS` when the header agrees, capped at 1, times the detector's weight). When
+    no kind qualifies the kind is `other` with confidence 1 - best match rate; an empty or
+    all-null column is `other` with confidence 0; a column of nested values (lists,
+    structs) is `uninspected`, which the default policy drops.
     """
     if sample_size < 1:
         raise ValueError("sample_size must be at least 1")
@@ -180,7 +286,9 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
         sample = sample_values(values, sample_size)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return ColumnDetection(
-            ColumnKind.OTHER, 0.0, f"values of type {values.type} have no text form; not inspected"
+            ColumnKind.UNINSPECTED,
+            0.0,
+            f"values of type {values.type} have no text form; not inspected",
         )
     if len(sample) == 0:
         return ColumnDetection(
@@ -201,9 +309,12 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
         best = max(qualifying, key=lambda score: score.confidence)
         evidence = best.counts + (f"; header {name!r} agrees" if best.hinted else "")
         return ColumnDetection(best.detector.kind, round(best.confidence, 4), evidence)
-    closest = max(scores, key=lambda score: score.rate)
+    # Detectors that need a header and lack one cannot explain the column.
+    closest = max(
+        (s for s in scores if s.hinted or not s.detector.needs_header), key=lambda s: s.rate
+    )
     evidence = f"no kind matched: at best {closest.counts}"
-    hinted = [score.detector.kind.value for score in scores if score.hinted]
+    hinted = sorted({score.detector.kind.value for score in scores if score.hinted})
     if hinted:
         evidence += f"; header {name!r} suggests {', '.join(hinted)} but the values disagree"
     return ColumnDetection(ColumnKind.OTHER, round(1.0 - closest.rate, 4), evidence)

@@ -80,10 +80,12 @@ def normalize_mobile(values: ArrowColumn) -> ArrowColumn:
 
     Masking counts positions from the ends, so `+86 138-1234-5678` masked raw with 3/4
     would show `+86` instead of the operator prefix, and each written form of one number
-    would mask differently. Normalizing first makes them all mask to `138****5678`. Values
-    that are not mobile numbers only lose their spaces and dashes.
+    would mask differently. Normalizing first makes them all mask to `138****5678`.
+    Full-width digits become ASCII (NFKC). Values that are not mobile numbers only lose
+    their spaces and dashes (and are NFKC-normalized).
     """
-    compact = pc.replace_substring_regex(as_text(values), MOBILE_SEPARATORS, "")
+    text = pc.utf8_normalize(as_text(values), form="NFKC")
+    compact = pc.replace_substring_regex(text, MOBILE_SEPARATORS, "")
     return pc.replace_substring_regex(compact, _MOBILE_COUNTRY_CODE, r"\1")
 
 

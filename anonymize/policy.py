@@ -4,84 +4,246 @@ A `Policy` is plain JSON (`policy.model_dump_json()` / `Policy.model_validate_js
 so it can be stored beside the dataset, reviewed and edited by a person, and re-applied
 later with the same result. `apply_policy` fails closed: a column leaves only if the policy
 names it with a rule other than `drop`. Unknown fields are rejected rather than ignored, so
-a misspelt key in a stored policy is an error, not a silently unmasked column.
+a misspelt key in a stored policy is an error, not a silently unmasked column; each
+operator's required parameters are checked when the rule is built.
+
+Keyless operators (mask, mask_name, redact, generalize, truncate) give the same output for
+everyone. Keyed ones (pseudonymize, noise, date_shift) need a `key`: the caller derives it
+per buyer from a per-dataset secret (`operators.derive_key`), so two buyers' tokens cannot
+be linked. A policy with a keyed rule refuses to run without a key.
 """
 
-from typing import Literal
+import os
+from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
+from typing import Literal, Self
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from anonymize import operators
 from anonymize._text import ArrowColumn
 from anonymize.detect import ColumnDetection, ColumnKind
 from anonymize.masking import mask_name, mask_partial, normalize_mobile, redact
+
+Operator = Literal[
+    "keep",
+    "mask",
+    "mask_name",
+    "redact",
+    "drop",
+    "pseudonymize",
+    "generalize",
+    "truncate",
+    "noise",
+    "date_shift",
+]
+Generalization = Literal[
+    "age_band", "month", "year", "province", "city", "district", "region_birth_year"
+]
+KEYED_OPERATORS = frozenset({"pseudonymize", "noise", "date_shift"})
+_PARALLEL_ROWS = 50_000
+
+
+class MissingKey(ValueError):
+    """A keyed rule was applied without a key: refusing beats releasing raw values."""
 
 
 class ColumnRule(BaseModel):
     """One column's treatment.
 
-    `keep` releases the raw values; `mask` keeps `keep_first`/`keep_last` characters (see
-    `masking.mask_partial`); `mask_name` keeps the surname's first character; `redact`
-    replaces every value with `replacement`; `drop` removes the column. `normalize="mobile"`
-    rewrites phone numbers to their bare 11 digits before the operator runs.
+    - `keep`: raw values. `drop`: the column is not released (suppression).
+    - `mask`: keep `keep_first`/`keep_last` characters (`masking.mask_partial`).
+    - `mask_name`: keep the surname's first character. `redact`: every value -> `replacement`.
+    - `pseudonymize`: keyed HMAC-SHA256 token of `token_length` hex digits.
+    - `generalize` with `generalize_to`: `age_band` (bands of `band` years), `month` /
+      `year` (dates), `province` / `city` / `district` (addresses), `region_birth_year`
+      (resident IDs -> "110105-1990").
+    - `truncate`: the first `length` characters.
+    - `noise`: Laplace noise, `epsilon` and `sensitivity` required (per-cell epsilon-DP).
+    - `date_shift`: a keyed per-row shift of up to `max_days` days either way.
+
+    `normalize="mobile"` rewrites phone numbers to their bare 11 digits before the operator.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    operator: Literal["keep", "mask", "mask_name", "redact", "drop"]
-    keep_first: int = Field(default=0, ge=0)
-    keep_last: int = Field(default=0, ge=0)
-    replacement: str = "***"
+    operator: Operator
+    keep_first: int = Field(default=0, ge=0, le=64)
+    keep_last: int = Field(default=0, ge=0, le=64)
+    replacement: str = Field(default="***", max_length=64)
     mask_char: str = Field(default="*", min_length=1, max_length=1)
     normalize: Literal["mobile"] | None = None
+    token_length: int = Field(default=16, ge=8, le=64)
+    generalize_to: Generalization | None = None
+    band: int = Field(default=10, ge=1, le=100)
+    length: int | None = Field(default=None, ge=1, le=10_000)
+    epsilon: float | None = Field(default=None, gt=0, le=100)
+    sensitivity: float | None = Field(default=None, gt=0)
+    max_days: int | None = Field(default=None, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _required_parameters(self) -> Self:
+        missing = {
+            "generalize": ["generalize_to"] if self.generalize_to is None else [],
+            "truncate": ["length"] if self.length is None else [],
+            "noise": [n for n in ("epsilon", "sensitivity") if getattr(self, n) is None],
+            "date_shift": ["max_days"] if self.max_days is None else [],
+        }.get(self.operator, [])
+        if missing:
+            raise ValueError(f"operator {self.operator!r} needs {', '.join(missing)}")
+        return self
+
+    @property
+    def keyed(self) -> bool:
+        return self.operator in KEYED_OPERATORS
 
 
 class Policy(BaseModel):
-    """Rules by column name. `version` lets stored policies outlive changes to this model."""
+    """Rules by column name, and the quasi-identifiers the provider declares.
+
+    `quasi_identifiers` name columns that, combined, could single a person out (age, sex,
+    district ...); the k-anonymity report groups the released rows by them. `version` lets
+    stored policies outlive changes to this model (1: rules only; 2: quasi-identifiers).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Literal[1] = 1
+    version: Literal[1, 2] = 2
     columns: dict[str, ColumnRule]
+    quasi_identifiers: list[str] = Field(default_factory=list, max_length=32)
+
+    @property
+    def keyed(self) -> bool:
+        return any(rule.keyed for rule in self.columns.values())
 
 
-def default_rule(kind: ColumnKind) -> ColumnRule:
-    """The rule `propose_policy` suggests for a kind.
+class Sensitivity(StrEnum):
+    """A dataset's grade under the data classification rules (数据分类分级): general data at
+    levels 1-4, then important data (重要数据) and core data (核心数据). Higher grades get
+    stricter default rules from `propose_policy`."""
 
-    - resident_id: keep 6/4, the region code and sequence+check digits, as in the usual
-      display convention (GB/T 35273 examples); the birth date is hidden.
-    - mobile: keep 3/4 after normalization: the carrier prefix and last 4 digits.
-    - name: keep the surname's first character.
-    - uscc: keep 8/0, the registration authority, entity type and region code. The 9-char
-      organization code identifies the company, and USCCs are published in the business
-      registry, so showing its last characters would narrow a lookup there; the check
-      character is derived from the hidden part and goes too.
-    - other: keep. Detection found nothing to protect; the reviewer decides.
+    general_1 = "general_1"
+    general_2 = "general_2"
+    general_3 = "general_3"
+    general_4 = "general_4"
+    important = "important"
+    core = "core"
+
+    @property
+    def rank(self) -> int:
+        return list(Sensitivity).index(self)
+
+
+DEFAULT_GRADE = Sensitivity.general_2
+
+
+def _mask(first: int, last: int, **extra: str) -> ColumnRule:
+    return ColumnRule.model_validate(
+        {"operator": "mask", "keep_first": first, "keep_last": last, **extra}
+    )
+
+
+_PSEUDONYM = ColumnRule(operator="pseudonymize")
+
+
+def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> ColumnRule:
+    """The rule `propose_policy` suggests for a kind at a grade.
+
+    General levels 1-2 (display conventions, GB/T 35273 examples): resident ID keep 6/4
+    (region, sequence and check digit; the birth date hidden); mobile keep 3/4 after
+    normalization; name keep the surname's first character; USCC keep 8/0 (authority, type
+    and region; the organization code identifies the company); bank card keep 6/4 (issuer,
+    last 4); landline keep 4/2; plate keep 2/1; passport keep 1/2; e-mail and IP keyed
+    pseudonyms; birth date to the month; address to the city; GPS redacted; other kept.
+
+    Levels 3-4: every direct identifier becomes a keyed pseudonym (no digits shown), names
+    are redacted, birth dates go to the year, addresses to the province, GPS is dropped.
+
+    Important and core data: every detected column is dropped; only columns where nothing
+    was detected are proposed `keep`, for the reviewer to decide. At every grade a column
+    that could not be inspected (nested values) is dropped.
     """
+    if kind is ColumnKind.OTHER:
+        return ColumnRule(operator="keep")
+    if kind is ColumnKind.UNINSPECTED:
+        return ColumnRule(operator="drop")  # unknown content never leaves by default
+    if grade.rank >= Sensitivity.important.rank:
+        return ColumnRule(operator="drop")
+    strict = grade.rank >= Sensitivity.general_3.rank
     match kind:
         case ColumnKind.RESIDENT_ID:
-            return ColumnRule(operator="mask", keep_first=6, keep_last=4)
+            return _PSEUDONYM if strict else _mask(6, 4)
         case ColumnKind.MOBILE:
-            return ColumnRule(operator="mask", keep_first=3, keep_last=4, normalize="mobile")
+            return (
+                ColumnRule(operator="pseudonymize", normalize="mobile")
+                if strict
+                else _mask(3, 4, normalize="mobile")
+            )
         case ColumnKind.NAME:
-            return ColumnRule(operator="mask_name")
+            return ColumnRule(operator="redact") if strict else ColumnRule(operator="mask_name")
         case ColumnKind.USCC:
-            return ColumnRule(operator="mask", keep_first=8, keep_last=0)
-        case ColumnKind.OTHER:
-            return ColumnRule(operator="keep")
+            return _mask(8, 0)
+        case ColumnKind.BANK_CARD:
+            return _PSEUDONYM if strict else _mask(6, 4)
+        case ColumnKind.LANDLINE:
+            return _PSEUDONYM if strict else _mask(4, 2)
+        case ColumnKind.PLATE:
+            return _PSEUDONYM if strict else _mask(2, 1)
+        case ColumnKind.PASSPORT:
+            return _PSEUDONYM if strict else _mask(1, 2)
+        case ColumnKind.EMAIL | ColumnKind.IP_ADDRESS:
+            return _PSEUDONYM
+        case ColumnKind.BIRTH_DATE:
+            return ColumnRule(operator="generalize", generalize_to="year" if strict else "month")
+        case ColumnKind.ADDRESS:
+            level: Generalization = "province" if strict else "city"
+            return ColumnRule(operator="generalize", generalize_to=level)
+        case ColumnKind.GPS:
+            return ColumnRule(operator="drop") if strict else ColumnRule(operator="redact")
 
 
-def propose_policy(detections: dict[str, ColumnDetection]) -> Policy:
-    """A first policy from detections: each column gets its kind's `default_rule`.
-
-    Deterministic. A proposal for a person to review, not a guarantee: a column the
-    detector missed is proposed `keep`.
+def propose_policy(
+    detections: dict[str, ColumnDetection], *, grade: Sensitivity = DEFAULT_GRADE
+) -> Policy:
+    """A first policy from detections: each column gets its kind's `default_rule(kind,
+    grade)`. Deterministic. A proposal for a person to review, not a guarantee: a column
+    the detector missed is proposed `keep`.
     """
-    return Policy(columns={name: default_rule(found.kind) for name, found in detections.items()})
+    return Policy(
+        columns={name: default_rule(found.kind, grade) for name, found in detections.items()}
+    )
 
 
-def apply_rule(values: ArrowColumn, rule: ColumnRule) -> ArrowColumn:
-    """Run one column through `rule` (which must not be `drop`). Deterministic, keyless."""
+def _generalize(values: ArrowColumn, rule: ColumnRule) -> ArrowColumn:
+    match rule.generalize_to:
+        case "age_band":
+            return operators.generalize_age(values, band=rule.band)
+        case "month" | "year":
+            return operators.generalize_date(values, to=rule.generalize_to)
+        case "province" | "city" | "district":
+            return operators.generalize_address(values, level=rule.generalize_to)
+        case "region_birth_year":
+            return operators.generalize_resident_id(values)
+        case None:
+            raise ValueError("generalize needs generalize_to")
+
+
+def apply_rule(
+    values: ArrowColumn,
+    rule: ColumnRule,
+    *,
+    key: bytes | None = None,
+    column: str = "",
+    row_offset: int = 0,
+) -> ArrowColumn:
+    """Run one column through `rule` (which must not be `drop`).
+
+    Keyless rules are deterministic; keyed ones are deterministic for a given `key` (and,
+    for noise and date shifts, the absolute row position `row_offset + i`).
+    """
+    if rule.keyed and key is None:
+        raise MissingKey(f"the {rule.operator} rule on {column!r} needs a key")
     if rule.normalize == "mobile":
         values = normalize_mobile(values)
     match rule.operator:
@@ -98,18 +260,48 @@ def apply_rule(values: ArrowColumn, rule: ColumnRule) -> ArrowColumn:
             return mask_name(values, mask_char=rule.mask_char)
         case "redact":
             return redact(values, replacement=rule.replacement)
+        case "pseudonymize":
+            assert key is not None
+            return operators.pseudonymize(values, key, length=rule.token_length)
+        case "generalize":
+            return _generalize(values, rule)
+        case "truncate":
+            assert rule.length is not None
+            return operators.truncate(values, length=rule.length)
+        case "noise":
+            assert key is not None
+            assert rule.epsilon is not None
+            assert rule.sensitivity is not None
+            return operators.add_laplace_noise(
+                values,
+                key,
+                epsilon=rule.epsilon,
+                sensitivity=rule.sensitivity,
+                column=column,
+                row_offset=row_offset,
+            )
+        case "date_shift":
+            assert key is not None
+            assert rule.max_days is not None
+            return operators.shift_dates(values, key, max_days=rule.max_days, row_offset=row_offset)
         case "drop":
             raise ValueError("a dropped column has no values to transform")
 
 
-def apply_policy(table: pa.Table, policy: Policy) -> pa.Table:
+def apply_policy(
+    table: pa.Table, policy: Policy, *, key: bytes | None = None, row_offset: int = 0
+) -> pa.Table:
     """Return `table` with every column transformed by its rule, in the input's order.
 
     Fails closed: a column absent from the policy is dropped like one whose rule is `drop`,
-    so no raw column leaves without an explicit decision. Rules for columns the table lacks
-    are ignored, so one policy serves every batch of a dataset. Schema metadata is not
-    carried over: it can hold statistics (a Parquet writer's min/max) of the raw values.
+    so no raw column leaves without an explicit decision; a keyed rule without `key` raises
+    `MissingKey`. Rules for columns the table lacks are ignored, so one policy serves every
+    batch of a dataset. `row_offset` is the absolute position of the table's first row
+    (row-keyed operators use it). Schema metadata is not carried over: it can hold
+    statistics (a Parquet writer's min/max) of the raw values.
     """
+    if policy.keyed and key is None:
+        raise MissingKey("the policy has keyed rules (pseudonymize, noise, date_shift): pass key")
     kept = [
         index
         for index, name in enumerate(table.column_names)
@@ -118,8 +310,19 @@ def apply_policy(table: pa.Table, policy: Policy) -> pa.Table:
     # select() keeps the row count even when every column goes; replace_schema_metadata()
     # on a table without columns would not, so it comes first.
     result = table.replace_schema_metadata(None).select(kept)
-    for position, index in enumerate(kept):
+
+    def transform(index: int) -> ArrowColumn:
         name = table.column_names[index]
-        transformed = apply_rule(table.column(index), policy.columns[name])
-        result = result.set_column(position, name, transformed)
+        rule = policy.columns[name]
+        return apply_rule(table.column(index), rule, key=key, column=name, row_offset=row_offset)
+
+    # Arrow kernels release the GIL, so big tables transform their columns in parallel;
+    # each column's result does not depend on the others, so the output is the same.
+    if table.num_rows >= _PARALLEL_ROWS and len(kept) > 1:
+        with ThreadPoolExecutor(max_workers=min(len(kept), os.cpu_count() or 1)) as pool:
+            columns = list(pool.map(transform, kept))
+    else:
+        columns = [transform(index) for index in kept]
+    for position, (index, transformed) in enumerate(zip(kept, columns, strict=True)):
+        result = result.set_column(position, table.column_names[index], transformed)
     return result

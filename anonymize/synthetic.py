@@ -144,3 +144,117 @@ def addresses(rng: np.random.Generator, n: int) -> list[str]:
     street = np.char.add(rng.choice(_PLACES, size=n), rng.choice(_ROADS, size=n))
     number = rng.integers(1, 1000, size=n).astype(str)
     return np.char.add(np.char.add(street, number), "号").tolist()
+
+
+def _luhn_check_codes(bodies: np.ndarray) -> np.ndarray:
+    """ASCII code of the Luhn check digit for each row of an (n, k) digit-code matrix."""
+    digits = (bodies.astype(np.int64) - ord("0"))[:, ::-1]
+    doubled = digits[:, ::2] * 2  # with the check digit appended these become odd positions
+    total = (doubled - 9 * (doubled > 9)).sum(axis=1) + digits[:, 1::2].sum(axis=1)
+    return ((10 - total % 10) % 10 + ord("0")).astype(np.uint8)
+
+
+def _bank_card_bodies(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    prefix = np.tile(np.frombuffer(b"62", dtype=np.uint8), (n, 1))
+    return np.hstack([prefix, _random_digits(rng, n, width - 3)])
+
+
+def bank_cards(rng: np.random.Generator, n: int) -> list[str]:
+    """UnionPay-style card numbers (62...), 16 or 19 digits, with a valid Luhn digit."""
+    short = rng.random(n) < 0.5
+    out = np.empty(n, dtype=object)
+    for width, rows in ((16, np.flatnonzero(short)), (19, np.flatnonzero(~short))):
+        bodies = _bank_card_bodies(rng, len(rows), width)
+        out[rows] = _strings(bodies, _luhn_check_codes(bodies)[:, None])
+    return out.tolist()
+
+
+def invalid_bank_cards(rng: np.random.Generator, n: int) -> list[str]:
+    """Near misses: 16-digit 62... numbers whose last digit fails the Luhn check."""
+    bodies = _bank_card_bodies(rng, n, 16)
+    right = _luhn_check_codes(bodies)
+    wrong = ((right - ord("0") + rng.integers(1, 10, size=n)) % 10 + ord("0")).astype(np.uint8)
+    return _strings(bodies, wrong[:, None])
+
+
+def invalid_usccs(rng: np.random.Generator, n: int) -> list[str]:
+    """Near misses: `usccs` with a wrong check character."""
+    codes = usccs(rng, n)
+    alphabet = list(USCC_ALPHABET)
+    shift = rng.integers(1, len(alphabet), size=n)
+    position = np.array([alphabet.index(code[-1]) for code in codes], dtype=np.int64)
+    wrong = np.array(alphabet)[(position + shift) % len(alphabet)]
+    return [code[:-1] + char for code, char in zip(codes, wrong, strict=True)]
+
+
+_AREA_CODES = np.array(["010", "021", "020", "022", "023", "0755", "0571", "028", "0512"])
+
+
+def landlines(rng: np.random.Generator, n: int) -> list[str]:
+    """Fixed-line numbers written `0755-12345678` (8-digit locals, first digit 2-8)."""
+    area = rng.choice(_AREA_CODES, size=n)
+    local = rng.integers(2, 9, size=n) * 10_000_000 + rng.integers(0, 10_000_000, size=n)
+    return np.char.add(np.char.add(area, "-"), local.astype(str)).tolist()
+
+
+def emails(rng: np.random.Generator, n: int) -> list[str]:
+    """Addresses like `zhang.wei83@163.com` at common mail domains."""
+    users = rng.choice(["zhang", "wang", "li", "liu", "chen", "yang", "huang", "zhao"], n)
+    numbers = rng.integers(1, 10_000, size=n).astype(str)
+    domains = rng.choice(["163.com", "qq.com", "126.com", "sina.com", "example.cn"], n)
+    return np.char.add(
+        np.char.add(np.char.add(users, "."), numbers), np.char.add("@", domains)
+    ).tolist()
+
+
+def ipv4s(rng: np.random.Generator, n: int) -> list[str]:
+    """Dotted-quad IPv4 addresses."""
+    octets = rng.integers(0, 256, size=(n, 4)).astype(str)
+    return [".".join(row) for row in octets]
+
+
+def ipv6s(rng: np.random.Generator, n: int) -> list[str]:
+    """Full-form IPv6 addresses (8 groups of 4 hex digits)."""
+    groups = rng.integers(0, 65536, size=(n, 8))
+    return [":".join(f"{g:04x}" for g in row) for row in groups]
+
+
+_PLATE_PROVINCES = np.array(list("京津沪渝冀豫云辽黑湘皖鲁苏浙赣鄂桂甘晋陕吉闽贵粤川"))
+_PLATE_LETTERS = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"))
+_PLATE_SYMBOLS = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"))
+
+
+def plates(rng: np.random.Generator, n: int) -> list[str]:
+    """Plates: `京A·12345`-style fuel plates, and 1 in 5 new-energy `沪AD12345`."""
+    head = np.char.add(rng.choice(_PLATE_PROVINCES, n), rng.choice(_PLATE_LETTERS, n))
+    fuel = ["".join(row) for row in rng.choice(_PLATE_SYMBOLS, size=(n, 5))]
+    energy = np.char.add(rng.choice(["D", "F"], n), rng.integers(10000, 100000, n).astype(str))
+    tail = np.where(rng.random(n) < 0.2, energy, np.array(fuel))
+    return np.char.add(head, tail).tolist()
+
+
+def passports(rng: np.random.Generator, n: int) -> list[str]:
+    """Ordinary passport numbers (E + 8 digits, or E + letter + 7) and 港澳 permits (C...)."""
+    kind = rng.integers(0, 3, size=n)
+    digits8 = rng.integers(10_000_000, 100_000_000, size=n).astype(str)
+    digits7 = rng.integers(1_000_000, 10_000_000, size=n).astype(str)
+    letter = rng.choice(np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ")), n)
+    forms = [
+        np.char.add("E", digits8),
+        np.char.add(np.char.add("E", letter), digits7),
+        np.char.add("C", digits8),
+    ]
+    return np.choose(kind, forms).tolist()
+
+
+def birth_dates(rng: np.random.Generator, n: int) -> list[str]:
+    """Birth dates 1940-2010 written YYYY-MM-DD."""
+    codes = _dates(rng, n, "1940-01-01", "2010-12-31")
+    return [f"{s[:4]}-{s[4:6]}-{s[6:]}" for s in _strings(codes)]
+
+
+def gps_pairs(rng: np.random.Generator, n: int) -> list[str]:
+    """`lat,lng` pairs inside mainland China's bounding box, 6 decimals."""
+    lat = rng.uniform(18.0, 53.0, size=n)
+    lng = rng.uniform(73.0, 135.0, size=n)
+    return [f"{a:.6f},{b:.6f}" for a, b in zip(lat, lng, strict=True)]

@@ -10,13 +10,16 @@ from sqlmodel import Session
 
 from listings import grading, review, service
 from listings.models import Dataset, DatasetStatus
+from listings.policy_endpoints import k_read
 from listings.schemas import (
     ApprovalRequest,
     CatalogEntry,
     DatasetRead,
     ListingReviewRead,
     RejectionReason,
+    ReviewQueueEntry,
 )
+from listings.versions import has_pending_change
 from market.accounts import service as accounts
 from market.accounts.dependencies import (
     CompliancePrincipal,
@@ -141,13 +144,31 @@ def _catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry
     ]
 
 
-@router.get("/reviews/listings", response_model=Page[DatasetRead])
+@router.get("/reviews/listings", response_model=Page[ReviewQueueEntry])
 def listing_queue(
-    _reviewer: CompliancePrincipal, session: SessionDep, page: PageDep
-) -> Page[DatasetRead]:
-    """Datasets waiting for review, longest-waiting first."""
+    _reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep, page: PageDep
+) -> Page[ReviewQueueEntry]:
+    """Datasets waiting for review, and listed datasets with a policy change to approve,
+    longest-waiting first. `k_anonymity_flag` marks a draft whose released form is under
+    `SLUICE_K_ANONYMITY_MIN` over the quasi-identifiers its provider declared."""
     rows, total = review.queue(session, limit=page.limit, offset=page.offset)
-    return _page(rows, total, page)
+    current = review.current_versions(session, rows)
+    items = []
+    for dataset in rows:
+        version = current.get(dataset.id)
+        report = k_read(version.k_anonymity if version else None, settings.k_anonymity_min)
+        items.append(
+            ReviewQueueEntry.model_validate(
+                {
+                    **dataset.model_dump(),
+                    "policy_change": has_pending_change(dataset),
+                    "quasi_identifiers": (dataset.policy or {}).get("quasi_identifiers", []),
+                    "k_anonymity": report,
+                    "k_anonymity_flag": bool(report and report.below_threshold),
+                }
+            )
+        )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post("/reviews/listings/{dataset_id}/approve", response_model=DatasetRead)
@@ -158,7 +179,8 @@ def approve_listing(
     session: SessionDep,
 ) -> DatasetRead:
     """List the dataset with the confirmed grade once every checklist item is ticked; its
-    current masking policy becomes the one buyers are served. Core data is never listed."""
+    current masking policy becomes the one buyers are served. Also approves a listed
+    dataset's policy change (its draft policy version). Core data is never listed."""
     return dataset_read(
         review.approve(
             session,
@@ -179,5 +201,6 @@ def reject_listing(
     reviewer: CompliancePrincipal,
     session: SessionDep,
 ) -> DatasetRead:
-    """Refuse the listing with a reason the provider sees; it may be resubmitted."""
+    """Refuse the listing with a reason the provider sees; it may be resubmitted. For a
+    listed dataset's policy change, the listing stays up under the approved version."""
     return dataset_read(review.reject(session, reviewer, dataset_id, body.reason.strip()))

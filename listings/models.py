@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Text
+from sqlalchemy import JSON, BigInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from market.db import StrEnumType, UTCDateTime, utcnow
@@ -52,6 +53,7 @@ class Dataset(SQLModel, table=True):
     # [{"name", "type", "kind", "confidence", "evidence"}], written by the ingest task.
     columns: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     # The provider's current policy, and the one compliance approved: only the latter serves.
+    # Both are copies of rows of `policy_version` (the history), named by version number.
     policy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     approved_policy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     # The provider's proposal and compliance's confirmation of the grade; only the confirmed
@@ -64,6 +66,13 @@ class Dataset(SQLModel, table=True):
     # The provider's authorization to publish: where the data comes from and on what legal basis.
     source: str = Field(default="", max_length=500)
     legal_basis: str = Field(default="", sa_type=Text)
+    policy_version: int | None = Field(default=None)
+    approved_policy_version: int | None = Field(default=None)
+    # Hex of 32 random bytes: the root of every buyer's pseudonymization key. Never leaves
+    # the server (no API schema has it); per-buyer keys are HMACs of it.
+    pseudonym_secret: str = Field(
+        default_factory=lambda: secrets.token_hex(32), max_length=64, repr=False
+    )
     ingest_task_id: str | None = Field(default=None, max_length=64)
     ingest_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -105,4 +114,24 @@ class DatasetAttachment(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     size_bytes: int = Field(sa_type=BigInteger)
     file_path: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PolicyVersion(SQLModel, table=True):
+    """One saved version of a dataset's masking policy; versions are never edited.
+
+    `created_by_id` is null for the policy the platform proposed at profiling. The
+    k-anonymity report of the released form over the declared quasi-identifiers is taken
+    when the version is saved, so the review queue can flag it without re-reading the data.
+    """
+
+    __tablename__ = "policy_version"
+    __table_args__ = (UniqueConstraint("dataset_id", "version"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
+    version: int
+    policy: dict[str, Any] = Field(sa_type=JSON)
+    k_anonymity: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

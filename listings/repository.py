@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, func, select
 
-from listings.models import Dataset, DatasetStatus, ListingReview
+from listings.models import Dataset, DatasetStatus, ListingReview, PolicyVersion
 
 
 class DatasetRepository:
@@ -17,7 +17,14 @@ class DatasetRepository:
     def get(self, dataset_id: uuid.UUID, *, for_update: bool = False) -> Dataset | None:
         if not for_update:
             return self.session.get(Dataset, dataset_id)
-        stmt = select(Dataset).where(Dataset.id == dataset_id).with_for_update()
+        # populate_existing: a locked read must see the committed row, not a stale copy
+        # already in the session's identity map.
+        stmt = (
+            select(Dataset)
+            .where(Dataset.id == dataset_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return self.session.exec(stmt).first()
 
     def search(
@@ -60,6 +67,60 @@ class DatasetRepository:
         ).all()
         return list(rows), total
 
+    def review_queue(self, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
+        """Datasets in review, and listed ones whose draft policy awaits approval."""
+        pending = and_(
+            col(Dataset.status) == DatasetStatus.listed,
+            col(Dataset.policy_version).is_not(None),
+            or_(
+                col(Dataset.approved_policy_version).is_(None),
+                col(Dataset.policy_version) != col(Dataset.approved_policy_version),
+            ),
+        )
+        waiting = or_(col(Dataset.status) == DatasetStatus.in_review, pending)
+        total = self.session.exec(select(func.count()).select_from(Dataset).where(waiting)).one()
+        rows = self.session.exec(
+            select(Dataset)
+            .where(waiting)
+            .order_by(col(Dataset.updated_at).asc(), col(Dataset.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(rows), total
+
+    def latest_policy_version(self, dataset_id: uuid.UUID) -> int:
+        stmt = select(func.max(PolicyVersion.version)).where(PolicyVersion.dataset_id == dataset_id)
+        return self.session.exec(stmt).one() or 0
+
+    def policy_version(self, dataset_id: uuid.UUID, version: int) -> PolicyVersion | None:
+        stmt = select(PolicyVersion).where(
+            PolicyVersion.dataset_id == dataset_id, PolicyVersion.version == version
+        )
+        return self.session.exec(stmt).first()
+
+    def policy_versions(self, dataset_id: uuid.UUID) -> list[PolicyVersion]:
+        stmt = (
+            select(PolicyVersion)
+            .where(PolicyVersion.dataset_id == dataset_id)
+            .order_by(col(PolicyVersion.version).desc())
+        )
+        return list(self.session.exec(stmt).all())
+
+    def current_versions(self, datasets: list[Dataset]) -> dict[uuid.UUID, PolicyVersion]:
+        """The current draft version of each dataset, in one query."""
+        wanted = [(d.id, d.policy_version) for d in datasets if d.policy_version is not None]
+        if not wanted:
+            return {}
+        stmt = select(PolicyVersion).where(
+            or_(
+                *(
+                    and_(col(PolicyVersion.dataset_id) == i, col(PolicyVersion.version) == v)
+                    for i, v in wanted
+                )
+            )
+        )
+        return {v.dataset_id: v for v in self.session.exec(stmt).all()}
+
     def reviews_of(self, dataset_id: uuid.UUID) -> list[ListingReview]:
         stmt = (
             select(ListingReview)
@@ -68,7 +129,7 @@ class DatasetRepository:
         )
         return list(self.session.exec(stmt).all())
 
-    def add(self, obj: Dataset | ListingReview) -> None:
+    def add(self, obj: Dataset | ListingReview | PolicyVersion) -> None:
         self.session.add(obj)
         self.session.flush()
 

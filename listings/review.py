@@ -6,9 +6,16 @@ import uuid
 
 from sqlmodel import Session
 
-from listings import events
+from listings import events, versions
 from listings.grading import check_grade
-from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview, ReviewDecision
+from listings.models import (
+    DataGrade,
+    Dataset,
+    DatasetStatus,
+    ListingReview,
+    PolicyVersion,
+    ReviewDecision,
+)
 from listings.repository import DatasetRepository
 from listings.service import get_dataset
 from market.accounts.principal import Principal
@@ -18,10 +25,9 @@ from market.errors import BadRequest, Conflict, Forbidden
 
 
 def queue(session: Session, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
-    """Datasets waiting for review, the longest-waiting first."""
-    return DatasetRepository(session).search(
-        statuses=[DatasetStatus.in_review], limit=limit, offset=offset, oldest_first=True
-    )
+    """Datasets waiting for review, and listed datasets with a policy change waiting for
+    approval, the longest-waiting first."""
+    return DatasetRepository(session).review_queue(limit=limit, offset=offset)
 
 
 CHECKLIST = {
@@ -52,6 +58,18 @@ def _locked_in_review(session: Session, reviewer: Principal, dataset_id: uuid.UU
             "不能审核本机构提供的数据集。",
         )
     return dataset
+
+
+def _decidable(dataset: Dataset) -> bool:
+    """Whether the decision is on a listed dataset's policy change (else on a submission)."""
+    policy_change = dataset.status == DatasetStatus.listed and versions.has_pending_change(dataset)
+    if dataset.status != DatasetStatus.in_review and not policy_change:
+        raise Conflict(
+            f"Only a dataset in review, or a listed dataset's policy change, can be decided; "
+            f"this one is {dataset.status}.",
+            f"只有待审核的数据集或已上架数据集的策略变更可以审批，当前状态为 {dataset.status}。",
+        )
+    return policy_change
 
 
 def _require_status(dataset: Dataset, status: DatasetStatus, action: str, action_zh: str) -> None:
@@ -113,10 +131,11 @@ def approve(
     checklist: dict[str, bool],
     note: str = "",
 ) -> Dataset:
-    """List the dataset with the grade compliance confirms; its current policy becomes the one
-    every buyer is served with. Every checklist item must be ticked; core data is never listed."""
+    """List the dataset with the grade compliance confirms, or approve a listed dataset's
+    policy change: its current draft policy version becomes the one every buyer is served
+    with. Every checklist item must be ticked; core data is never listed."""
     dataset = _locked_in_review(session, reviewer, dataset_id)
-    _require_status(dataset, DatasetStatus.in_review, "approved", "审核通过")
+    policy_change = _decidable(dataset)
     unticked = [key for key in CHECKLIST if not checklist.get(key)]
     if unticked:
         raise BadRequest(
@@ -132,19 +151,28 @@ def approve(
             "核心数据一律不得上架交易，请驳回该申请。",
         )
     dataset.grade, dataset.grade_level = grade, grade_level
+    # From here on buyers are served this version, and only this version.
     dataset.status = DatasetStatus.listed
     dataset.approved_policy = dataset.policy
-    dataset.listed_at = utcnow()
-    _log(session, reviewer, dataset, ReviewDecision.approved, note, {k: True for k in CHECKLIST})
-    events.dataset_listed(session, dataset)
+    dataset.approved_policy_version = dataset.policy_version
+    if not policy_change:
+        dataset.listed_at = utcnow()
+    _log(session, reviewer, dataset, ReviewDecision.approved, note, dict(checklist))
+    if not policy_change:
+        events.dataset_listed(session, dataset)
     return dataset
 
 
 def reject(session: Session, reviewer: Principal, dataset_id: uuid.UUID, reason: str) -> Dataset:
-    """Send the dataset back to its provider with the reason; it may be resubmitted."""
+    """Send the dataset back to its provider with the reason; it may be resubmitted. For a
+    listed dataset's policy change, the listing stays up under the approved version and the
+    refused draft stays in the history."""
     dataset = _locked_in_review(session, reviewer, dataset_id)
-    _require_status(dataset, DatasetStatus.in_review, "rejected", "驳回")
-    dataset.status = DatasetStatus.rejected
+    if _decidable(dataset):
+        dataset.policy = dataset.approved_policy
+        dataset.policy_version = dataset.approved_policy_version
+    else:
+        dataset.status = DatasetStatus.rejected
     _log(session, reviewer, dataset, ReviewDecision.rejected, reason)
     return dataset
 
@@ -165,6 +193,11 @@ def reinstate(session: Session, reviewer: Principal, dataset_id: uuid.UUID, reas
     dataset.status = DatasetStatus.listed
     _log(session, reviewer, dataset, ReviewDecision.reinstated, reason)
     return dataset
+
+
+def current_versions(session: Session, datasets: list[Dataset]) -> dict[uuid.UUID, PolicyVersion]:
+    """The current draft policy version of each dataset (for the queue's k-anonymity flag)."""
+    return DatasetRepository(session).current_versions(datasets)
 
 
 def history(session: Session, dataset_id: uuid.UUID) -> list[ListingReview]:

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from anonymize import ColumnRule
 from listings.models import DataGrade, DatasetStatus, ReviewDecision
 
 
@@ -142,3 +143,68 @@ class ListingReviewDetail(BaseModel):
     policy: dict[str, Any] | None
     history: list[ListingReviewRead]
     checklist: list[ChecklistItem]
+
+
+class KAnonymityRead(BaseModel):
+    """k-anonymity of the released rows over the quasi-identifiers."""
+
+    quasi_identifiers: list[str] = Field(
+        description="Released quasi-identifier columns the rows were grouped by"
+    )
+    rows: int
+    k: int = Field(description="Size of the smallest equivalence class")
+    equivalence_classes: int
+    rows_at_risk: int = Field(description="Rows in classes smaller than the threshold")
+    classes_at_risk: int
+    threshold: int = Field(description="The configured minimum k (SLUICE_K_ANONYMITY_MIN)")
+    below_threshold: bool
+
+
+class PolicyUpdate(BaseModel):
+    """A full replacement policy: one rule per released column (a column without a rule is
+    not released), and the quasi-identifiers to measure k-anonymity over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, ColumnRule] = Field(max_length=2000)
+    quasi_identifiers: list[str] = Field(default_factory=list, max_length=32)
+
+
+class PolicyVersionRead(BaseModel):
+    dataset_id: uuid.UUID
+    version: int
+    columns: dict[str, ColumnRule]
+    quasi_identifiers: list[str]
+    k_anonymity: KAnonymityRead | None
+    created_by_id: uuid.UUID | None = Field(description="Null for the platform's proposal")
+    created_at: datetime
+
+
+class PolicyRead(PolicyVersionRead):
+    """The current draft policy, and which version buyers are served."""
+
+    approved_version: int | None = Field(description="The version buyers are served")
+    pending_review: bool = Field(
+        description="A listed dataset's draft differs from the approved version"
+    )
+
+
+class PreviewRead(BaseModel):
+    dataset_id: uuid.UUID
+    policy: str = Field(description="draft or approved")
+    policy_version: int | None
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class ReviewQueueEntry(DatasetRead):
+    """A dataset waiting for compliance, with what the reviewer must look at."""
+
+    policy_version: int | None
+    approved_policy_version: int | None
+    policy_change: bool = Field(description="A listed dataset's policy change, not a new listing")
+    quasi_identifiers: list[str]
+    k_anonymity: KAnonymityRead | None
+    k_anonymity_flag: bool = Field(
+        description="The released form is under the configured k for its quasi-identifiers"
+    )

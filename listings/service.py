@@ -11,13 +11,12 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
-from anonymize import Policy, apply_policy, classify_column, propose_policy
-from listings import ingestion, storage
+from anonymize import DEFAULT_GRADE, classify_column, propose_policy
+from listings import ingestion, storage, versions
 from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.repository import DatasetRepository
 from market.accounts.models import Role
@@ -115,11 +114,11 @@ def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> 
         for name, detection in detections.items()
     ]
     dataset.row_count = parquet.metadata.num_rows
-    dataset.policy = propose_policy(detections).model_dump(mode="json")
     dataset.status = DatasetStatus.draft
-    dataset.updated_at = utcnow()
-    session.add(dataset)
-    session.flush()
+    # Grading (数据分类分级) is not recorded yet: every dataset gets the default grade's
+    # proposal, which the provider edits and compliance reviews.
+    proposal = propose_policy(detections, grade=DEFAULT_GRADE)
+    versions.record_version(session, dataset, proposal, created_by=None, k_report=None)
     audit.record(
         session,
         "dataset.profile",
@@ -267,22 +266,26 @@ def _check_ready_for_review(dataset: Dataset) -> None:
         )
 
 
-def read_masked_rows(dataset: Dataset, *, limit: int, offset: int, data_dir: Path) -> pa.Table:
-    """Rows ``offset`` to ``offset + limit`` with the approved policy applied.
+def read_masked_rows(
+    dataset: Dataset, *, limit: int, offset: int, data_dir: Path, buyer_org_id: uuid.UUID
+) -> pa.Table:
+    """Rows ``offset`` to ``offset + limit`` with the approved policy applied for one buyer.
 
-    Guarantee: every column passes through the compliance-approved policy; a column the policy
-    does not name is dropped (``apply_policy`` fails closed), so no raw value leaves unmasked.
+    Guarantee: every column passes through the compliance-approved policy version (a newer
+    draft is ignored until approved); a column the policy does not name is dropped
+    (``apply_policy`` fails closed), so no raw value leaves unmasked. Keyed operators use
+    the buyer organization's own key, so two buyers cannot link their pseudonyms.
     """
     if dataset.status != DatasetStatus.listed or dataset.approved_policy is None:
         raise Conflict("The dataset is not listed.", "数据集未上架。")
-    policy = Policy.model_validate(dataset.approved_policy)
-    path = storage.resolve(data_dir, dataset.file_path)
-    with duckdb.connect() as con:
-        raw = con.sql(
-            "SELECT * FROM read_parquet($path) LIMIT $limit OFFSET $offset",
-            params={"path": str(path), "limit": limit, "offset": offset},
-        ).to_arrow_table()
-    return apply_policy(raw, policy)
+    return versions.release(
+        dataset,
+        which="approved",
+        buyer_org_id=buyer_org_id,
+        limit=limit,
+        offset=offset,
+        data_dir=data_dir,
+    )
 
 
 def counts_by_grade_and_status(session: Session) -> list[tuple[str | None, str, int]]:

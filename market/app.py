@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     from billing.endpoints import router as billing_router
     from listings.endpoints import router as listings_router
     from listings.governance_endpoints import router as governance_router
+    from listings.policy_endpoints import router as policy_router
     from market.accounts.endpoints import router as accounts_router
     from market.audit.endpoints import router as audit_router
     from market.dataapi.endpoints import router as data_router
@@ -41,6 +42,7 @@ def create_app() -> FastAPI:
         accounts_router,
         listings_router,
         governance_router,
+        policy_router,
         billing_router,
         trade_router,
         payments_router,

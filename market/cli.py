@@ -92,3 +92,34 @@ def _safe_url() -> str:
     from sqlalchemy import make_url
 
     return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+anonymize_app = typer.Typer(help="The desensitization engine.", no_args_is_help=True)
+app.add_typer(anonymize_app, name="anonymize")
+
+
+@anonymize_app.command("accuracy")
+def anonymize_accuracy(
+    per_kind: int = typer.Option(2000, min=10, help="Positive values generated per kind"),
+    seed: int = typer.Option(0, help="Seed of the generated corpus"),
+) -> None:
+    """Precision and recall of every detector on a generated corpus with near misses."""
+    from rich.table import Table
+
+    from anonymize.accuracy import CHECKSUM_KINDS, evaluate
+
+    scores = evaluate(per_kind, seed=seed)
+    table = Table(title=f"Detector accuracy ({per_kind:,} positives per kind, seed {seed})")
+    for heading in ("kind", "checksum", "TP", "FP", "FN", "precision", "recall"):
+        table.add_column(heading, justify="left" if heading == "kind" else "right")
+    for score in scores:
+        table.add_row(
+            score.kind.value,
+            "yes" if score.kind in CHECKSUM_KINDS else "",
+            f"{score.true_positives:,}",
+            f"{score.false_positives:,}",
+            f"{score.false_negatives:,}",
+            f"{score.precision:.4f}",
+            f"{score.recall:.4f}",
+        )
+    console.print(table)

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     scenario_valid_days: int = Field(default=365, gt=0)
     # Card payments through Stripe Checkout; off by default (bank transfers always work).
     stripe_enabled: bool = False
+    # Listings whose released form has a smaller equivalence class over the declared
+    # quasi-identifiers are flagged in the review queue.
+    k_anonymity_min: int = Field(default=5, ge=2)
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     # None means Stripe's own API; tests point it at a local stand-in server.

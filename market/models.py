@@ -1,7 +1,7 @@
 """Every table of every domain, imported in one place for Alembic and the test database."""
 
 from billing.models import LedgerEntry, LedgerTransaction, Payment, Plan, UsageEvent, WebhookEvent
-from listings.models import Dataset, ListingReview
+from listings.models import Dataset, ListingReview, PolicyVersion
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
 from market.trade.models import Entitlement, Order, OrderTransition
@@ -26,6 +26,7 @@ __all__ = [
     "SandboxGrant",
     "SandboxProfile",
     "SandboxQuery",
+    "PolicyVersion",
     "User",
     "WebhookEvent",
 ]

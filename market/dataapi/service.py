@@ -39,7 +39,9 @@ def read_rows(
     dataset = listings.get_listed(session, dataset_id)
     rows = max(0, min(limit, dataset.row_count - offset))
     charge = trade.consume(session, buyer, dataset.id, rows=rows)
-    table = listings.read_masked_rows(dataset, limit=limit, offset=offset, data_dir=data_dir)
+    table = listings.read_masked_rows(
+        dataset, limit=limit, offset=offset, data_dir=data_dir, buyer_org_id=buyer.org_id
+    )
     metering.record_usage(
         session,
         buyer_org_id=buyer.org_id,

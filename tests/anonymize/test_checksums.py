@@ -9,6 +9,7 @@ from stdnum.cn import ric, uscc
 from anonymize.checksums import (
     PROVINCE_CODES,
     USCC_ALPHABET,
+    USCC_REGION_PREFIXES,
     is_valid_resident_id,
     is_valid_uscc,
     luhn_valid,
@@ -122,9 +123,17 @@ def test_uscc_check_char_agrees_with_stdnum(body: str) -> None:
 
 
 @settings(max_examples=200)
-@given(st.sampled_from("123456789"), st.text(alphabet="0123456789", min_size=7, max_size=7))
-def test_uscc_validity_agrees_with_stdnum_on_numeric_heads(authority: str, head: str) -> None:
-    body = authority + head + "600037341"
+@given(
+    st.sampled_from("123456789"),
+    st.sampled_from(sorted(USCC_REGION_PREFIXES)),
+    st.text(alphabet="0123456789", min_size=5, max_size=5),
+    st.sampled_from("0123456789"),
+)
+def test_uscc_validity_agrees_with_stdnum_on_numeric_heads(
+    authority: str, region: int, head: str, entity: str
+) -> None:
+    # stdnum does not check the region code, so the heads start with a valid one.
+    body = f"{authority}{entity}{region:02d}{head[:4]}600037341"
     for check in USCC_ALPHABET:
         assert is_valid_uscc(body + check) == uscc.is_valid(body + check)
 
@@ -157,3 +166,9 @@ def test_luhn_rejects_non_digits(value: str) -> None:
 def test_luhn_on_a_test_card_number() -> None:
     assert luhn_valid("4111111111111111")
     assert not luhn_valid("4111111111111112")
+
+
+def test_uscc_with_an_unknown_region_prefix_is_refused_even_with_a_right_check() -> None:
+    body17 = "91990000600037341"  # region 99 does not exist
+    assert not is_valid_uscc(body17 + uscc_check_char(body17))
+    assert uscc.is_valid(body17 + uscc_check_char(body17))  # stdnum accepts it

@@ -83,9 +83,9 @@ def test_product_names_are_not_personal_names() -> None:
     assert classify_column("product_name", pa.array(PRODUCTS * 10)).kind == ColumnKind.OTHER
 
 
-def test_addresses_are_other(rng: np.random.Generator) -> None:
+def test_addresses_are_detected(rng: np.random.Generator) -> None:
     assert classify_column("地址", pa.array(synthetic.addresses(rng, 200))).kind == (
-        ColumnKind.OTHER
+        ColumnKind.ADDRESS
     )
 
 
@@ -122,7 +122,7 @@ def test_columns_without_values_are_other_with_zero_confidence(
 
 def test_nested_columns_are_not_inspected() -> None:
     found = classify_column("tags", pa.array([["a"], ["b"]]))
-    assert (found.kind, found.confidence) == (ColumnKind.OTHER, 0.0)
+    assert (found.kind, found.confidence) == (ColumnKind.UNINSPECTED, 0.0)
     assert "not inspected" in found.evidence
 
 
@@ -151,3 +151,49 @@ def test_normalize_header(header: str, normalized: str) -> None:
 def test_sample_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         classify_column("x", pa.array(["a"]), sample_size=0)
+
+
+@pytest.mark.parametrize(
+    ("header", "make", "kind"),
+    [
+        ("银行卡号", synthetic.bank_cards, ColumnKind.BANK_CARD),
+        ("联系电话", synthetic.landlines, ColumnKind.LANDLINE),
+        ("email", synthetic.emails, ColumnKind.EMAIL),
+        ("client_ip", synthetic.ipv4s, ColumnKind.IP_ADDRESS),
+        ("车牌号", synthetic.plates, ColumnKind.PLATE),
+        ("护照号", synthetic.passports, ColumnKind.PASSPORT),
+        ("出生日期", synthetic.birth_dates, ColumnKind.BIRTH_DATE),
+        ("坐标", synthetic.gps_pairs, ColumnKind.GPS),
+        ("住址", synthetic.addresses, ColumnKind.ADDRESS),
+    ],
+)
+def test_new_kinds_are_detected(
+    rng: np.random.Generator, header: str, make: object, kind: ColumnKind
+) -> None:
+    found = classify_column(header, pa.array(make(rng, 300)))  # type: ignore[operator]
+    assert found.kind == kind, found
+    assert found.confidence >= 0.9
+
+
+def test_a_date_column_without_a_birth_header_is_not_a_birth_date(
+    rng: np.random.Generator,
+) -> None:
+    found = classify_column("order_date", pa.array(synthetic.birth_dates(rng, 200)))
+    assert found.kind == ColumnKind.OTHER
+
+
+def test_credit_codes_failing_the_check_under_a_header_are_uscc_with_lower_confidence(
+    rng: np.random.Generator,
+) -> None:
+    failing = classify_column("统一社会信用代码", pa.array(synthetic.invalid_usccs(rng, 200)))
+    passing = classify_column("统一社会信用代码", pa.array(synthetic.usccs(rng, 200)))
+    assert failing.kind == passing.kind == ColumnKind.USCC
+    assert failing.confidence < passing.confidence
+    assert "not verified" in failing.evidence
+    unlabelled = classify_column("code", pa.array(synthetic.invalid_usccs(rng, 200)))
+    assert unlabelled.kind == ColumnKind.OTHER
+
+
+def test_order_numbers_under_a_card_header_are_not_cards(rng: np.random.Generator) -> None:
+    found = classify_column("卡号", pa.array(synthetic.order_numbers(rng, 300)))
+    assert found.kind == ColumnKind.OTHER

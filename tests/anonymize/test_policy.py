@@ -1,9 +1,18 @@
+import numpy as np
 import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
 from anonymize.detect import ColumnDetection, ColumnKind
-from anonymize.policy import ColumnRule, Policy, apply_policy, default_rule, propose_policy
+from anonymize.policy import (
+    ColumnRule,
+    MissingKey,
+    Policy,
+    Sensitivity,
+    apply_policy,
+    default_rule,
+    propose_policy,
+)
 
 
 def _table() -> pa.Table:
@@ -120,3 +129,119 @@ def test_proposed_policy_masks_detected_columns() -> None:
         {"id_card": "110105********1234", "mobile": "138****5678", "city": "北京"},
         {"id_card": "310104********0021", "mobile": "139****5678", "city": "上海"},
     ]
+
+
+KEY = b"k" * 32
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"operator": "generalize"},
+        {"operator": "truncate"},
+        {"operator": "noise", "epsilon": 1.0},
+        {"operator": "noise", "epsilon": -1.0, "sensitivity": 1.0},
+        {"operator": "date_shift"},
+        {"operator": "pseudonymize", "token_length": 4},
+        {"operator": "generalize", "generalize_to": "galaxy"},
+    ],
+)
+def test_operators_need_valid_parameters(rule: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        ColumnRule.model_validate(rule)
+
+
+def test_keyed_rules_refuse_to_run_without_a_key() -> None:
+    policy = Policy(columns={"name": ColumnRule(operator="pseudonymize")})
+    with pytest.raises(MissingKey):
+        apply_policy(_table(), policy)
+
+
+def test_every_operator_through_a_policy() -> None:
+    table = pa.table(
+        {
+            "id": ["11010519900101123X"],
+            "age": [37],
+            "born": ["1990-05-03"],
+            "addr": ["北京市朝阳区建国路88号"],
+            "note": ["abcdef"],
+            "income": [1000.0],
+            "visit": ["2020-01-01"],
+            "email": ["a@b.cn"],
+        }
+    )
+    policy = Policy(
+        columns={
+            "id": ColumnRule(operator="generalize", generalize_to="region_birth_year"),
+            "age": ColumnRule(operator="generalize", generalize_to="age_band"),
+            "born": ColumnRule(operator="generalize", generalize_to="year"),
+            "addr": ColumnRule(operator="generalize", generalize_to="city"),
+            "note": ColumnRule(operator="truncate", length=2),
+            "income": ColumnRule(operator="noise", epsilon=1.0, sensitivity=100.0),
+            "visit": ColumnRule(operator="date_shift", max_days=10),
+            "email": ColumnRule(operator="pseudonymize", token_length=8),
+        }
+    )
+    row = apply_policy(table, policy, key=KEY).to_pylist()[0]
+    assert (row["id"], row["age"], row["born"], row["addr"], row["note"]) == (
+        "110105-1990",
+        "30-39",
+        "1990",
+        "北京市",
+        "ab",
+    )
+    assert row["income"] != 1000.0
+    assert row["visit"] != "2020-01-01"
+    assert len(row["email"]) == 8
+
+
+def test_policy_version_1_documents_still_load() -> None:
+    stored = {"version": 1, "columns": {"city": {"operator": "keep"}}}
+    assert Policy.model_validate(stored).quasi_identifiers == []
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_higher_grades_never_propose_a_weaker_rule(kind: ColumnKind) -> None:
+    strength = {"keep": 0, "mask": 1, "mask_name": 1, "generalize": 1, "redact": 2}
+    strength |= {"pseudonymize": 2, "drop": 3}
+    ranks = [strength[default_rule(kind, grade).operator] for grade in Sensitivity]
+    assert ranks == sorted(ranks), (kind, ranks)
+
+
+def test_important_data_drops_every_detected_column() -> None:
+    detections = {
+        "id_card": ColumnDetection(ColumnKind.RESIDENT_ID, 1.0, "..."),
+        "city": ColumnDetection(ColumnKind.OTHER, 0.9, "..."),
+    }
+    policy = propose_policy(detections, grade=Sensitivity.important)
+    assert apply_policy(_table(), policy).column_names == ["city"]
+
+
+def test_uninspected_columns_are_dropped_by_default() -> None:
+    assert default_rule(ColumnKind.UNINSPECTED).operator == "drop"
+
+
+def test_big_tables_transformed_in_parallel_match_column_by_column() -> None:
+    from anonymize import synthetic
+    from anonymize.policy import apply_rule
+
+    rng = np.random.default_rng(0)
+    rows = 60_000
+    table = pa.table(
+        {
+            "id": synthetic.resident_ids(rng, rows),
+            "mobile": synthetic.mobiles(rng, rows),
+            "email": synthetic.emails(rng, rows),
+        }
+    )
+    policy = Policy(
+        columns={
+            "id": ColumnRule(operator="mask", keep_first=6, keep_last=4),
+            "mobile": ColumnRule(operator="pseudonymize"),
+            "email": ColumnRule(operator="truncate", length=3),
+        }
+    )
+    result = apply_policy(table, policy, key=KEY)
+    for name, rule in policy.columns.items():
+        expected = apply_rule(table.column(name), rule, key=KEY, column=name)
+        assert result.column(name).to_pylist() == expected.to_pylist()

@@ -26,3 +26,90 @@ def test_every_migration_downgrades_and_upgrades_again(scratch_database_url: str
     assert set(inspect(scratch).get_table_names()) <= {"alembic_version"}
     migrations.upgrade(scratch_url)
     assert set(SQLModel.metadata.tables) <= set(inspect(scratch).get_table_names())
+
+
+def test_the_policy_version_migration_backfills_existing_datasets(scratch_url: str) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    migrations.upgrade(scratch_url, "92afe08dbc93")
+    scratch = db.engine_for(scratch_url)
+    # The models' tables bind UUIDs and JSON per dialect; inserts name only old columns.
+    meta = SQLModel.metadata
+    now = datetime.now(UTC)
+    org, user = uuid.uuid4(), uuid.uuid4()
+    draft = {"version": 1, "columns": {"a": {"operator": "redact"}}}
+    approved = {"version": 1, "columns": {"a": {"operator": "keep"}}}
+    common = {
+        "provider_org_id": org,
+        "created_by_id": user,
+        "title": "t",
+        "description": "",
+        "domain": "d",
+        "file_path": "f",
+        "original_filename": "f.csv",
+        "source_format": "csv",
+        "size_bytes": 1,
+        "row_count": 1,
+        "columns": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+    changed, fresh = uuid.uuid4(), uuid.uuid4()
+    with scratch.begin() as conn:
+        conn.execute(
+            meta.tables["organization"].insert(),
+            {"id": org, "name": "o", "kind": "enterprise", "created_at": now},
+        )
+        conn.execute(
+            meta.tables["user"].insert(),
+            {
+                "id": user,
+                "email": "u@example.test",
+                "full_name": "",
+                "password_hash": "x",
+                "role": "provider",
+                "organization_id": org,
+                "is_active": True,
+                "created_at": now,
+            },
+        )
+        new = {"policy_version", "approved_policy_version", "pseudonym_secret"}
+        old_dataset = sa.table(
+            "dataset",
+            *(
+                sa.column(c.name, c.type)
+                for c in meta.tables["dataset"].columns
+                if c.name not in new
+            ),
+        )
+        conn.execute(
+            old_dataset.insert(),
+            [
+                {**common, "id": changed, "status": "listed", "policy": draft,
+                 "approved_policy": approved},
+                {**common, "id": fresh, "status": "processing", "policy": sa.null(),
+                 "approved_policy": sa.null()},
+            ],
+        )  # fmt: skip
+    migrations.upgrade(scratch_url)
+    versions, datasets = meta.tables["policy_version"], meta.tables["dataset"]
+    with scratch.connect() as conn:
+        rows = conn.execute(
+            sa.select(versions.c.version, versions.c.policy)
+            .where(versions.c.dataset_id == changed)
+            .order_by(versions.c.version)
+        ).all()
+        pointers = conn.execute(
+            sa.select(
+                datasets.c.policy_version,
+                datasets.c.approved_policy_version,
+                datasets.c.pseudonym_secret,
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, approved), (2, draft)]
+    assert sorted((p[0], p[1]) for p in pointers if p[0] is not None) == [(2, 1)]
+    assert all(len(p[2]) == 64 for p in pointers)
+    assert len({p[2] for p in pointers}) == 2

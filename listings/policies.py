@@ -1,0 +1,195 @@
+"""Masking policies of datasets: versions, edits, keys, preview and k-anonymity.
+
+Every edit saves a new `PolicyVersion`; versions are never changed. `Dataset.policy` /
+`policy_version` name the provider's current draft and `approved_policy` /
+`approved_policy_version` the one compliance approved. Buyers are only ever served the
+approved version: editing a listed dataset's policy queues the change for review and does
+not alter what buyers receive until it is approved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlmodel import Session
+
+from anonymize import KAnonymityReport, Policy, apply_policy, k_anonymity
+from listings import storage
+from listings.models import Dataset, DatasetStatus, PolicyVersion
+from listings.repository import DatasetRepository
+from listings.service import get_owned, get_visible
+from listings.versions import Which, column_names, policy_of, record_version, release, release_key
+from market.accounts.models import Role
+from market.accounts.principal import Principal
+from market.errors import BadRequest, Conflict, NotFound
+
+_EDITABLE = (DatasetStatus.draft, DatasetStatus.rejected, DatasetStatus.listed)
+
+
+def _check_columns(dataset: Dataset, policy: Policy) -> None:
+    known = set(column_names(dataset))
+    unknown = sorted(set(policy.columns) - known)
+    if unknown:
+        raise BadRequest(
+            f"The policy names columns the dataset does not have: {', '.join(unknown)}. "
+            f"Its columns are: {', '.join(column_names(dataset))}.",
+            f"策略中包含数据集不存在的列：{'、'.join(unknown)}。"
+            f"数据集的列为：{'、'.join(column_names(dataset))}。",
+        )
+    unknown_qi = sorted(set(policy.quasi_identifiers) - known)
+    if unknown_qi:
+        raise BadRequest(
+            f"Quasi-identifiers must be columns of the dataset: {', '.join(unknown_qi)} are not.",
+            f"准标识符必须是数据集中的列：{'、'.join(unknown_qi)} 不是。",
+        )
+    if len(set(policy.quasi_identifiers)) != len(policy.quasi_identifiers):
+        raise BadRequest("A quasi-identifier is listed twice.", "准标识符列表中存在重复的列。")
+
+
+def measure_k_anonymity(
+    dataset: Dataset,
+    policy: Policy,
+    quasi_identifiers: list[str],
+    *,
+    data_dir: Path,
+    threshold: int,
+) -> KAnonymityReport:
+    """k-anonymity of the released form over `quasi_identifiers`, over every row.
+
+    Only the quasi-identifier columns are read and passed through the policy (with the
+    preview key, which groups exactly as any buyer's key would). A quasi-identifier the
+    policy drops is not released, so it does not split classes and is left out.
+    """
+    released = [
+        name
+        for name in quasi_identifiers
+        if name in policy.columns and policy.columns[name].operator != "drop"
+    ]
+    path = storage.resolve(data_dir, dataset.file_path)
+    raw = pq.read_table(path, columns=released) if released else _row_stub(path)
+    table = apply_policy(raw, policy, key=release_key(dataset, None))
+    return k_anonymity(table, released, threshold=threshold)
+
+
+def _row_stub(path: Path) -> pa.Table:
+    rows = pq.ParquetFile(path).metadata.num_rows
+    return pa.table({"_": pa.nulls(rows)}).select([])
+
+
+def get_policy(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dataset:
+    """The dataset whose policy the principal may read: its provider, or staff."""
+    if principal.role is Role.provider:
+        return get_owned(session, principal, dataset_id)
+    return get_visible(session, principal, dataset_id)
+
+
+def current_version(session: Session, dataset: Dataset) -> PolicyVersion:
+    version = None
+    if dataset.policy_version is not None:
+        version = DatasetRepository(session).policy_version(dataset.id, dataset.policy_version)
+    if version is None:
+        raise Conflict(
+            "The dataset has no policy yet: it is still being profiled.",
+            "该数据集尚无脱敏策略：仍在分析中。",
+        )
+    return version
+
+
+def versions(session: Session, dataset: Dataset) -> list[PolicyVersion]:
+    return DatasetRepository(session).policy_versions(dataset.id)
+
+
+def update_policy(
+    session: Session,
+    principal: Principal,
+    dataset_id: uuid.UUID,
+    policy: Policy,
+    *,
+    data_dir: Path,
+    k_threshold: int,
+) -> PolicyVersion:
+    """Save the provider's edited policy as a new version.
+
+    Refused while the dataset is processing, failed or in review (a reviewer must decide on
+    a fixed policy). On a listed dataset the version waits for compliance: buyers keep the
+    approved one. Every rule must name a column of the dataset.
+    """
+    dataset = get_owned(session, principal, dataset_id, for_update=True)
+    if dataset.status not in _EDITABLE:
+        raise Conflict(
+            f"The policy cannot be changed while the dataset is {dataset.status}.",
+            f"数据集处于 {dataset.status} 状态时不能修改脱敏策略。",
+        )
+    _check_columns(dataset, policy)
+    report = None
+    if policy.quasi_identifiers:
+        report = measure_k_anonymity(
+            dataset, policy, policy.quasi_identifiers, data_dir=data_dir, threshold=k_threshold
+        )
+    return record_version(session, dataset, policy, created_by=principal.user_id, k_report=report)
+
+
+def preview(
+    session: Session,
+    principal: Principal,
+    dataset_id: uuid.UUID,
+    *,
+    which: Which | None,
+    rows: int,
+    data_dir: Path,
+) -> tuple[Dataset, Which, pa.Table]:
+    """The first rows as a generic buyer would see them.
+
+    Providers (of their own datasets) and staff see the draft policy by default, to check
+    it before review; buyers only ever see a listed dataset under its approved policy.
+    """
+    dataset = get_visible(session, principal, dataset_id)
+    owner_or_staff = principal.role in (Role.compliance, Role.admin) or (
+        principal.role is Role.provider and dataset.provider_org_id == principal.org_id
+    )
+    if not owner_or_staff:
+        if which == "draft":
+            raise NotFound(
+                "Only the provider and compliance staff can preview a draft policy.",
+                "只有数据提供方和合规人员可以预览草稿策略。",
+            )
+        which = "approved"
+    chosen: Which = which or "draft"
+    table = release(
+        dataset, which=chosen, buyer_org_id=None, limit=rows, offset=0, data_dir=data_dir
+    )
+    return dataset, chosen, table
+
+
+def k_anonymity_report(
+    session: Session,
+    principal: Principal,
+    dataset_id: uuid.UUID,
+    *,
+    quasi_identifiers: list[str] | None,
+    which: Which,
+    data_dir: Path,
+    threshold: int,
+) -> KAnonymityReport:
+    """k-anonymity of the draft or approved release over the given quasi-identifiers, or
+    over those declared in that policy when none are given."""
+    dataset = get_policy(session, principal, dataset_id)
+    policy = policy_of(dataset, which)
+    chosen = quasi_identifiers if quasi_identifiers else policy.quasi_identifiers
+    unknown = sorted(set(chosen) - set(column_names(dataset)))
+    if unknown:
+        raise BadRequest(
+            f"Not columns of the dataset: {', '.join(unknown)}.",
+            f"以下不是数据集中的列：{'、'.join(unknown)}。",
+        )
+    if not chosen:
+        raise BadRequest(
+            "Name the quasi-identifiers (?quasi_identifiers=a,b) or declare them in the policy.",
+            "请指定准标识符（?quasi_identifiers=a,b），或在策略中声明。",
+        )
+    return measure_k_anonymity(
+        dataset, policy, list(dict.fromkeys(chosen)), data_dir=data_dir, threshold=threshold
+    )

@@ -1,0 +1,122 @@
+"""Saving policy versions and releasing rows through one: the core both the upload
+pipeline (`service`) and the policy API (`policies`) build on.
+
+Keys: each dataset has a random secret that never leaves the server. A buyer's key is
+HMAC(secret, "buyer" | buyer organization id), so pseudonyms and noise differ per buyer and
+two buyers cannot link their tokens; previews use the key of a fixed "preview" audience, a
+generic buyer that no real organization's key equals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+from sqlmodel import Session
+
+from anonymize import KAnonymityReport, Policy, apply_policy, derive_key
+from listings import storage
+from listings.models import Dataset, DatasetStatus, PolicyVersion
+from listings.repository import DatasetRepository
+from market.db import utcnow
+from market.errors import Conflict
+
+Which = Literal["draft", "approved"]
+PREVIEW_AUDIENCE = "preview"
+
+
+def release_key(dataset: Dataset, buyer_org_id: uuid.UUID | None) -> bytes:
+    """The key for one audience: a buyer organization, or None for the generic preview."""
+    secret = bytes.fromhex(dataset.pseudonym_secret)
+    if len(secret) < 32:  # never key pseudonyms with an empty or truncated secret
+        raise RuntimeError(f"dataset {dataset.id} has no usable pseudonymization secret")
+    audience = str(buyer_org_id) if buyer_org_id is not None else PREVIEW_AUDIENCE
+    return derive_key(secret, "buyer", audience)
+
+
+def has_pending_change(dataset: Dataset) -> bool:
+    """A listed dataset whose draft policy differs from the approved one awaits review."""
+    return (
+        dataset.status == DatasetStatus.listed
+        and dataset.policy_version != dataset.approved_policy_version
+    )
+
+
+def column_names(dataset: Dataset) -> list[str]:
+    return [str(column["name"]) for column in dataset.columns]
+
+
+def record_version(
+    session: Session,
+    dataset: Dataset,
+    policy: Policy,
+    *,
+    created_by: uuid.UUID | None,
+    k_report: KAnonymityReport | None,
+) -> PolicyVersion:
+    """Save `policy` as the dataset's next version and make it the current draft."""
+    repo = DatasetRepository(session)
+    number = repo.latest_policy_version(dataset.id) + 1
+    version = PolicyVersion(
+        dataset_id=dataset.id,
+        version=number,
+        policy=policy.model_dump(mode="json"),
+        k_anonymity=report_json(k_report) if k_report else None,
+        created_by_id=created_by,
+    )
+    repo.add(version)
+    dataset.policy = version.policy
+    dataset.policy_version = number
+    dataset.updated_at = utcnow()
+    repo.add(dataset)
+    return version
+
+
+def report_json(report: KAnonymityReport) -> dict[str, Any]:
+    return {
+        "quasi_identifiers": list(report.quasi_identifiers),
+        "rows": report.rows,
+        "k": report.k,
+        "equivalence_classes": report.equivalence_classes,
+        "rows_at_risk": report.rows_at_risk,
+        "classes_at_risk": report.classes_at_risk,
+        "threshold": report.threshold,
+    }
+
+
+def policy_of(dataset: Dataset, which: Which) -> Policy:
+    body = dataset.approved_policy if which == "approved" else dataset.policy
+    if body is None:
+        if which == "approved":
+            raise Conflict(
+                "No policy of this dataset has been approved yet.", "该数据集尚无获批的脱敏策略。"
+            )
+        raise Conflict(
+            "The dataset has no policy yet: it is still being profiled.",
+            "该数据集尚无脱敏策略：仍在分析中。",
+        )
+    return Policy.model_validate(body)
+
+
+def release(
+    dataset: Dataset,
+    *,
+    which: Which,
+    buyer_org_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+    data_dir: Path,
+) -> pa.Table:
+    """Rows `offset` .. `offset + limit` passed through the draft or approved policy, with
+    the key of `buyer_org_id` (None: the generic preview audience)."""
+    policy = policy_of(dataset, which)
+    path = storage.resolve(data_dir, dataset.file_path)
+    with duckdb.connect() as con:
+        raw = con.sql(
+            "SELECT * FROM read_parquet($path) LIMIT $limit OFFSET $offset",
+            params={"path": str(path), "limit": limit, "offset": offset},
+        ).to_arrow_table()
+    return apply_policy(raw, policy, key=release_key(dataset, buyer_org_id), row_offset=offset)

@@ -1,0 +1,153 @@
+import datetime
+import hashlib
+import hmac
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from anonymize.operators import (
+    add_laplace_noise,
+    derive_key,
+    generalize_address,
+    generalize_age,
+    generalize_date,
+    generalize_resident_id,
+    pseudonymize,
+    shift_dates,
+    truncate,
+)
+
+KEY = b"0123456789abcdef0123456789abcdef"
+
+
+def test_pseudonyms_are_hmac_sha256_and_deterministic() -> None:
+    tokens = pseudonymize(pa.array(["13812345678", None, "13812345678"]), KEY).to_pylist()
+    expected = hmac.new(KEY, b"13812345678", hashlib.sha256).hexdigest()[:16]
+    assert tokens == [expected, None, expected]
+
+
+def test_pseudonyms_of_two_buyers_cannot_be_linked() -> None:
+    secret = b"s" * 32
+    values = pa.array(["a", "b", "c"])
+    first = pseudonymize(values, derive_key(secret, "buyer", "org-1")).to_pylist()
+    second = pseudonymize(values, derive_key(secret, "buyer", "org-2")).to_pylist()
+    assert set(first).isdisjoint(second)
+
+
+def test_pseudonyms_read_numbers_as_text() -> None:
+    assert pseudonymize(pa.array([13812345678]), KEY) == pseudonymize(
+        pa.array(["13812345678"]), KEY
+    )
+
+
+@pytest.mark.parametrize(("length", "key"), [(4, KEY), (16, b"short")])
+def test_pseudonymize_refuses_weak_parameters(length: int, key: bytes) -> None:
+    with pytest.raises(ValueError, match="length|key"):
+        pseudonymize(pa.array(["a"]), key, length=length)
+
+
+def test_age_bands() -> None:
+    result = generalize_age(pa.array([37, 0, None, 151, 99]), band=10).to_pylist()
+    assert result == ["30-39", "0-9", None, None, "90-99"]
+    assert generalize_age(pa.array(["42", "forty"]), band=5).to_pylist() == ["40-44", None]
+
+
+def test_dates_to_month_and_year() -> None:
+    text = pa.array(["1990-05-03", "1990年5月3日", "19900503", "not a date", None])
+    assert generalize_date(text, to="month").to_pylist() == [
+        "1990-05",
+        "1990-05",
+        "1990-05",
+        None,
+        None,
+    ]
+    dates = pa.array([datetime.date(1990, 5, 3)])
+    assert generalize_date(dates, to="year").to_pylist() == ["1990"]
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("province", ["广东省", "北京市"]),
+        ("city", ["广东省深圳市", "北京市"]),
+        ("district", ["广东省深圳市南山区", "北京市朝阳区"]),
+    ],
+)
+def test_addresses_to_a_level(level: str, expected: list[str]) -> None:
+    values = pa.array(["广东省深圳市南山区科技园路1号", "北京市朝阳区建国路88号"])
+    assert generalize_address(values, level=level).to_pylist() == expected
+
+
+def test_an_address_without_a_known_unit_becomes_null() -> None:
+    assert generalize_address(pa.array(["somewhere", None])).to_pylist() == [None, None]
+
+
+def test_resident_ids_to_region_and_birth_year() -> None:
+    values = pa.array(["11010519900101123X", "110105900101123", "12345", None])
+    assert generalize_resident_id(values).to_pylist() == [
+        "110105-1990",
+        "110105-1990",
+        None,
+        None,
+    ]
+
+
+def test_truncate_keeps_a_prefix_and_hides_the_length() -> None:
+    assert truncate(pa.array(["北京市朝阳区", "ab", None]), length=3).to_pylist() == [
+        "北京市",
+        "ab",
+        None,
+    ]
+
+
+def test_noise_is_stable_per_row_so_repeated_reads_cannot_average_it_away() -> None:
+    values = pa.array([100.0] * 10)
+    first = add_laplace_noise(values, KEY, epsilon=1.0, sensitivity=1.0, column="x")
+    again = add_laplace_noise(values, KEY, epsilon=1.0, sensitivity=1.0, column="x")
+    assert first == again
+    page = add_laplace_noise(
+        values.slice(4), KEY, epsilon=1.0, sensitivity=1.0, column="x", row_offset=4
+    )
+    assert page.to_pylist() == first.to_pylist()[4:]
+    assert len(set(first.to_pylist())) == 10
+
+
+def test_noise_has_the_laplace_scale_sensitivity_over_epsilon() -> None:
+    n = 200_000
+    noisy = add_laplace_noise(
+        pa.array(np.zeros(n)), KEY, epsilon=0.5, sensitivity=2.0, column="x"
+    ).to_numpy()
+    scale = 2.0 / 0.5
+    assert abs(np.mean(noisy)) < 0.1
+    assert np.mean(np.abs(noisy)) == pytest.approx(scale, rel=0.02)  # E|X| = b
+
+
+def test_noise_keeps_nulls_and_nulls_text_that_is_not_a_number() -> None:
+    result = add_laplace_noise(
+        pa.array(["12.5", "n/a", None]), KEY, epsilon=1.0, sensitivity=1.0, column="x"
+    ).to_pylist()
+    assert result[0] is not None
+    assert result[1:] == [None, None]
+
+
+def test_noise_refuses_a_non_positive_epsilon() -> None:
+    with pytest.raises(ValueError, match="[Ee]psilon"):
+        add_laplace_noise(pa.array([1.0]), KEY, epsilon=0.0, sensitivity=1.0, column="x")
+
+
+def test_date_shift_moves_every_date_of_a_row_by_the_same_bounded_offset() -> None:
+    start = [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in range(50)]
+    end = [d + datetime.timedelta(days=7) for d in start]
+    moved_start = shift_dates(pa.array(start), KEY, max_days=30).to_pylist()
+    moved_end = shift_dates(pa.array(end), KEY, max_days=30).to_pylist()
+    assert all((b - a).days == 7 for a, b in zip(moved_start, moved_end, strict=True))
+    offsets = [(m - d).days for m, d in zip(moved_start, start, strict=True)]
+    assert all(-30 <= o <= 30 for o in offsets)
+    assert len(set(offsets)) > 1
+
+
+def test_date_shift_on_text_dates_keeps_text_and_nulls_garbage() -> None:
+    result = shift_dates(pa.array(["2020-01-01", "soon", None]), KEY, max_days=3).to_pylist()
+    assert isinstance(result[0], str)
+    assert result[1:] == [None, None]
