@@ -160,7 +160,9 @@ def listing_queue(
         items.append(
             ReviewQueueEntry.model_validate(
                 {
-                    **dataset.model_dump(),
+                    **dataset_read(dataset).model_dump(),
+                    "policy_version": dataset.policy_version,
+                    "approved_policy_version": dataset.approved_policy_version,
                     "policy_change": has_pending_change(dataset),
                     "quasi_identifiers": (dataset.policy or {}).get("quasi_identifiers", []),
                     "k_anonymity": report,

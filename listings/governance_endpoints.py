@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
+from sqlmodel import Session
 
-from listings import authorization, grading, review, service, storage
+from listings import authorization, grading, policies, review, service, storage
 from listings.endpoints import dataset_read
+from listings.models import Dataset
+from listings.policy_endpoints import k_read
 from listings.schemas import (
     AttachmentRead,
     AuthorizationUpdate,
@@ -18,6 +21,7 @@ from listings.schemas import (
     GradeProposal,
     ListingReviewDetail,
     ListingReviewRead,
+    PreviewRead,
     ProviderRead,
     RejectionReason,
 )
@@ -27,6 +31,8 @@ from market.accounts.dependencies import (
     ProviderOrStaffPrincipal,
     ProviderPrincipal,
 )
+from market.accounts.principal import Principal
+from market.config import Settings
 from market.dependencies import SessionDep, SettingsDep
 
 router = APIRouter(tags=["governance"])
@@ -118,7 +124,7 @@ def download_attachment(
 
 @router.get("/reviews/listings/{dataset_id}", response_model=ListingReviewDetail)
 def review_page(
-    dataset_id: uuid.UUID, _reviewer: CompliancePrincipal, session: SessionDep
+    dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep
 ) -> ListingReviewDetail:
     """The reviewer's page: provider and authorization, grade proposal and suggestion, detected
     sensitive columns with evidence, the policy, the history and the checklist to complete."""
@@ -126,6 +132,7 @@ def review_page(
     provider = accounts.get_organization(session, dataset.provider_org_id)
     flags = grading.personal_info(dataset.columns)
     suggested, level = grading.suggested_grade(dataset.columns)
+    version = review.current_versions(session, [dataset]).get(dataset.id)
     return ListingReviewDetail(
         dataset=dataset_read(dataset),
         provider=ProviderRead(id=provider.id, name=provider.name, kind=str(provider.kind)),
@@ -138,6 +145,9 @@ def review_page(
         personal_columns=flags.personal_columns,
         sensitive_columns=flags.sensitive_columns,
         policy=dataset.policy,
+        policy_version=dataset.policy_version,
+        preview=_preview(session, reviewer, dataset, settings),
+        k_anonymity=k_read(version.k_anonymity if version else None, settings.k_anonymity_min),
         history=[
             ListingReviewRead.model_validate(r.model_dump())
             for r in review.history(session, dataset.id)
@@ -166,3 +176,20 @@ def reinstate_listing(
 ) -> DatasetRead:
     """Lift a suspension; the dataset is listed again with its approved policy."""
     return dataset_read(review.reinstate(session, reviewer, dataset_id, body.reason.strip()))
+
+
+def _preview(
+    session: Session, reviewer: Principal, dataset: Dataset, settings: Settings
+) -> PreviewRead | None:
+    if dataset.policy is None:
+        return None
+    _, which, table = policies.preview(
+        session, reviewer, dataset.id, which="draft", rows=10, data_dir=settings.data_dir
+    )
+    return PreviewRead(
+        dataset_id=dataset.id,
+        policy=which,
+        policy_version=dataset.policy_version,
+        columns=table.column_names,
+        rows=table.to_pylist(),
+    )

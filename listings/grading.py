@@ -14,7 +14,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from anonymize import ColumnDetection, ColumnKind, Sensitivity, propose_policy
+from listings import versions
 from listings.models import DataGrade, Dataset, DatasetStatus
+from listings.repository import DatasetRepository
 from listings.service import get_owned
 from market.accounts.principal import Principal
 from market.audit import service as audit
@@ -106,6 +109,7 @@ def propose_grade(
     dataset.updated_at = utcnow()
     session.add(dataset)
     session.flush()
+    _repropose_untouched_policy(session, dataset, grade, level)
     audit.record(
         session,
         "dataset.grade_proposed",
@@ -114,6 +118,31 @@ def propose_grade(
         details={"grade": str(grade), "level": level, "reason": reason},
     )
     return dataset
+
+
+def sensitivity(grade: DataGrade, level: int | None) -> Sensitivity:
+    """The anonymize library's grade for ours: it makes default rules stricter as it rises."""
+    if grade is DataGrade.general:
+        return Sensitivity(f"general_{level or 1}")
+    return Sensitivity(str(grade))
+
+
+def _repropose_untouched_policy(
+    session: Session, dataset: Dataset, grade: DataGrade, level: int | None
+) -> None:
+    """The default policy follows the grade: while the draft is still the system's proposal
+    (the provider has not edited it), a new grade brings a new proposal as a new version. A
+    policy the provider edited is theirs and is left alone."""
+    current = DatasetRepository(session).current_versions([dataset]).get(dataset.id)
+    if current is None or current.created_by_id is not None:
+        return
+    detections = {
+        c["name"]: ColumnDetection(ColumnKind(c["kind"]), float(c["confidence"]), c["evidence"])
+        for c in dataset.columns
+    }
+    proposal = propose_policy(detections, grade=sensitivity(grade, level))
+    if proposal.model_dump(mode="json") != dataset.policy:
+        versions.record_version(session, dataset, proposal, created_by=None, k_report=None)
 
 
 def requires_trade_review(dataset: Dataset) -> bool:

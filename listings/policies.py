@@ -24,6 +24,7 @@ from listings.service import get_owned, get_visible
 from listings.versions import Which, column_names, policy_of, record_version, release, release_key
 from market.accounts.models import Role
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.errors import BadRequest, Conflict, NotFound
 
 _EDITABLE = (DatasetStatus.draft, DatasetStatus.rejected, DatasetStatus.listed)
@@ -129,7 +130,22 @@ def update_policy(
         report = measure_k_anonymity(
             dataset, policy, policy.quasi_identifiers, data_dir=data_dir, threshold=k_threshold
         )
-    return record_version(session, dataset, policy, created_by=principal.user_id, k_report=report)
+    version = record_version(
+        session, dataset, policy, created_by=principal.user_id, k_report=report
+    )
+    audit.record(
+        session,
+        "policy.update",
+        actor=principal,
+        dataset_id=dataset.id,
+        subject_id=version.id,
+        details={
+            "version": version.version,
+            "policy": version.policy,
+            "awaits_review": dataset.status == DatasetStatus.listed,
+        },
+    )
+    return version
 
 
 def preview(

@@ -130,21 +130,6 @@ class ListingReviewRead(BaseModel):
     created_at: datetime
 
 
-class ListingReviewDetail(BaseModel):
-    """Everything a reviewer needs on one page."""
-
-    dataset: DatasetRead
-    provider: ProviderRead
-    attachments: list[AttachmentRead]
-    suggested_grade: DataGrade
-    suggested_grade_level: int
-    personal_columns: list[str]
-    sensitive_columns: list[str]
-    policy: dict[str, Any] | None
-    history: list[ListingReviewRead]
-    checklist: list[ChecklistItem]
-
-
 class KAnonymityRead(BaseModel):
     """k-anonymity of the released rows over the quasi-identifiers."""
 
@@ -208,3 +193,23 @@ class ReviewQueueEntry(DatasetRead):
     k_anonymity_flag: bool = Field(
         description="The released form is under the configured k for its quasi-identifiers"
     )
+
+
+class ListingReviewDetail(BaseModel):
+    """Everything a reviewer needs on one page."""
+
+    dataset: DatasetRead
+    provider: ProviderRead
+    attachments: list[AttachmentRead]
+    suggested_grade: DataGrade
+    suggested_grade_level: int
+    personal_columns: list[str]
+    sensitive_columns: list[str]
+    policy: dict[str, Any] | None
+    policy_version: int | None
+    preview: PreviewRead | None = Field(description="The first rows as a buyer would see them")
+    k_anonymity: KAnonymityRead | None = Field(
+        description="The release's k over the declared quasi-identifiers, if any"
+    )
+    history: list[ListingReviewRead]
+    checklist: list[ChecklistItem]

@@ -174,7 +174,7 @@ def seed(settings: Settings, *, console: Console, rows: int = 5_000) -> DemoSumm
                 legal_basis="《数据安全法》第三十二条；《公共数据授权运营管理办法》",
             )
             grading.propose_grade(
-                session, who, dataset_id, grade=DataGrade.general, level=3, reason="含敏感个人信息"
+                session, who, dataset_id, grade=DataGrade.general, level=2, reason="脱敏后影响有限"
             )
             listings.submit(session, who, dataset_id)
         review.approve(
@@ -182,7 +182,7 @@ def seed(settings: Settings, *, console: Console, rows: int = 5_000) -> DemoSumm
             compliance,
             social,
             grade=DataGrade.general,
-            grade_level=3,
+            grade_level=2,
             checklist=dict.fromkeys(review.CHECKLIST, True),
             note="Demo: approved with the default policy.",
         )

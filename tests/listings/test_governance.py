@@ -215,3 +215,56 @@ def test_attachments_are_checked_by_content_and_private_to_provider_and_staff(
     stranger = create_user(session, role=Role.provider)
     session.commit()
     assert client.get(url, headers=bearer(stranger, settings)).status_code == 404
+
+
+def test_the_review_page_shows_the_masked_preview(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    provider: User,
+    reviewer: User,
+    draft: Dataset,
+) -> None:
+    submit_dataset(session, draft, provider=provider)
+    session.commit()
+    page = client.get(f"/api/v1/reviews/listings/{draft.id}", headers=bearer(reviewer, settings))
+    preview = page.json()["preview"]
+    assert preview["policy"] == "draft"
+    assert len(preview["rows"]) == 10
+    assert all("*" in row["身份证号"] for row in preview["rows"])
+
+
+def test_a_higher_grade_makes_the_untouched_default_policy_stricter(
+    client: TestClient, settings: Settings, provider: User, draft: Dataset
+) -> None:
+    url = f"/api/v1/datasets/{draft.id}"
+    before = client.get(f"{url}/policy", headers=bearer(provider, settings)).json()
+    assert before["columns"]["身份证号"]["operator"] == "mask"
+    _put(client, provider, settings, f"{url}/grade", {"grade": "general", "grade_level": 4})
+    after = client.get(f"{url}/policy", headers=bearer(provider, settings)).json()
+    assert after["version"] == before["version"] + 1
+    assert after["columns"]["身份证号"]["operator"] == "pseudonymize"
+    assert after["columns"]["姓名"]["operator"] == "redact"
+
+
+def test_a_policy_the_provider_edited_is_kept_when_the_grade_changes(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    provider: User,
+    reviewer: User,
+    draft: Dataset,
+) -> None:
+    url = f"/api/v1/datasets/{draft.id}"
+    policy = client.get(f"{url}/policy", headers=bearer(provider, settings)).json()
+    edited = {name: {"operator": "redact"} for name in policy["columns"]}
+    saved = _put(client, provider, settings, f"{url}/policy", {"columns": edited})
+    assert saved["http_status"] == 200, saved
+    _put(client, provider, settings, f"{url}/grade", {"grade": "general", "grade_level": 4})
+    after = client.get(f"{url}/policy", headers=bearer(provider, settings)).json()
+    assert after["version"] == saved["version"]
+    records = client.get(
+        "/api/v1/audit", params={"action": "policy.update"}, headers=bearer(reviewer, settings)
+    ).json()["items"]
+    assert records[0]["details"]["version"] == saved["version"]
+    assert records[0]["actor_user_id"] == str(provider.id)

@@ -15,7 +15,14 @@ from listings.models import Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_dataset, create_user, list_dataset, people_table
+from tests.fixtures.factories import (
+    APPROVAL,
+    create_dataset,
+    create_user,
+    list_dataset,
+    people_table,
+    prepare_for_review,
+)
 
 COLUMNS = ["姓名", "身份证号", "手机号", "城市", "金额"]
 
@@ -33,6 +40,7 @@ def reviewer(session: Session) -> User:
 @pytest.fixture
 def draft(session: Session, settings: Settings, provider: User) -> Dataset:
     dataset = create_dataset(session, settings, provider=provider)
+    prepare_for_review(session, dataset, provider=provider)
     session.commit()
     return dataset
 
@@ -200,7 +208,9 @@ def test_a_listed_dataset_serves_the_approved_version_until_the_change_is_approv
     assert entry["status"] == "listed"
 
     approve = f"/api/v1/reviews/listings/{listed.id}/approve"
-    assert client.post(approve, headers=bearer(reviewer, settings)).status_code == 200
+    assert (
+        client.post(approve, headers=bearer(reviewer, settings), json=APPROVAL).status_code == 200
+    )
     assert _rows(client, listed, key, limit=1)[0]["姓名"] == "***"
     body = client.get(_policy_url(listed), headers=bearer(provider, settings)).json()
     assert (body["approved_version"], body["pending_review"]) == (2, False)
@@ -354,6 +364,8 @@ def test_the_review_queue_flags_a_release_under_k(
 ) -> None:
     risky = create_dataset(session, settings, provider=provider, title="risky")
     safe = create_dataset(session, settings, provider=provider, title="safe")
+    for dataset in (risky, safe):
+        prepare_for_review(session, dataset, provider=provider)
     session.commit()
     _put(client, risky, provider, settings, _rules(), quasi_identifiers=["城市", "金额"])
     _put(client, safe, provider, settings, _rules(), quasi_identifiers=["城市"])

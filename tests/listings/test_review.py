@@ -94,7 +94,7 @@ def test_only_a_dataset_in_review_can_be_approved(
     url = f"/api/v1/reviews/listings/{draft.id}/approve"
     response = client.post(url, headers=bearer(reviewer, settings), json=APPROVAL)
     assert response.status_code == 409
-    assert "in_review" in response.json()["detail"]
+    assert "in review" in response.json()["detail"]
 
 
 def test_a_provider_cannot_approve_its_own_dataset(

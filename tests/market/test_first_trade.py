@@ -60,7 +60,7 @@ def test_provider_lists_compliance_approves_buyer_reads_masked_rows(
     grade = client.put(
         f"/api/v1/datasets/{dataset_id}/grade",
         headers=as_provider,
-        json={"grade": "general", "grade_level": 3, "reason": "含身份证号"},
+        json={"grade": "general", "grade_level": 2, "reason": "去标识后低影响"},
     )
     assert grade.status_code == 200, grade.text
     submitted = client.post(f"/api/v1/datasets/{dataset_id}/submit", headers=as_provider)

@@ -28,13 +28,16 @@ def test_every_migration_downgrades_and_upgrades_again(scratch_database_url: str
     assert set(SQLModel.metadata.tables) <= set(inspect(scratch).get_table_names())
 
 
-def test_the_policy_version_migration_backfills_existing_datasets(scratch_url: str) -> None:
+def test_the_policy_version_migration_backfills_existing_datasets(
+    scratch_database_url: str,
+) -> None:
+    scratch_url = scratch_database_url
     import uuid
     from datetime import UTC, datetime
 
     import sqlalchemy as sa
 
-    migrations.upgrade(scratch_url, "92afe08dbc93")
+    migrations.upgrade(scratch_url, "43a7b03dce18")  # the revision before policy versions
     scratch = db.engine_for(scratch_url)
     # The models' tables bind UUIDs and JSON per dialect; inserts name only old columns.
     meta = SQLModel.metadata
