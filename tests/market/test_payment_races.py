@@ -9,11 +9,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine
 
 from billing import ledger
 from market.accounts.models import Role
@@ -22,7 +20,7 @@ from market.db import unit_of_work
 from market.trade import payments
 from market.trade import service as trade
 from market.trade.models import OrderStatus
-from tests.fixtures.committed import delete_orgs
+from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     create_dataset,
     create_plan,
@@ -37,8 +35,8 @@ PRICE = 50_00
 
 
 @pytest.fixture
-def awaiting(engine: Engine, stripe_settings: Settings) -> Iterator[tuple[uuid.UUID, str]]:
-    if engine.dialect.name != "postgresql":
+def awaiting(committed_database: str, stripe_settings: Settings) -> tuple[uuid.UUID, str]:
+    if not is_postgresql(committed_database):
         pytest.skip("the delivery race needs PostgreSQL (set SLUICE_DATABASE_URL)")
     event_id = f"evt_race_{uuid.uuid4().hex}"
     with unit_of_work() as session:
@@ -53,11 +51,7 @@ def awaiting(engine: Engine, stripe_settings: Settings) -> Iterator[tuple[uuid.U
         )
         plan = create_plan(session, listed, provider=provider, price_minor=PRICE)
         order_id = place_order(session, buyer, listed, plan).id
-        orgs = [provider.organization_id, reviewer.organization_id, buyer.organization_id]
-    try:
-        yield order_id, event_id
-    finally:
-        delete_orgs(orgs, webhook_ids=[event_id])
+    return order_id, event_id
 
 
 def test_concurrent_deliveries_of_one_event_credit_once(

@@ -10,11 +10,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import select
 
 from billing.models import UsageEvent
@@ -26,7 +24,7 @@ from market.errors import SluiceError
 from market.trade import service as trade
 from market.trade import states
 from market.trade.models import Entitlement, OrderStatus
-from tests.fixtures.committed import delete_orgs
+from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     create_dataset,
     create_org,
@@ -41,8 +39,8 @@ CALLS, QUOTA = 200, 100
 
 
 @pytest.fixture
-def committed(engine: Engine, settings: Settings) -> Iterator[dict[str, uuid.UUID]]:
-    if engine.dialect.name != "postgresql":
+def committed(committed_database: str, settings: Settings) -> dict[str, uuid.UUID]:
+    if not is_postgresql(committed_database):
         pytest.skip("the concurrency race needs PostgreSQL (set SLUICE_DATABASE_URL)")
     with unit_of_work() as session:
         provider = create_user(session, role=Role.provider)
@@ -62,16 +60,8 @@ def committed(engine: Engine, settings: Settings) -> Iterator[dict[str, uuid.UUI
             "buyer": buyer.id,
             "dataset": listed.id,
             "entitlement": entitlement.id,
-            "orgs": [
-                provider.organization_id,
-                buyer.organization_id,
-                reviewer.organization_id,
-            ],  # type: ignore[dict-item]
         }
-    try:
-        yield ids  # type: ignore[misc]
-    finally:
-        delete_orgs(ids["orgs"])  # type: ignore[arg-type]
+    return ids
 
 
 def _call(

@@ -14,10 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from sqlmodel import Session
 
 from anonymize import accountant
-from market import db, migrations
 from market.accounts.models import User
 from market.config import Settings
 from market.db import unit_of_work
@@ -38,14 +36,8 @@ class Committed:
 
 
 @pytest.fixture
-def committed(
-    scratch_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Committed:
-    """Real commits in a database of the test's own (dropped afterwards), so threads see each
-    other's rows and nothing leaks into the suite's database."""
-    migrations.upgrade(scratch_database_url)
-    engine = db.engine_for(scratch_database_url)
-    monkeypatch.setattr(db, "session_factory", lambda: Session(engine, expire_on_commit=False))
+def committed(committed_database: str, settings: Settings) -> Committed:
+    """Real commits in a database of the test's own, so threads see each other's rows."""
     with unit_of_work() as session:
         dataset, _provider, _reviewer = create_sandbox_dataset(session, settings)
         buyer = create_sandbox_buyer(session, settings, dataset, epsilon=1.0, delta=1e-5)

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from market import db, migrations
+from market import db
 from market.accounts.models import Role, User
 from market.audit import service as audit
 from market.audit.models import AuditRecord
@@ -241,13 +241,10 @@ def test_filters_by_time_window(
 
 
 def test_concurrent_appends_form_one_unbroken_chain(
-    scratch_database_url: str, monkeypatch: pytest.MonkeyPatch, settings: Settings
+    committed_database: str, settings: Settings
 ) -> None:
     """Real transactions on real threads: the head lock serializes appends, so no two records
     ever claim the same predecessor."""
-    migrations.upgrade(scratch_database_url)
-    engine = db.engine_for(scratch_database_url)
-    monkeypatch.setattr(db, "session_factory", lambda: Session(engine, expire_on_commit=False))
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 
