@@ -21,6 +21,7 @@ from billing import service as billing
 from billing.models import Payment, PaymentMethod, WebhookEvent, WebhookStatus
 from listings import service as listings
 from market.accounts.principal import Principal
+from market.audit import service as audit
 from market.config import Settings
 from market.errors import BadRequest, Conflict, NotFound
 from market.trade import service, states
@@ -39,6 +40,19 @@ def confirm_payment(
 ) -> None:
     """``awaiting_payment -> paid -> active`` with the payment posted to the ledger."""
     states.transition(session, order, S.paid, actor_id=actor_id, reason=payment.external_ref)
+    _audit_money(
+        session,
+        "payment.received",
+        order,
+        actor_id,
+        {
+            "payment_id": str(payment.id),
+            "method": str(payment.method),
+            "external_ref": payment.external_ref,
+            "amount_minor": payment.amount_minor,
+            "currency": payment.currency,
+        },
+    )
     ledger.post_payment(
         session,
         payment,
@@ -48,6 +62,25 @@ def confirm_payment(
         fee_bps=settings.platform_fee_bps,
     )
     service.activate(session, order, actor_id=actor_id)
+
+
+def _audit_money(
+    session: Session,
+    action: str,
+    order: Order,
+    actor_id: uuid.UUID | None,
+    details: dict[str, object],
+) -> None:
+    """Every money movement lands in the audit log, in the transaction that books it."""
+    audit.record(
+        session,
+        action,
+        actor=None,
+        actor_user_id=actor_id,
+        dataset_id=order.dataset_id,
+        subject_id=order.id,
+        details=details,
+    )
 
 
 def _check_amount(order: Order, amount_minor: int, currency: str) -> None:
@@ -244,6 +277,18 @@ def apply_refund(
 ) -> None:
     """Post the refund; once everything paid is refunded, the order is ``refunded`` and its
     entitlement revoked (access ends with the money)."""
+    _audit_money(
+        session,
+        "payment.refunded",
+        order,
+        actor_id,
+        {
+            "payment_id": str(payment.id),
+            "amount_minor": amount_minor,
+            "currency": payment.currency,
+            "reason": reason,
+        },
+    )
     ledger.post_refund(
         session,
         payment,

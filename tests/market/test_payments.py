@@ -307,6 +307,27 @@ def test_a_full_refund_reverses_the_entitlement_and_the_ledger(
     assert again.status_code == 409
 
 
+def test_every_money_movement_is_in_the_audit_log(
+    client: TestClient, session: Session, settings: Settings, admin: User, order: Order
+) -> None:
+    _transfer(client, admin, settings, order)
+    client.post(
+        f"/api/v1/orders/{order.id}/refunds",
+        headers=bearer(admin, settings),
+        json={"amount_minor": 45, "reason": "short delivery"},
+    )
+    records = client.get(
+        "/api/v1/audit",
+        params={"action": "payment", "dataset_id": str(order.dataset_id)},
+        headers=bearer(admin, settings),
+    ).json()["items"]
+    by_action = {r["action"]: r for r in records}
+    assert by_action["payment.received"]["details"]["amount_minor"] == order.price_minor
+    assert by_action["payment.refunded"]["details"]["amount_minor"] == 45
+    assert by_action["payment.refunded"]["actor_user_id"] == str(admin.id)
+    assert by_action["payment.refunded"]["subject_id"] == str(order.id)
+
+
 def test_a_card_refund_goes_through_stripe_and_its_webhook_changes_nothing(
     client: TestClient,
     session: Session,
