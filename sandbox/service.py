@@ -217,7 +217,7 @@ def prepare(
     dataset = listings.get_listed(session, dataset_id)
     grant = _active_grant(session, buyer, dataset.id)
     approved = profiles.approved_profile(session, dataset.id)
-    path = profiles.dataset_path(dataset, settings.data_dir)
+    path = profiles.query_path(dataset, approved, settings.data_dir)
     if not path.exists():
         raise Conflict(
             "The dataset's data file is not available; try again later.",
