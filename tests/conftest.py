@@ -24,5 +24,6 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.settings",
     "tests.fixtures.client",
+    "tests.fixtures.people",
     "tests.fixtures.stripe",
 ]

@@ -14,11 +14,6 @@ from tests.fixtures.factories import create_listed_dataset, create_user
 
 
 @pytest.fixture
-def provider(session: Session) -> User:
-    return create_user(session, role=Role.provider)
-
-
-@pytest.fixture
 def listed(session: Session, settings: Settings, provider: User) -> Dataset:
     dataset = create_listed_dataset(session, settings, provider=provider)
     session.commit()

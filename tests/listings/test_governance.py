@@ -22,16 +22,6 @@ from tests.fixtures.factories import (
 
 
 @pytest.fixture
-def provider(session: Session) -> User:
-    return create_user(session, role=Role.provider)
-
-
-@pytest.fixture
-def reviewer(session: Session) -> User:
-    return create_user(session, role=Role.compliance)
-
-
-@pytest.fixture
 def draft(session: Session, settings: Settings, provider: User) -> Dataset:
     dataset = create_dataset(session, settings, provider=provider)
     session.commit()

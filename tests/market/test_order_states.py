@@ -27,16 +27,6 @@ S = OrderStatus
 
 
 @pytest.fixture
-def provider(session: Session) -> User:
-    return create_user(session, role=Role.provider)
-
-
-@pytest.fixture
-def buyer(session: Session) -> User:
-    return create_user(session, role=Role.buyer)
-
-
-@pytest.fixture
 def listed(session: Session, settings: Settings, provider: User) -> Dataset:
     return create_listed_dataset(session, settings, provider=provider)
 

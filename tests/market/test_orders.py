@@ -17,11 +17,6 @@ from tests.fixtures.factories import create_dataset, create_user, list_dataset
 
 
 @pytest.fixture
-def buyer(session: Session) -> User:
-    return create_user(session, role=Role.buyer)
-
-
-@pytest.fixture
 def listed(session: Session, settings: Settings) -> Dataset:
     provider = create_user(session, role=Role.provider)
     dataset = create_dataset(session, settings, provider=provider)

@@ -34,21 +34,6 @@ WEBHOOK = "/api/v1/billing/stripe/webhook"
 
 
 @pytest.fixture
-def provider(session: Session) -> User:
-    return create_user(session, role=Role.provider)
-
-
-@pytest.fixture
-def buyer(session: Session) -> User:
-    return create_user(session, role=Role.buyer)
-
-
-@pytest.fixture
-def admin(session: Session) -> User:
-    return create_user(session, role=Role.admin)
-
-
-@pytest.fixture
 def listed(session: Session, settings: Settings, provider: User) -> Dataset:
     return create_listed_dataset(session, settings, provider=provider)
 

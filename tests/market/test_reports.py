@@ -20,16 +20,6 @@ from tests.fixtures.factories import create_dataset, create_user, list_dataset
 
 
 @pytest.fixture
-def provider(session: Session) -> User:
-    return create_user(session, role=Role.provider)
-
-
-@pytest.fixture
-def reviewer(session: Session) -> User:
-    return create_user(session, role=Role.compliance)
-
-
-@pytest.fixture
 def listed(session: Session, settings: Settings, provider: User, reviewer: User) -> Dataset:
     dataset = create_dataset(session, settings, provider=provider, title="参保登记")
     return list_dataset(session, dataset, provider=provider, reviewer=reviewer)

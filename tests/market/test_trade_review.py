@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -18,16 +17,6 @@ from market.db import utcnow
 from market.trade.models import Entitlement
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, create_user, list_dataset
-
-
-@pytest.fixture
-def reviewer(session: Session) -> User:
-    return create_user(session, role=Role.compliance)
-
-
-@pytest.fixture
-def buyer(session: Session) -> User:
-    return create_user(session, role=Role.buyer)
 
 
 def _listed(session: Session, settings: Settings, reviewer: User, grade: DataGrade) -> Dataset:

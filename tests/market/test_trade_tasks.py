@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from billing.models import PlanKind
 from listings.models import Dataset
-from market.accounts.models import Role, User
+from market.accounts.models import User
 from market.config import Settings
 from market.db import utcnow
 from market.errors import Forbidden, QuotaExhausted
@@ -20,20 +20,9 @@ from market.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import (
     create_listed_dataset,
     create_plan,
-    create_user,
     place_order,
     principal_of,
 )
-
-
-@pytest.fixture
-def provider(session: Session) -> User:
-    return create_user(session, role=Role.provider)
-
-
-@pytest.fixture
-def buyer(session: Session) -> User:
-    return create_user(session, role=Role.buyer)
 
 
 @pytest.fixture
