@@ -119,15 +119,9 @@ class EntitlementUsage:
 
 
 def usage_of_entitlement(session: Session, entitlement_id: uuid.UUID) -> EntitlementUsage:
-    stmt = sa_select(
-        func.count(),
-        func.coalesce(func.sum(UsageEvent.units), 0),
-        func.coalesce(func.sum(UsageEvent.rows), 0),
-        func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
-        func.coalesce(func.sum(UsageEvent.delta), 0.0),
-    ).where(col(UsageEvent.entitlement_id) == entitlement_id)
-    n, u, r, e, d = session.execute(stmt).one()
-    return EntitlementUsage(int(n), int(u), int(r), float(e), float(d))
+    return usage_by_entitlement(session, [entitlement_id]).get(
+        entitlement_id, EntitlementUsage(0, 0, 0, 0.0, 0.0)
+    )
 
 
 @dataclass(frozen=True)

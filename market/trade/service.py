@@ -264,11 +264,6 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
     )
 
 
-def consume_calls(session: Session, buyer: Principal, dataset_id: uuid.UUID) -> int:
-    """One call's worth of quota; the quota left. Kept for callers that serve no rows."""
-    return consume(session, buyer, dataset_id).remaining
-
-
 @dataclass(frozen=True)
 class Housekeeping:
     expired: int

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -15,30 +14,14 @@ from listings.models import Dataset
 from market.accounts import service as accounts
 from market.accounts.models import Role, User
 from market.config import Settings
-from market.trade import service as trade
-from market.trade import states
-from market.trade.models import OrderStatus
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
-    create_listed_dataset,
+    activate_plan,
     create_plan,
     create_user,
     place_order,
     principal_of,
 )
-
-
-@pytest.fixture
-def listed(session: Session, settings: Settings, provider: User) -> Dataset:
-    return create_listed_dataset(session, settings, provider=provider)
-
-
-def _activate(session: Session, buyer: User, listed: Dataset, provider: User, **plan: object):  # type: ignore[no-untyped-def]
-    order = place_order(
-        session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
-    )
-    states.transition(session, order, OrderStatus.paid)
-    return order, trade.activate(session, order, actor_id=None)
 
 
 def _key(session: Session, buyer: User) -> str:
@@ -53,7 +36,7 @@ def test_each_call_is_metered_and_shown_per_day_and_dataset(
     provider: User,
     buyer: User,
 ) -> None:
-    _activate(session, buyer, listed, provider, calls=10)
+    activate_plan(session, buyer, listed, provider, calls=10)
     key = _key(session, buyer)
     other_buyer = create_user(session, role=Role.buyer)
     session.commit()
@@ -87,7 +70,7 @@ def test_a_row_quota_is_charged_per_row_served(
     provider: User,
     buyer: User,
 ) -> None:
-    _activate(session, buyer, listed, provider, calls=25, quota_unit=QuotaUnit.rows)
+    activate_plan(session, buyer, listed, provider, calls=25, quota_unit=QuotaUnit.rows)
     key = _key(session, buyer)
     session.commit()
     url = f"/api/v1/data/{listed.id}/rows"
@@ -114,7 +97,7 @@ def test_the_entitlement_statement_shows_paid_used_and_left(
         listed,
         create_plan(session, listed, provider=provider, price_minor=500, calls=4),
     )
-    sandbox_order, sandbox = _activate(
+    sandbox_order, sandbox = activate_plan(
         session,
         buyer,
         listed,

@@ -28,6 +28,13 @@ def draft(session: Session, settings: Settings, provider: User) -> Dataset:
     return dataset
 
 
+@pytest.fixture
+def submitted(session: Session, provider: User, draft: Dataset) -> Dataset:
+    submit_dataset(session, draft, provider=provider)
+    session.commit()
+    return draft
+
+
 def _put(client: TestClient, user: User, settings: Settings, url: str, body: object) -> dict:
     response = client.put(url, headers=bearer(user, settings), json=body)
     return {**response.json(), "http_status": response.status_code}
@@ -117,16 +124,11 @@ def test_approval_needs_every_checklist_item_and_never_lists_core_data(
 
 
 def test_the_review_page_gathers_what_the_reviewer_needs(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    provider: User,
-    reviewer: User,
-    draft: Dataset,
+    client: TestClient, settings: Settings, provider: User, reviewer: User, submitted: Dataset
 ) -> None:
-    submit_dataset(session, draft, provider=provider)
-    session.commit()
-    page = client.get(f"/api/v1/reviews/listings/{draft.id}", headers=bearer(reviewer, settings))
+    page = client.get(
+        f"/api/v1/reviews/listings/{submitted.id}", headers=bearer(reviewer, settings)
+    )
     assert page.status_code == 200
     body = page.json()
     assert body["provider"]["id"] == str(provider.organization_id)
@@ -208,16 +210,11 @@ def test_attachments_are_checked_by_content_and_private_to_provider_and_staff(
 
 
 def test_the_review_page_shows_the_masked_preview(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    provider: User,
-    reviewer: User,
-    draft: Dataset,
+    client: TestClient, settings: Settings, provider: User, reviewer: User, submitted: Dataset
 ) -> None:
-    submit_dataset(session, draft, provider=provider)
-    session.commit()
-    page = client.get(f"/api/v1/reviews/listings/{draft.id}", headers=bearer(reviewer, settings))
+    page = client.get(
+        f"/api/v1/reviews/listings/{submitted.id}", headers=bearer(reviewer, settings)
+    )
     preview = page.json()["preview"]
     assert preview["policy"] == "draft"
     assert len(preview["rows"]) == 10

@@ -16,7 +16,6 @@ from market.trade import service as trade
 from market.trade.models import Order, OrderStatus, OrderTransition
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
-    create_listed_dataset,
     create_plan,
     create_user,
     place_order,
@@ -24,11 +23,6 @@ from tests.fixtures.factories import (
 )
 
 S = OrderStatus
-
-
-@pytest.fixture
-def listed(session: Session, settings: Settings, provider: User) -> Dataset:
-    return create_listed_dataset(session, settings, provider=provider)
 
 
 @pytest.fixture

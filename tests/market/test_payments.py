@@ -19,7 +19,7 @@ from market.accounts.models import Role, User
 from market.config import Settings
 from market.trade.models import Order
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_listed_dataset, create_plan, create_user, place_order
+from tests.fixtures.factories import create_plan, create_user, place_order
 from tests.fixtures.stripe import (
     WEBHOOK_SECRET,
     StripeStandIn,
@@ -31,11 +31,6 @@ from tests.fixtures.stripe import (
 
 PRICE = 123_45  # 123.45 CNY
 WEBHOOK = "/api/v1/billing/stripe/webhook"
-
-
-@pytest.fixture
-def listed(session: Session, settings: Settings, provider: User) -> Dataset:
-    return create_listed_dataset(session, settings, provider=provider)
 
 
 @pytest.fixture

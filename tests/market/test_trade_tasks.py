@@ -10,32 +10,16 @@ from sqlmodel import Session
 from billing.models import PlanKind
 from listings.models import Dataset
 from market.accounts.models import User
-from market.config import Settings
 from market.db import utcnow
 from market.errors import Forbidden, QuotaExhausted
 from market.trade import service as trade
-from market.trade import states, tasks
+from market.trade import tasks
 from market.trade.models import EntitlementStatus, OrderStatus
 from market.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import (
-    create_listed_dataset,
-    create_plan,
-    place_order,
+    activate_plan,
     principal_of,
 )
-
-
-@pytest.fixture
-def listed(session: Session, settings: Settings, provider: User) -> Dataset:
-    return create_listed_dataset(session, settings, provider=provider)
-
-
-def _activate(session: Session, buyer: User, listed: Dataset, provider: User, **plan: object):  # type: ignore[no-untyped-def]
-    order = place_order(
-        session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
-    )
-    states.transition(session, order, OrderStatus.paid)
-    return order, trade.activate(session, order, actor_id=None)
 
 
 def test_the_beat_schedule_runs_the_reset_task() -> None:
@@ -51,7 +35,7 @@ def test_add_months_clamps_to_the_end_of_the_month() -> None:
 def test_a_subscription_quota_resets_each_month_until_its_term_ends(
     session: Session, listed: Dataset, provider: User, buyer: User
 ) -> None:
-    order, entitlement = _activate(
+    order, entitlement = activate_plan(
         session, buyer, listed, provider, kind=PlanKind.subscription, calls=2, term_months=2
     )
     me = principal_of(buyer)
@@ -85,7 +69,7 @@ def test_a_subscription_quota_resets_each_month_until_its_term_ends(
 def test_a_pack_past_its_validity_cannot_be_used_even_before_the_task_runs(
     session: Session, listed: Dataset, provider: User, buyer: User
 ) -> None:
-    _order, entitlement = _activate(session, buyer, listed, provider, valid_days=1)
+    _order, entitlement = activate_plan(session, buyer, listed, provider, valid_days=1)
     entitlement.valid_until = utcnow() - timedelta(seconds=1)
     session.add(entitlement)
     session.flush()
