@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from billing import ledger, metering, service, statements
+from billing import ledger, metering, overage, service, statements
 from billing.models import Plan
 from billing.schemas import (
     Balance,
@@ -92,7 +92,11 @@ def usage(
     dataset_id: uuid.UUID | None = None,
 ) -> UsageReport:
     """Metered usage per UTC day and dataset: a buyer sees its own organization's use, a
-    provider the use of its datasets, an admin everything. At most 366 days per request."""
+    provider the use of its datasets, an admin everything. At most 366 days per request.
+
+    `overage_units` / `overage_minor` are the units used past included quotas and their price,
+    per currency; `overage_owed` is what each entitlement in scope owes for overage now
+    (billed or not, until paid), whatever the date range."""
     until = until or datetime.now(UTC).date()
     since = since or until - timedelta(days=29)
     if since > until or (until - since).days > 365:
@@ -117,7 +121,17 @@ def usage(
         t.units += r.units
         t.rows += r.rows
         t.epsilon += r.epsilon
-    return UsageReport(since=since, until=until, days=days, totals_by_dataset=list(totals.values()))
+        t.overage_units += r.overage_units
+        for currency, amount in r.overage_minor.items():
+            t.overage_minor[currency] = t.overage_minor.get(currency, 0) + amount
+    owed = overage.owed(session, dataset_id=dataset_id, **scope)
+    return UsageReport(
+        since=since,
+        until=until,
+        days=days,
+        totals_by_dataset=list(totals.values()),
+        overage_owed=owed,
+    )
 
 
 @router.get(

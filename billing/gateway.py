@@ -84,16 +84,30 @@ def create_checkout_session(
     return CheckoutSession(id=session.id, url=session.url)
 
 
-def refund(settings: Settings, *, payment_intent: str, amount_minor: int, order_id: str) -> str:
-    """Ask Stripe to refund; the ledger is written by the caller (the webhook then confirms)."""
+def refund(
+    settings: Settings,
+    *,
+    payment_intent: str,
+    amount_minor: int,
+    order_id: str,
+    idempotency_key: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> str:
+    """Ask Stripe to refund; the ledger is written by the caller (the webhook then confirms).
+
+    ``idempotency_key`` names one refund decision: sent again (a retry after a timeout or
+    after our own transaction failed), Stripe answers with the refund it already made instead
+    of refunding twice. Without one, every call is a new refund.
+    """
+    key = idempotency_key or f"refund-{payment_intent}-{uuid.uuid4()}"
     try:
         result = _client(settings).v1.refunds.create(
             params={
                 "payment_intent": payment_intent,
                 "amount": amount_minor,
-                "metadata": {"order_id": order_id},
+                "metadata": {"order_id": order_id, **(metadata or {})},
             },
-            options={"idempotency_key": f"refund-{payment_intent}-{uuid.uuid4()}"},
+            options={"idempotency_key": key},
         )
     except stripe.StripeError as exc:
         raise PaymentProviderUnavailable(

@@ -9,6 +9,9 @@ A payment of P with fee F posts ``clearing +P, fee -F, payable(provider) -(P-F)`
 posts the mirror image for the refunded part, with the fee returned computed on the cumulative
 refunded amount (``money.refund_split``) so partial refunds never lose or invent a fen. Balances
 are never stored: they are ``SUM(amount_minor)`` over entries.
+
+Each transaction also says what the money paid for (``SaleCategory``: a plan, or an overage
+invoice, see ``billing.overage``); a refund takes the category of the payment it reverses.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from billing.models import (
     LedgerEntry,
     LedgerTransaction,
     Payment,
+    SaleCategory,
     TransactionKind,
 )
 
@@ -33,6 +37,7 @@ def _post(
     session: Session,
     *,
     kind: TransactionKind,
+    category: SaleCategory,
     payment: Payment,
     dataset_id: uuid.UUID,
     buyer_org_id: uuid.UUID,
@@ -45,6 +50,7 @@ def _post(
         raise AssertionError("unbalanced ledger transaction")  # a programming error, never input
     txn = LedgerTransaction(
         kind=kind,
+        category=category,
         order_id=payment.order_id,
         payment_id=payment.id,
         dataset_id=dataset_id,
@@ -78,11 +84,13 @@ def post_payment(
     buyer_org_id: uuid.UUID,
     provider_org_id: uuid.UUID,
     fee_bps: int,
+    category: SaleCategory = SaleCategory.plan,
 ) -> LedgerTransaction:
     fee, provider_share = money.split(payment.amount_minor, fee_bps)
     return _post(
         session,
         kind=TransactionKind.payment,
+        category=category,
         payment=payment,
         dataset_id=dataset_id,
         buyer_org_id=buyer_org_id,
@@ -103,6 +111,14 @@ def refunded_total(session: Session, payment_id: uuid.UUID) -> int:
         LedgerTransaction.kind == TransactionKind.refund,
     )
     return int(session.exec(stmt).one())
+
+
+def _payment_transaction(session: Session, payment: Payment) -> LedgerTransaction:
+    stmt = select(LedgerTransaction).where(
+        LedgerTransaction.payment_id == payment.id,
+        LedgerTransaction.kind == TransactionKind.payment,
+    )
+    return session.exec(stmt).one()
 
 
 def fee_taken(session: Session, payment: Payment) -> int:
@@ -142,6 +158,7 @@ def post_refund(
     return _post(
         session,
         kind=TransactionKind.refund,
+        category=_payment_transaction(session, payment).category,
         payment=payment,
         dataset_id=dataset_id,
         buyer_org_id=buyer_org_id,
@@ -156,15 +173,24 @@ def post_refund(
     )
 
 
-def paid_net(session: Session, order_id: uuid.UUID) -> int:
-    """What the buyer paid for an order, less refunds."""
+def _order_totals(session: Session, order_id: uuid.UUID) -> dict[TransactionKind, int]:
     rows = session.exec(
         select(LedgerTransaction.kind, func.sum(LedgerTransaction.amount_minor))
         .where(LedgerTransaction.order_id == order_id)
         .group_by(col(LedgerTransaction.kind))
     ).all()
-    totals = {TransactionKind(kind): int(total) for kind, total in rows}
+    return {TransactionKind(kind): int(total) for kind, total in rows}
+
+
+def paid_net(session: Session, order_id: uuid.UUID) -> int:
+    """What the buyer paid for an order, less refunds."""
+    totals = _order_totals(session, order_id)
     return totals.get(TransactionKind.payment, 0) - totals.get(TransactionKind.refund, 0)
+
+
+def refunded_of_order(session: Session, order_id: uuid.UUID) -> int:
+    """Everything refunded on an order so far (all its payments)."""
+    return _order_totals(session, order_id).get(TransactionKind.refund, 0)
 
 
 def balances(

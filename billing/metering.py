@@ -8,7 +8,7 @@ always metered. The sandbox (another domain) calls it with the ε and δ a query
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, cast, func, literal_column
@@ -32,9 +32,14 @@ def record_usage(
     entitlement_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
     api_key_id: uuid.UUID | None = None,
+    overage_units: int = 0,
+    overage_minor: int = 0,
+    currency: str | None = None,
 ) -> UsageEvent:
-    if units < 0 or rows < 0 or epsilon < 0 or delta < 0:
+    if min(units, rows, epsilon, delta, overage_units, overage_minor) < 0:
         raise ValueError("usage cannot be negative")
+    if overage_units > units or (overage_units > 0) != (currency is not None):
+        raise ValueError("overage is a part of the units, in a currency")
     event = UsageEvent(
         buyer_org_id=buyer_org_id,
         dataset_id=dataset_id,
@@ -47,13 +52,16 @@ def record_usage(
         entitlement_id=entitlement_id,
         user_id=user_id,
         api_key_id=api_key_id,
+        overage_units=overage_units,
+        overage_minor=overage_minor,
+        currency=currency,
     )
     session.add(event)
     session.flush()
     return event
 
 
-@dataclass(frozen=True)
+@dataclass
 class UsageSum:
     day: date
     dataset_id: uuid.UUID
@@ -61,6 +69,9 @@ class UsageSum:
     units: int
     rows: int
     epsilon: float
+    overage_units: int = 0
+    # What the overage units cost, per currency (a dataset may sell plans in several).
+    overage_minor: dict[str, int] = field(default_factory=dict)
 
 
 def _day_column(session: Session):  # noqa: ANN202 (a SQL expression of either dialect)
@@ -91,10 +102,13 @@ def usage_by_day(
     stmt = sa_select(
         day,
         col(UsageEvent.dataset_id),
+        col(UsageEvent.currency),
         func.count(),
         func.sum(UsageEvent.units),
         func.sum(UsageEvent.rows),
         func.sum(UsageEvent.epsilon),
+        func.sum(UsageEvent.overage_units),
+        func.sum(UsageEvent.overage_minor),
     ).where(col(UsageEvent.created_at) >= start, col(UsageEvent.created_at) < end)
     if buyer_org_id is not None:
         stmt = stmt.where(col(UsageEvent.buyer_org_id) == buyer_org_id)
@@ -102,11 +116,22 @@ def usage_by_day(
         stmt = stmt.where(col(UsageEvent.provider_org_id) == provider_org_id)
     if dataset_id is not None:
         stmt = stmt.where(col(UsageEvent.dataset_id) == dataset_id)
-    stmt = stmt.group_by(day, col(UsageEvent.dataset_id)).order_by(day, col(UsageEvent.dataset_id))
-    return [
-        UsageSum(_as_date(d), ds, int(n), int(u or 0), int(r or 0), float(e or 0))
-        for d, ds, n, u, r, e in session.execute(stmt).all()
-    ]
+    stmt = stmt.group_by(day, col(UsageEvent.dataset_id), col(UsageEvent.currency)).order_by(
+        day, col(UsageEvent.dataset_id)
+    )
+    # One row per currency of overage (NULL: calls within the quota), merged per day and dataset.
+    sums: dict[tuple[date, uuid.UUID], UsageSum] = {}
+    for d, ds, currency, n, u, r, e, ou, om in session.execute(stmt).all():
+        key = (_as_date(d), ds)
+        total = sums.setdefault(key, UsageSum(key[0], ds, 0, 0, 0, 0.0))
+        total.calls += int(n)
+        total.units += int(u or 0)
+        total.rows += int(r or 0)
+        total.epsilon += float(e or 0)
+        total.overage_units += int(ou or 0)
+        if currency is not None:
+            total.overage_minor[currency] = total.overage_minor.get(currency, 0) + int(om or 0)
+    return list(sums.values())
 
 
 @dataclass(frozen=True)

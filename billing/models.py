@@ -1,4 +1,5 @@
-"""Billing tables: plans, payments, the double-entry ledger, webhook events and usage.
+"""Billing tables: plans, payments, the double-entry ledger, webhook events, usage, overage
+accounts and payment anomalies.
 
 Money is always an integer amount of minor units (fen) plus a currency. Balances are never
 stored: they are sums of ``ledger_entry`` rows, and every ledger transaction sums to zero.
@@ -36,6 +37,10 @@ class Plan(SQLModel, table=True):
         CheckConstraint(
             "overage_price_minor IS NULL OR overage_price_minor > 0", name="overage_positive"
         ),
+        CheckConstraint(
+            "overage_limit_units IS NULL OR overage_limit_units > 0",
+            name="overage_limit_positive",
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -51,7 +56,10 @@ class Plan(SQLModel, table=True):
     epsilon: float | None = Field(default=None, description="Total ε of a sandbox pack")
     delta: float | None = Field(default=None, description="Total δ of a sandbox pack")
     price_minor: int = Field(default=0, sa_type=BigInteger)
+    # Per unit of quota_unit past the included quota (a call, or a row of a per-row plan).
     overage_price_minor: int | None = Field(default=None, sa_type=BigInteger)
+    # At most this many overage units may be owed (accrued and not yet paid) per entitlement.
+    overage_limit_units: int | None = Field(default=None, sa_type=BigInteger)
     currency: str = Field(default="CNY", max_length=3)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -97,6 +105,13 @@ class TransactionKind(StrEnum):
     refund = "refund"
 
 
+class SaleCategory(StrEnum):
+    """What a ledger transaction's money paid for, so statements can break overage out."""
+
+    plan = "plan"  # an order for a plan
+    overage = "overage"  # an invoice for use past an entitlement's included quota
+
+
 class LedgerTransaction(SQLModel, table=True):
     """One balanced journal transaction; its entries sum to zero in its currency."""
 
@@ -104,6 +119,11 @@ class LedgerTransaction(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: TransactionKind = Field(sa_type=StrEnumType(TransactionKind))
+    category: SaleCategory = Field(
+        default=SaleCategory.plan,
+        sa_type=StrEnumType(SaleCategory),
+        sa_column_kwargs={"server_default": SaleCategory.plan.value},
+    )
     order_id: uuid.UUID = Field(foreign_key="order.id", index=True)
     payment_id: uuid.UUID = Field(foreign_key="payment.id", index=True)
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
@@ -179,4 +199,116 @@ class UsageEvent(SQLModel, table=True):
     rows: int = Field(default=0, sa_type=BigInteger)
     epsilon: float = 0.0
     delta: float = 0.0
+    # Of ``units``, how many were past the included quota, what they cost and in which currency
+    # (the entitlement's overage price at the time; NULL currency when nothing was overage).
+    overage_units: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    overage_minor: int = Field(
+        default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
+    currency: str | None = Field(default=None, max_length=3)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class OverageAccount(SQLModel, table=True):
+    """Overage of one entitlement: units used past its included quota, billed and paid.
+
+    Opened when an entitlement whose plan has an overage price is granted; the price and the
+    limit are copied from the plan then, so repricing a plan never changes what a buyer agreed
+    to. ``accrued`` only grows by a conditional UPDATE that the database checks against the
+    limit (``accrued - settled <= limit``: what is owed, billed or not, stays bounded);
+    ``invoiced`` by compare-and-set when an invoice is issued; ``settled`` when it is paid.
+    """
+
+    __tablename__ = "overage_account"
+    __table_args__ = (
+        CheckConstraint("unit_price_minor > 0", name="unit_price_positive"),
+        CheckConstraint("limit_units >= 0", name="limit_not_negative"),
+        CheckConstraint(
+            "settled_units >= 0 AND settled_units <= invoiced_units "
+            "AND invoiced_units <= accrued_units",
+            name="settled_invoiced_accrued",
+        ),
+        CheckConstraint("accrued_units - settled_units <= limit_units", name="within_limit"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    entitlement_id: uuid.UUID = Field(foreign_key="entitlement.id", unique=True)
+    buyer_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)
+    provider_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    quota_unit: str = Field(max_length=20)
+    currency: str = Field(max_length=3)
+    unit_price_minor: int = Field(sa_type=BigInteger)
+    limit_units: int = Field(sa_type=BigInteger)
+    accrued_units: int = Field(default=0, sa_type=BigInteger)
+    invoiced_units: int = Field(default=0, sa_type=BigInteger)
+    settled_units: int = Field(default=0, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OverageInvoice(SQLModel, table=True):
+    """The overage units an order bills: the order is paid like any other, and its payment
+    settles these units on the account."""
+
+    __tablename__ = "overage_invoice"
+    __table_args__ = (CheckConstraint("units > 0", name="units_positive"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="overage_account.id", index=True)
+    order_id: uuid.UUID = Field(foreign_key="order.id", unique=True)
+    units: int = Field(sa_type=BigInteger)
+    unit_price_minor: int = Field(sa_type=BigInteger)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AnomalyKind(StrEnum):
+    double_payment = "double_payment"  # the order had already been paid
+    order_not_payable = "order_not_payable"  # cancelled, or still under review
+    amount_mismatch = "amount_mismatch"  # paid a different amount or currency than the price
+
+
+class AnomalyStatus(StrEnum):
+    open = "open"
+    refunded = "refunded"  # the money went back to the buyer through Stripe
+    resolved = "resolved"  # settled otherwise, with an operator's note
+
+
+class PaymentAnomaly(SQLModel, table=True):
+    """Money a payment provider captured that was not credited to any order.
+
+    It is kept out of the ledger on purpose: the ledger books money that became the platform's
+    and the provider's, and this money is neither until an operator decides. Each captured
+    payment is registered once (unique per method and reference), so a replayed or re-sent
+    event cannot list it twice.
+    """
+
+    __tablename__ = "payment_anomaly"
+    __table_args__ = (
+        UniqueConstraint("method", "external_ref"),
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: AnomalyKind = Field(sa_type=StrEnumType(AnomalyKind))
+    status: AnomalyStatus = Field(
+        default=AnomalyStatus.open, sa_type=StrEnumType(AnomalyStatus), index=True
+    )
+    order_id: uuid.UUID = Field(foreign_key="order.id", index=True)
+    buyer_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    dataset_id: uuid.UUID = Field(foreign_key="dataset.id")
+    method: PaymentMethod = Field(sa_type=StrEnumType(PaymentMethod))
+    # Stripe's PaymentIntent id of the uncredited payment, and its Checkout Session.
+    external_ref: str = Field(max_length=255)
+    checkout_session_id: str | None = Field(default=None, max_length=255)
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    order_status: str = Field(max_length=20, description="The order's status when it came")
+    webhook_event_id: uuid.UUID | None = Field(default=None, foreign_key="webhook_event.id")
+    detected_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    refund_ref: str | None = Field(default=None, max_length=255)
+    resolution_note: str = Field(default="", max_length=1000)
+    resolved_by_id: uuid.UUID | None = Field(default=None, foreign_key="user.id")
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

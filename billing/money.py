@@ -69,3 +69,27 @@ def refund_split(
         raise ValueError("fee out of range")
     fee = (fee_taken * after) // amount_minor - (fee_taken * refunded_before) // amount_minor
     return fee, refund_minor - fee
+
+
+def refunded_share(total_units: int, refunded_minor: int, price_minor: int) -> int:
+    """Of ``total_units`` bought for ``price_minor``, how many a cumulative refund of
+    ``refunded_minor`` takes back: ``ceil(total * refunded / price)``.
+
+    Rounded up, so what the buyer keeps, ``total - share = floor(total * (price - refunded) /
+    price)``, is never more than what they still pay for. Computed on the cumulative refund,
+    so a sequence of partial refunds takes back exactly what one refund of the sum would, and
+    a full refund takes back everything.
+    """
+    if total_units < 0 or price_minor <= 0 or not 0 <= refunded_minor <= price_minor:
+        raise ValueError("share out of range")
+    return -((-total_units * refunded_minor) // price_minor)
+
+
+def format_minor(amount_minor: int, currency: str) -> str:
+    """``1234, "CNY"`` -> ``"12.34 CNY"``: for messages, never for arithmetic."""
+    exponent = CURRENCIES.get(currency, 2)
+    if exponent == 0:
+        return f"{amount_minor} {currency}"
+    sign = "-" if amount_minor < 0 else ""
+    major, minor = divmod(abs(amount_minor), 10**exponent)
+    return f"{sign}{major}.{minor:0{exponent}d} {currency}"

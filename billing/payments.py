@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from billing import ledger
 from billing.models import Payment, PaymentMethod
+from market.audit import service as audit
 from market.errors import Conflict
 
 
@@ -54,3 +55,25 @@ def of_order(session: Session, order_id: uuid.UUID) -> list[Payment]:
 
 def refundable(session: Session, payment: Payment) -> int:
     return payment.amount_minor - ledger.refunded_total(session, payment.id)
+
+
+def audit_money(
+    session: Session,
+    action: str,
+    *,
+    dataset_id: uuid.UUID,
+    order_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    details: dict[str, object],
+) -> None:
+    """Every money movement lands in the audit log, in the transaction that books it, with the
+    order it concerns as its subject."""
+    audit.record(
+        session,
+        action,
+        actor=None,
+        actor_user_id=actor_id,
+        dataset_id=dataset_id,
+        subject_id=order_id,
+        details=details,
+    )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from billing.models import PaymentMethod, PlanKind, QuotaUnit
+from billing.models import AnomalyKind, AnomalyStatus, PaymentMethod, PlanKind, QuotaUnit
 
 
 class PlanCreate(BaseModel):
@@ -17,6 +17,12 @@ class PlanCreate(BaseModel):
     - `api_quota`: a pack of `calls` calls or rows, valid for `valid_days` days.
     - `subscription`: `calls` units per month, reset each month, for `term_months` months.
     - `sandbox_pack`: `epsilon` and `delta` in total and `calls` sandbox queries.
+
+    Packs and subscriptions may set `overage_price_minor`, the price of each unit (call, or row
+    on a per-row plan) used past the included quota, billed afterwards; `overage_limit_units`
+    caps how many such units a buyer may owe at once (default: a share of `calls` set by
+    `SLUICE_OVERAGE_DEFAULT_LIMIT_PERCENT`). Without an overage price, calls past the quota get
+    429.
     """
 
     name: str = Field(min_length=1, max_length=200)
@@ -30,6 +36,7 @@ class PlanCreate(BaseModel):
     delta: float | None = None
     price_minor: int
     overage_price_minor: int | None = None
+    overage_limit_units: int | None = None
     currency: str = "CNY"
 
 
@@ -39,7 +46,10 @@ class PlanUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     price_minor: int | None = None
-    overage_price_minor: int | None = None
+    overage_price_minor: int | None = Field(
+        default=None, description="null removes overage (and its limit)"
+    )
+    overage_limit_units: int | None = None
     currency: str | None = None
     is_active: bool | None = None
 
@@ -58,6 +68,7 @@ class PlanRead(BaseModel):
     delta: float | None
     price_minor: int
     overage_price_minor: int | None
+    overage_limit_units: int | None
     currency: str
     is_active: bool
     created_at: datetime
@@ -81,6 +92,26 @@ class UsageDay(BaseModel):
     units: int
     rows: int
     epsilon: float
+    overage_units: int = Field(default=0, description="Of the units, those past the quota")
+    overage_minor: dict[str, int] = Field(
+        default_factory=dict, description="What the overage units cost, per currency"
+    )
+
+
+class OverageOwed(BaseModel):
+    """Overage one entitlement owes now: accrued and not paid (billed or not yet)."""
+
+    entitlement_id: uuid.UUID
+    dataset_id: uuid.UUID
+    buyer_org_id: uuid.UUID
+    quota_unit: str
+    currency: str
+    unit_price_minor: int
+    limit_units: int = Field(description="At most this many units may be owed at once")
+    accrued_units: int = Field(description="All overage units ever used")
+    unbilled_units: int = Field(description="Used, not invoiced yet")
+    unpaid_units: int = Field(description="Invoiced, invoice not paid yet")
+    owed_minor: int = Field(description="(unbilled + unpaid) x unit price")
 
 
 class UsageReport(BaseModel):
@@ -90,19 +121,32 @@ class UsageReport(BaseModel):
     totals_by_dataset: list[UsageDay] = Field(
         description="The same sums per dataset over the whole range (day = range start)"
     )
+    overage_owed: list[OverageOwed] = Field(
+        default_factory=list, description="Overage owed now, per entitlement in scope"
+    )
 
 
 class StatementLine(BaseModel):
     dataset_id: uuid.UUID
     dataset_title: str
     currency: str
-    orders_paid: int
+    orders_paid: int = Field(description="Payments booked (overage invoices included)")
     refunds: int
     gross_minor: int = Field(description="Paid by buyers, less refunds")
     platform_fee_minor: int
     provider_revenue_minor: int = Field(description="Owed to you: gross less the platform fee")
     calls: int
     rows: int
+    overage_units: int = Field(default=0, description="Units used past quotas in the month")
+    overage_accrued_minor: int = Field(
+        default=0, description="What those units cost (billed at period end or on request)"
+    )
+    overage_gross_minor: int = Field(
+        default=0, description="Overage invoices paid in the month, less refunds (in gross)"
+    )
+    overage_revenue_minor: int = Field(
+        default=0, description="Your share of that (in provider_revenue_minor)"
+    )
 
 
 class Statement(BaseModel):
@@ -116,3 +160,44 @@ class Balance(BaseModel):
     org_id: uuid.UUID | None
     currency: str
     balance_minor: int
+
+
+class CreditedPayment(BaseModel):
+    method: PaymentMethod
+    external_ref: str
+    amount_minor: int
+
+
+class PaymentAnomalyRead(BaseModel):
+    """A payment captured by Stripe and credited to no order, and what was done about it."""
+
+    id: uuid.UUID
+    kind: AnomalyKind
+    status: AnomalyStatus
+    order_id: uuid.UUID
+    buyer_org_id: uuid.UUID
+    dataset_id: uuid.UUID
+    method: PaymentMethod
+    external_ref: str = Field(description="Stripe's PaymentIntent of the uncredited payment")
+    checkout_session_id: str | None
+    amount_minor: int
+    currency: str
+    order_status: str = Field(description="The order's status when the payment came")
+    credited_payments: list[CreditedPayment] = Field(
+        description="The payments the order was credited with (the first one, for a double)"
+    )
+    detected_at: datetime
+    refund_ref: str | None = Field(description="Stripe's refund (or charge) reference")
+    resolution_note: str
+    resolved_by_id: uuid.UUID | None
+    resolved_at: datetime | None
+
+
+class AnomalyRefund(BaseModel):
+    note: str = Field(default="", max_length=1000)
+
+
+class AnomalyResolution(BaseModel):
+    note: str = Field(
+        min_length=1, max_length=1000, pattern=r"\S", description="How it was settled"
+    )

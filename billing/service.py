@@ -76,6 +76,32 @@ def _check_price(kind: PlanKind, price_minor: int, overage_minor: int | None) ->
             )
 
 
+def _overage_limit(values: dict[str, Any]) -> int | None:
+    """The plan's overage limit: given by the provider, or by default a share of the included
+    quota (``SLUICE_OVERAGE_DEFAULT_LIMIT_PERCENT``); ``None`` without an overage price.
+
+    The limit bounds what a buyer can owe at once (limit x price), so that product must stay a
+    sane price too.
+    """
+    price, limit = values.get("overage_price_minor"), values.get("overage_limit_units")
+    if price is None:
+        if limit is not None:
+            raise _bad(
+                "An overage limit needs an overage price.", "设置超额上限前需先设置超额单价。"
+            )
+        return None
+    if limit is None:
+        limit = max(1, values["calls"] * get_settings().overage_default_limit_percent // 100)
+    if not 0 < limit <= MAX_UNITS:
+        raise _bad("An overage limit must be at least one unit.", "超额上限至少为一个单位。")
+    if limit * price > MAX_PRICE_MINOR:
+        raise _bad(
+            "The overage limit times the overage price is too large.",
+            "超额上限与超额单价之积过大。",
+        )
+    return int(limit)
+
+
 def _check_shape(values: dict[str, Any]) -> None:
     kind: PlanKind = values["kind"]
     units = values["calls"]
@@ -126,6 +152,7 @@ def create_plan(
     values["currency"] = validate_currency(values.get("currency") or "CNY")
     _check_shape(values)
     _check_price(values["kind"], values["price_minor"], values.get("overage_price_minor"))
+    values["overage_limit_units"] = _overage_limit(values)
     plan = Plan(dataset_id=dataset.id, **values)
     session.add(plan)
     session.flush()
@@ -147,14 +174,23 @@ def update_plan(
     if "currency" in changes and changes["currency"] is not None:
         changes["currency"] = validate_currency(changes["currency"])
     merged = {**plan.model_dump(), **{k: v for k, v in changes.items() if v is not None}}
+    # Overage fields may be cleared with an explicit null; removing the price removes the limit,
+    # and a new price without a limit gets the default one.
+    overage_changed = {"overage_price_minor", "overage_limit_units"} & changes.keys()
     if "overage_price_minor" in changes:
         merged["overage_price_minor"] = changes["overage_price_minor"]
+        if changes["overage_price_minor"] is None:
+            merged["overage_limit_units"] = None
+    if "overage_limit_units" in changes:
+        merged["overage_limit_units"] = changes["overage_limit_units"]
     _check_price(plan.kind, merged["price_minor"], merged["overage_price_minor"])
+    limit = _overage_limit(merged)
     for name in ("name", "description", "price_minor", "currency", "is_active"):
         if changes.get(name) is not None:
             setattr(plan, name, merged[name])
-    if "overage_price_minor" in changes:
-        plan.overage_price_minor = changes["overage_price_minor"]
+    if overage_changed:
+        plan.overage_price_minor = merged["overage_price_minor"]
+        plan.overage_limit_units = limit
     plan.updated_at = utcnow()
     session.add(plan)
     session.flush()

@@ -1,7 +1,10 @@
 """Provider statements: per dataset and currency, what was sold, refunded, earned and used.
 
 Revenue figures are sums of the provider's own ledger entries in the month (never a stored
-balance); usage comes from the usage events of the provider's datasets.
+balance); usage comes from the usage events of the provider's datasets. Overage shows twice,
+on purpose: as accrued (units used past quotas in the month, at their price: earned, not yet
+collected) and as paid (overage invoices paid in the month: in gross and revenue, and broken
+out), since an invoice may be paid in a later month than the use it bills.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from billing.models import (
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
+    SaleCategory,
     TransactionKind,
     UsageEvent,
 )
@@ -46,6 +50,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 
 def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str) -> Statement:
+    """Per dataset and currency: money from the ledger (overage invoices included in gross and
+    revenue, and broken out), usage and the overage it accrued from the usage events."""
     start, end = month_bounds(month)
     in_month = (
         col(LedgerTransaction.provider_org_id) == provider_org_id,
@@ -59,6 +65,7 @@ def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str)
             col(LedgerTransaction.dataset_id),
             col(LedgerTransaction.currency),
             col(LedgerTransaction.kind),
+            col(LedgerTransaction.category),
             func.count(),
             func.sum(LedgerTransaction.amount_minor),
         )
@@ -67,21 +74,23 @@ def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str)
             col(LedgerTransaction.dataset_id),
             col(LedgerTransaction.currency),
             col(LedgerTransaction.kind),
+            col(LedgerTransaction.category),
         )
     ).all()
-    for dataset_id, currency, kind, n, amount in counts:
+    for dataset_id, currency, kind, category, n, amount in counts:
         line = lines[(dataset_id, currency)]
-        if TransactionKind(kind) is TransactionKind.payment:
-            line["orders_paid"] += int(n)
-            line["gross"] += int(amount)
-        else:
-            line["refunds"] += int(n)
-            line["gross"] -= int(amount)
-    entries = session.exec(
-        select(
-            LedgerTransaction.dataset_id,
-            LedgerEntry.currency,
-            LedgerEntry.account,
+        paid = TransactionKind(kind) is TransactionKind.payment
+        line["orders_paid" if paid else "refunds"] += int(n)
+        signed = int(amount) if paid else -int(amount)
+        line["gross"] += signed
+        if SaleCategory(category) is SaleCategory.overage:
+            line["overage_gross"] += signed
+    entries = session.execute(
+        sa_select(
+            col(LedgerTransaction.dataset_id),
+            col(LedgerEntry.currency),
+            col(LedgerEntry.account),
+            col(LedgerTransaction.category),
             func.sum(LedgerEntry.amount_minor),
         )
         .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
@@ -92,25 +101,48 @@ def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str)
             ),
         )
         .group_by(
-            col(LedgerTransaction.dataset_id), col(LedgerEntry.currency), col(LedgerEntry.account)
+            col(LedgerTransaction.dataset_id),
+            col(LedgerEntry.currency),
+            col(LedgerEntry.account),
+            col(LedgerTransaction.category),
         )
     ).all()
-    for dataset_id, currency, account, amount in entries:
+    for dataset_id, currency, account, category, amount in entries:
         # Credits are negative; a statement shows what was earned as positive numbers.
-        field = "fee" if LedgerAccount(account) is LedgerAccount.platform_fee_revenue else "net"
-        lines[(dataset_id, currency)][field] += -int(amount)
+        line = lines[(dataset_id, currency)]
+        if LedgerAccount(account) is LedgerAccount.platform_fee_revenue:
+            line["fee"] += -int(amount)
+            continue
+        line["net"] += -int(amount)
+        if SaleCategory(category) is SaleCategory.overage:
+            line["overage_net"] += -int(amount)
+    used = (
+        col(UsageEvent.provider_org_id) == provider_org_id,
+        col(UsageEvent.created_at) >= start,
+        col(UsageEvent.created_at) < end,
+    )
     usage = {
         ds: (int(n), int(r or 0))
         for ds, n, r in session.exec(
             select(UsageEvent.dataset_id, func.count(), func.sum(UsageEvent.rows))
-            .where(
-                UsageEvent.provider_org_id == provider_org_id,
-                col(UsageEvent.created_at) >= start,
-                col(UsageEvent.created_at) < end,
-            )
+            .where(*used)
             .group_by(col(UsageEvent.dataset_id))
         ).all()
     }
+    overage = session.exec(
+        select(
+            UsageEvent.dataset_id,
+            UsageEvent.currency,
+            func.sum(UsageEvent.overage_units),
+            func.sum(UsageEvent.overage_minor),
+        )
+        .where(*used, col(UsageEvent.currency).is_not(None))
+        .group_by(col(UsageEvent.dataset_id), col(UsageEvent.currency))
+    ).all()
+    for dataset_id, currency, units, amount in overage:
+        line = lines[(dataset_id, str(currency))]
+        line["overage_units"] += int(units or 0)
+        line["overage_accrued"] += int(amount or 0)
     used_only = set(usage) - {ds for ds, _ in lines}
     titles = _titles(session, {ds for ds, _ in lines} | used_only)
     out = [
@@ -125,6 +157,10 @@ def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str)
             provider_revenue_minor=line["net"],
             calls=usage.get(ds, (0, 0))[0],
             rows=usage.get(ds, (0, 0))[1],
+            overage_units=line["overage_units"],
+            overage_accrued_minor=line["overage_accrued"],
+            overage_gross_minor=line["overage_gross"],
+            overage_revenue_minor=line["overage_net"],
         )
         for (ds, currency), line in lines.items()
     ]

@@ -21,6 +21,7 @@ shape `{"error": "...", "detail": "...", "detail_zh": "..."}`.
 
 def create_app() -> FastAPI:
     # Imported here so that building the app loads every domain (and its event handlers).
+    from billing.anomaly_endpoints import router as anomalies_router
     from billing.endpoints import router as billing_router
     from listings.endpoints import router as listings_router
     from listings.governance_endpoints import router as governance_router
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
         billing_router,
         trade_router,
         payments_router,
+        anomalies_router,
         order_reviews_router,
         data_router,
         audit_router,

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     checkout_cancel_url: str = "http://localhost:8000/orders/{order_id}?cancelled=1"
     # The platform's fee on every payment, in basis points (500 = 5.00%).
     platform_fee_bps: int = Field(default=500, ge=0, le=10_000)
+    # A plan with an overage price and no overage limit of its own lets a buyer owe at most this
+    # share of its included quota (100: as much overage as quota) before calls get 429 again.
+    overage_default_limit_percent: int = Field(default=100, ge=1, le=10_000)
     # Sandbox (differential privacy). Caps bound what a single query, and any one grant, may
     # spend; the ledger in the database is the budget of record.
     sandbox_default_query_epsilon: float = Field(default=0.5, gt=0)

@@ -1,6 +1,16 @@
 """Every table of every domain, imported in one place for Alembic and the test database."""
 
-from billing.models import LedgerEntry, LedgerTransaction, Payment, Plan, UsageEvent, WebhookEvent
+from billing.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    OverageAccount,
+    OverageInvoice,
+    Payment,
+    PaymentAnomaly,
+    Plan,
+    UsageEvent,
+    WebhookEvent,
+)
 from listings.models import Dataset, ListingReview, PolicyVersion
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
@@ -19,7 +29,10 @@ __all__ = [
     "Order",
     "OrderTransition",
     "Organization",
+    "OverageAccount",
+    "OverageInvoice",
     "Payment",
+    "PaymentAnomaly",
     "Plan",
     "UsageEvent",
     "PrivacyLedgerEntry",

@@ -45,14 +45,16 @@ class SandboxProfile(SQLModel, table=True):
 
 
 class SandboxGrant(SQLModel, table=True):
-    """A buyer organization's privacy budget on one dataset (topped up, never reduced)."""
+    """A buyer organization's privacy budget on one dataset: topped up by grants and packs,
+    reduced only when a refunded sandbox pack takes back the part not yet spent."""
 
     __tablename__ = "sandbox_grant"
     __table_args__ = (
         UniqueConstraint("buyer_org_id", "dataset_id"),
-        CheckConstraint("epsilon_total_units > 0", name="epsilon_positive"),
+        # Zero once a refunded sandbox pack took back all the budget it had brought.
+        CheckConstraint("epsilon_total_units >= 0", name="epsilon_not_negative"),
         CheckConstraint("delta_total_units >= 0", name="delta_not_negative"),
-        CheckConstraint("max_queries > 0", name="max_queries_positive"),
+        CheckConstraint("max_queries >= 0", name="max_queries_not_negative"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -120,6 +120,53 @@ def grant_budget(
     return grant
 
 
+def withdraw_budget(
+    session: Session,
+    buyer_org_id: uuid.UUID,
+    dataset_id: uuid.UUID,
+    *,
+    epsilon_units: int,
+    delta_units: int,
+    queries: int,
+    note: str,
+) -> SandboxGrant | None:
+    """Take back part of a grant (a sandbox pack was refunded), never below what is spent.
+
+    Spent budget cannot be returned: privacy loss already happened. So the totals go down by
+    the amounts given but not below the ledger's spent sums, under the same row lock as a
+    reservation, so a concurrent query either fits in what is kept or is refused. What was
+    spent beyond the kept share is not taken from later purchases. ``None`` without a grant.
+    """
+    if min(epsilon_units, delta_units, queries) < 0:
+        raise ValueError("a withdrawal cannot be negative")
+    repo = SandboxRepository(session)
+    grant = repo.grant_of(buyer_org_id, dataset_id, for_update=True)
+    if grant is None:
+        return None
+    spent = repo.balance(grant.id)
+    before = (grant.epsilon_total_units, grant.delta_total_units, grant.max_queries)
+    grant.epsilon_total_units = max(spent.epsilon_used, grant.epsilon_total_units - epsilon_units)
+    grant.delta_total_units = max(spent.delta_used, grant.delta_total_units - delta_units)
+    grant.max_queries = max(spent.queries, grant.max_queries - queries)
+    grant.updated_at = utcnow()
+    repo.add(grant)
+    audit.record(
+        session,
+        "sandbox.budget_withdrawn",
+        actor=None,
+        dataset_id=dataset_id,
+        subject_id=grant.id,
+        details={
+            "buyer_org_id": str(buyer_org_id),
+            "epsilon_units": [before[0], grant.epsilon_total_units],
+            "delta_units": [before[1], grant.delta_total_units],
+            "max_queries": [before[2], grant.max_queries],
+            "note": note,
+        },
+    )
+    return grant
+
+
 @dataclass(frozen=True)
 class BudgetView:
     grant: SandboxGrant

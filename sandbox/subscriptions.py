@@ -2,6 +2,8 @@
 
 - A paid sandbox pack grants its privacy budget, valid as long as the entitlement; a handler
   that raises rolls the activation back, so an order is never active without its budget.
+- A refunded sandbox pack (in part or in full) takes back its share of the budget, keeping
+  what was already spent (``service.withdraw_budget``).
 - An emergency stop ends the matching grants at once (their validity is set to now), so the
   next query is refused like an expired one.
 """
@@ -34,6 +36,19 @@ def grant_from_order(session: Session, event: trade_events.SandboxPackActivated)
         valid_until=event.valid_until,
         source="billing",
         note=f"order {event.order_id}",
+    )
+
+
+@trade_events.on_sandbox_pack_refunded
+def withdraw_refunded(session: Session, event: trade_events.SandboxPackRefunded) -> None:
+    service.withdraw_budget(
+        session,
+        event.buyer_org_id,
+        event.dataset_id,
+        epsilon_units=event.epsilon_units,
+        delta_units=event.delta_units,
+        queries=event.queries,
+        note=f"refund of order {event.order_id}",
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from market.accounts.dependencies import ApiKeyPrincipal
 from market.dataapi import service
@@ -26,6 +26,8 @@ class RowsPage(BaseModel):
     offset: int
     total_rows: int
     quota_remaining: int
+    overage_units: int = Field(description="Units of this call charged past the quota")
+    overage_minor: int = Field(description="What those units cost (the plan's currency)")
 
 
 @router.get("/data/{dataset_id}/rows", response_model=RowsPage)
@@ -39,7 +41,9 @@ def read_rows(
 ) -> dict[str, Any]:
     """Rows masked by the dataset's approved policy. Send the key as `X-API-Key`.
 
-    Each call uses one unit of quota: 429 when it is used up, 403 without an entitlement."""
+    Each call uses one unit of quota (one per row on a per-row plan): 429 when it is used up,
+    403 without an entitlement. A plan with an overage price serves calls past the quota and
+    bills them afterwards, up to its overage limit (then 429)."""
     return service.read_rows(
         session, buyer, dataset_id, limit=limit, offset=offset, data_dir=settings.data_dir
     )

@@ -28,7 +28,8 @@ def read_rows(
     data_dir: Path,
 ) -> dict[str, Any]:
     """One call: one unit of a per-call quota (or one unit per row of a per-row quota), at most
-    ``limit`` masked rows, and one usage event.
+    ``limit`` masked rows, and one usage event. Past the quota, an entitlement with an overage
+    price charges the units as overage (within its limit), and the usage event says so.
 
     The decrement, the usage event and the read share the request's transaction: if reading
     fails the unit is given back by the rollback, and the buyer is never charged for rows they
@@ -53,6 +54,9 @@ def read_rows(
         entitlement_id=charge.entitlement_id,
         user_id=buyer.user_id,
         api_key_id=buyer.api_key_id,
+        overage_units=charge.overage_units,
+        overage_minor=charge.overage_minor,
+        currency=charge.currency,
     )
     audit.record(
         session,
@@ -67,6 +71,9 @@ def read_rows(
             "offset": offset,
             "units": charge.units,
             "quota_remaining": charge.remaining,
+            "overage_units": charge.overage_units,
+            "overage_minor": charge.overage_minor,
+            "currency": charge.currency,
             "usage_scenario": charge.usage_scenario,
         },
     )
@@ -78,4 +85,6 @@ def read_rows(
         "offset": offset,
         "total_rows": dataset.row_count,
         "quota_remaining": charge.remaining,
+        "overage_units": charge.overage_units,
+        "overage_minor": charge.overage_minor,
     }

@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter, status
 from sqlmodel import Session
 
+from billing import overage as overage_accounts
 from market.accounts.dependencies import BuyerPrincipal
 from market.dependencies import SessionDep, SettingsDep
 from market.pagination import Page, PageDep
-from market.trade import payments, service, statements
+from market.trade import overage, payments, service, statements
 from market.trade.models import Entitlement, Order
 from market.trade.schemas import (
     CheckoutRead,
@@ -18,24 +19,29 @@ from market.trade.schemas import (
     EntitlementStatement,
     OrderCreate,
     OrderRead,
+    OverageLine,
 )
 
 router = APIRouter(tags=["orders"])
 
 
-def order_read(order: Order, entitlement: Entitlement | None) -> OrderRead:
+def order_read(
+    order: Order, entitlement: Entitlement | None, line: overage_accounts.InvoiceLine | None = None
+) -> OrderRead:
     return OrderRead.model_validate(
         {
             **order.model_dump(),
             "entitlement": None
             if entitlement is None
             else EntitlementRead.model_validate(entitlement.model_dump()),
+            "overage": None if line is None else OverageLine(**vars(line)),
         }
     )
 
 
 def stored_order_read(session: Session, order: Order) -> OrderRead:
-    return order_read(order, service.entitlement_of(session, order))
+    line = overage_accounts.invoice_line(session, order.id)
+    return order_read(order, service.entitlement_of(session, order), line)
 
 
 @router.post("/orders", response_model=OrderRead, status_code=status.HTTP_201_CREATED)
@@ -99,3 +105,19 @@ def get_entitlement(
 ) -> EntitlementStatement:
     """Paid, used and left on one of your entitlements."""
     return statements.entitlement_statement(session, buyer, entitlement_id)
+
+
+@router.post(
+    "/entitlements/{entitlement_id}/overage-invoice",
+    response_model=OrderRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def invoice_overage(
+    entitlement_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep
+) -> OrderRead:
+    """Be billed now for the overage not billed yet on one of your entitlements: an order of
+    kind `overage` awaiting payment, paid like any order (`POST /orders/{id}/checkout` or a
+    bank transfer). Paying it makes room under the overage limit again. Overage is also billed
+    without asking when a subscription's month or an entitlement ends. 409 when there is
+    nothing to bill."""
+    return stored_order_read(session, overage.request_invoice(session, buyer, entitlement_id))

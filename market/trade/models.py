@@ -22,6 +22,11 @@ class OrderStatus(StrEnum):
     refunded = "refunded"
 
 
+class OrderKind(StrEnum):
+    purchase = "purchase"  # a plan bought: paying it grants an entitlement
+    overage = "overage"  # an invoice for use past an entitlement's quota: paying it settles it
+
+
 class EntitlementStatus(StrEnum):
     active = "active"
     revoked = "revoked"
@@ -32,6 +37,11 @@ class Order(SQLModel, table=True):
     __tablename__ = "order"  # quoted by SQLAlchemy on every backend
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: OrderKind = Field(
+        default=OrderKind.purchase,
+        sa_type=StrEnumType(OrderKind),
+        sa_column_kwargs={"server_default": OrderKind.purchase.value},
+    )
     buyer_org_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
     buyer_user_id: uuid.UUID = Field(foreign_key="user.id")
     dataset_id: uuid.UUID = Field(foreign_key="dataset.id", index=True)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request
 
 from market.accounts.dependencies import AdminPrincipal
 from market.dependencies import SessionDep, SettingsDep
-from market.trade import payments
+from market.trade import payments, refunds
 from market.trade.endpoints import stored_order_read
 from market.trade.schemas import BankTransferCreate, OrderRead, RefundCreate, WebhookAck
 
@@ -67,5 +67,5 @@ def refund_order(
     """Refund part or all of an order's payments (all when no amount is given).
 
     Refusing anything larger than what is left to refund. A full refund ends the entitlement."""
-    order = payments.refund_order(session, admin, order_id, settings=settings, **body.model_dump())
+    order = refunds.refund_order(session, admin, order_id, settings=settings, **body.model_dump())
     return stored_order_read(session, order)

@@ -1,11 +1,17 @@
-"""Paying for orders: Stripe Checkout, bank transfers recorded by an admin, and refunds.
+"""Paying for orders: Stripe Checkout and its webhooks, bank transfers recorded by an admin.
 
-All paths meet in ``confirm_payment`` and ``apply_refund``, which move the order through the
+All paths meet in ``confirm_payment`` and ``refunds.apply_refund``, which move the order through the
 state machine and post the ledger in the same transaction. Stripe webhooks are stored before
 they act (``billing.webhooks``): a replay changes nothing, a refund that arrives before its
 payment waits (``deferred``) and is applied when the payment is recorded, and refund amounts
 are taken from Stripe's cumulative ``amount_refunded``, so refund events in any order credit
 exactly what Stripe refunded.
+
+Money captured but not credited (a second payment for a paid order, a payment after a
+cancellation, a wrong amount) is registered in ``billing.anomalies`` for an operator to refund
+or resolve. Refunds (an admin's, or Stripe's) are booked by ``market.trade.refunds``. An
+overage invoice (``OrderKind.overage``) is paid through the same paths; its payment settles
+the overage instead of granting an entitlement.
 """
 
 from __future__ import annotations
@@ -16,31 +22,35 @@ from typing import Any
 
 from sqlmodel import Session
 
-from billing import gateway, ledger, payments, webhooks
+from billing import anomalies, gateway, ledger, payments, webhooks
+from billing import overage as overage_accounts
 from billing import service as billing
-from billing.models import Payment, PaymentMethod, WebhookEvent, WebhookStatus
+from billing.models import (
+    AnomalyKind,
+    Payment,
+    PaymentMethod,
+    SaleCategory,
+    WebhookEvent,
+    WebhookStatus,
+)
 from listings import service as listings
 from market.accounts.principal import Principal
-from market.audit import service as audit
 from market.config import Settings
 from market.errors import BadRequest, Conflict, NotFound
-from market.trade import service, states
-from market.trade.models import EntitlementStatus, Order, OrderStatus
+from market.trade import bookkeeping, overage, refunds, service, states
+from market.trade.models import Order, OrderKind, OrderStatus
 
 S = OrderStatus
 STRIPE = "stripe"
 
 
-def _provider_of(session: Session, order: Order) -> uuid.UUID:
-    return listings.get_dataset(session, order.dataset_id).provider_org_id
-
-
 def confirm_payment(
     session: Session, order: Order, payment: Payment, settings: Settings, actor_id: uuid.UUID | None
 ) -> None:
-    """``awaiting_payment -> paid -> active`` with the payment posted to the ledger."""
+    """``awaiting_payment -> paid -> active`` with the payment posted to the ledger; an
+    overage invoice stays ``paid`` and settles its overage instead."""
     states.transition(session, order, S.paid, actor_id=actor_id, reason=payment.external_ref)
-    _audit_money(
+    bookkeeping.audit_money(
         session,
         "payment.received",
         order,
@@ -53,34 +63,20 @@ def confirm_payment(
             "currency": payment.currency,
         },
     )
+    is_overage = order.kind is OrderKind.overage
     ledger.post_payment(
         session,
         payment,
         dataset_id=order.dataset_id,
         buyer_org_id=order.buyer_org_id,
-        provider_org_id=_provider_of(session, order),
+        provider_org_id=bookkeeping.provider_of(session, order),
         fee_bps=settings.platform_fee_bps,
+        category=SaleCategory.overage if is_overage else SaleCategory.plan,
     )
-    service.activate(session, order, actor_id=actor_id)
-
-
-def _audit_money(
-    session: Session,
-    action: str,
-    order: Order,
-    actor_id: uuid.UUID | None,
-    details: dict[str, object],
-) -> None:
-    """Every money movement lands in the audit log, in the transaction that books it."""
-    audit.record(
-        session,
-        action,
-        actor=None,
-        actor_user_id=actor_id,
-        dataset_id=order.dataset_id,
-        subject_id=order.id,
-        details=details,
-    )
+    if is_overage:
+        overage.settle(session, order, actor_id=actor_id)
+    else:
+        service.activate(session, order, actor_id=actor_id)
 
 
 def _check_amount(order: Order, amount_minor: int, currency: str) -> None:
@@ -106,11 +102,15 @@ def start_checkout(
         raise Conflict("A free order needs no payment.", "免费订单无需付款。")
     plan = billing.plan_by_id(session, order.plan_id)
     dataset = listings.get_dataset(session, order.dataset_id)
+    product = plan.name
+    line = overage_accounts.invoice_of_order(session, order.id)
+    if line is not None:
+        product = f"{plan.name} — overage / 超额 {line.units} {plan.quota_unit}"
     checkout = gateway.create_checkout_session(
         settings,
         order_id=order.id,
         buyer_org_id=order.buyer_org_id,
-        product_name=f"{dataset.title} — {plan.name}",
+        product_name=f"{dataset.title} — {product}",
         amount_minor=order.price_minor,
         currency=order.currency,
     )
@@ -176,20 +176,39 @@ def _checkout_completed(
     if payments.by_reference(session, PaymentMethod.stripe, str(intent)) is not None:
         webhooks.finish(session, event, WebhookStatus.ignored, "payment already recorded")
         return
+    problem: tuple[AnomalyKind, str] | None = None
     if order.status is not S.awaiting_payment:
-        # Paid twice (two sessions) or paid after cancelling: never credit it a second time;
-        # the note flags it for a refund by an operator.
-        webhooks.finish(
+        # Paid twice (two sessions) or paid after cancelling: never credit it a second time.
+        kind = AnomalyKind.order_not_payable
+        if order.status in (S.paid, S.active, S.expired, S.refunded):
+            kind = AnomalyKind.double_payment
+        problem = kind, f"order is {order.status}; payment {intent} not credited"
+    else:
+        try:
+            _check_amount(order, amount, currency)
+        except BadRequest as exc:
+            problem = AnomalyKind.amount_mismatch, exc.detail
+    if problem is not None:
+        kind, why = problem
+        # Captured money nobody was credited with: listed for an operator to refund.
+        anomaly = anomalies.register(
             session,
-            event,
-            WebhookStatus.ignored,
-            f"order is {order.status}; payment {intent} not credited and needs a refund",
+            kind=kind,
+            order_id=order.id,
+            buyer_org_id=order.buyer_org_id,
+            dataset_id=order.dataset_id,
+            external_ref=str(intent),
+            checkout_session_id=obj.get("id"),
+            amount_minor=amount,
+            currency=currency or order.currency,
+            order_status=str(order.status),
+            webhook_event_id=event.id,
         )
-        return
-    try:
-        _check_amount(order, amount, currency)
-    except BadRequest as exc:
-        webhooks.finish(session, event, WebhookStatus.ignored, exc.detail)
+        where = f" (payment anomaly {anomaly.id})" if anomaly is not None else ""
+        webhooks.finish(
+            session, event, WebhookStatus.ignored, f"{why}; needs a refund{where}"[:500]
+        )
+        _replay_deferred(session, str(intent), settings)
         return
     payment = payments.record(
         session,
@@ -201,7 +220,12 @@ def _checkout_completed(
     )
     confirm_payment(session, order, payment, settings, actor_id=None)
     webhooks.finish(session, event, WebhookStatus.processed, f"order {order.id} paid")
-    for waiting in webhooks.deferred_for(session, STRIPE, str(intent)):
+    _replay_deferred(session, str(intent), settings)
+
+
+def _replay_deferred(session: Session, intent: str, settings: Settings) -> None:
+    """Events about this PaymentIntent that came before it was known (a refund first)."""
+    for waiting in webhooks.deferred_for(session, STRIPE, intent):
         _dispatch(session, waiting, json.loads(waiting.payload)["data"]["object"], settings)
 
 
@@ -218,6 +242,15 @@ def _charge_refunded(
 ) -> None:
     intent = obj.get("payment_intent")
     payment = payments.by_reference(session, PaymentMethod.stripe, str(intent)) if intent else None
+    anomaly = anomalies.by_reference(session, str(intent)) if intent and not payment else None
+    if anomaly is not None:
+        # The refund of a payment that was never credited: nothing to reverse in the ledger.
+        closed = anomalies.refunded_on_stripe(
+            session, anomaly, int(obj.get("amount_refunded") or 0), obj.get("id")
+        )
+        note = f"payment anomaly {anomaly.id} " + ("refunded" if closed else "unchanged")
+        webhooks.finish(session, event, WebhookStatus.processed, note)
+        return
     if payment is None:
         webhooks.finish(session, event, WebhookStatus.deferred, "payment not recorded yet")
         return
@@ -227,7 +260,9 @@ def _charge_refunded(
     if target <= already:
         webhooks.finish(session, event, WebhookStatus.processed, "refund already recorded")
         return
-    apply_refund(session, order, payment, target - already, actor_id=None, reason="stripe refund")
+    refunds.apply_refund(
+        session, order, payment, target - already, actor_id=None, reason="stripe refund"
+    )
     webhooks.finish(session, event, WebhookStatus.processed, f"refunded {target - already}")
 
 
@@ -260,87 +295,4 @@ def record_bank_transfer(
         recorded_by_id=admin.user_id,
     )
     confirm_payment(session, order, payment, settings, actor_id=admin.user_id)
-    return order
-
-
-# --- Refunds ---------------------------------------------------------------------------------
-
-
-def apply_refund(
-    session: Session,
-    order: Order,
-    payment: Payment,
-    amount_minor: int,
-    *,
-    actor_id: uuid.UUID | None,
-    reason: str,
-) -> None:
-    """Post the refund; once everything paid is refunded, the order is ``refunded`` and its
-    entitlement revoked (access ends with the money)."""
-    _audit_money(
-        session,
-        "payment.refunded",
-        order,
-        actor_id,
-        {
-            "payment_id": str(payment.id),
-            "amount_minor": amount_minor,
-            "currency": payment.currency,
-            "reason": reason,
-        },
-    )
-    ledger.post_refund(
-        session,
-        payment,
-        amount_minor,
-        dataset_id=order.dataset_id,
-        buyer_org_id=order.buyer_org_id,
-        provider_org_id=_provider_of(session, order),
-        memo=reason,
-    )
-    if ledger.paid_net(session, order.id) == 0 and order.status is not S.refunded:
-        states.transition(session, order, S.refunded, actor_id=actor_id, reason=reason)
-        service.end_entitlement(session, order, EntitlementStatus.revoked)
-
-
-def refund_order(
-    session: Session,
-    admin: Principal,
-    order_id: uuid.UUID,
-    *,
-    amount_minor: int | None,
-    reason: str,
-    settings: Settings,
-) -> Order:
-    """Refund part or all of what was paid for an order (all of it by default).
-
-    A refund larger than what is left to refund is refused (400) and nothing changes. Card
-    payments are refunded through Stripe first; the ``charge.refunded`` webhook that follows
-    finds the refund already booked and changes nothing.
-    """
-    order = service.get_any_order(session, order_id, for_update=True)
-    states.check(order, S.refunded)
-    paid = [p for p in payments.of_order(session, order.id) if payments.refundable(session, p) > 0]
-    left = sum(payments.refundable(session, p) for p in paid)
-    amount = left if amount_minor is None else amount_minor
-    if amount <= 0:
-        raise BadRequest("A refund must be more than 0.", "退款金额必须大于 0。")
-    if amount > left:
-        raise BadRequest(
-            f"Cannot refund {amount}: only {left} {order.currency} of this order is refundable.",
-            f"无法退款 {amount}：该订单可退金额仅为 {left} {order.currency}。",
-        )
-    for payment in paid:
-        if amount == 0:
-            break
-        part = min(amount, payments.refundable(session, payment))
-        if payment.method is PaymentMethod.stripe:
-            gateway.refund(
-                settings,
-                payment_intent=payment.external_ref,
-                amount_minor=part,
-                order_id=str(order.id),
-            )
-        apply_refund(session, order, payment, part, actor_id=admin.user_id, reason=reason)
-        amount -= part
     return order

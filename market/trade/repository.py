@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, case, or_, update
 from sqlmodel import Session, col, func, select
 
 from market.trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
@@ -118,6 +118,90 @@ class TradeRepository:
         )
         row = self.session.execute(stmt).one_or_none()
         return None if row is None else (int(row[0]), str(row[1]))
+
+    def lock_usable(self, entitlement_id: uuid.UUID, now: datetime) -> tuple[int, str] | None:
+        """Lock a usable entitlement's row until the unit of work ends; its quota left and usage
+        scenario, or ``None`` if it is no longer usable. For charges that must read the quota
+        before deciding (part included, part overage); SQLite's BEGIN IMMEDIATE already
+        serializes writers."""
+        stmt = (
+            select(Entitlement.quota_remaining, Entitlement.usage_scenario)
+            .where(
+                Entitlement.id == entitlement_id,
+                Entitlement.status == EntitlementStatus.active,
+                or_(col(Entitlement.valid_until).is_(None), col(Entitlement.valid_until) > now),
+            )
+            .with_for_update()
+        )
+        row = self.session.exec(stmt).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def lock(self, entitlement_id: uuid.UUID) -> Entitlement | None:
+        stmt = (
+            select(Entitlement)
+            .where(Entitlement.id == entitlement_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.exec(stmt).first()
+
+    def set_remaining(self, entitlement_id: uuid.UUID, *, seen: int, new: int) -> bool:
+        """Compare-and-set the quota left (the caller holds the row lock, so it matches)."""
+        result = self.session.execute(
+            update(Entitlement)
+            .where(col(Entitlement.id) == entitlement_id, col(Entitlement.quota_remaining) == seen)
+            .values(quota_remaining=new)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def reduce_quota(self, entitlement_id: uuid.UUID, units: int) -> tuple[int, int]:
+        """Take ``units`` off the quota per period and off what is left now, never below zero,
+        in one UPDATE evaluated on the current row; the new (total, remaining)."""
+        stmt = (
+            update(Entitlement)
+            .where(col(Entitlement.id) == entitlement_id)
+            .values(
+                quota_total=case(
+                    (col(Entitlement.quota_total) > units, col(Entitlement.quota_total) - units),
+                    else_=0,
+                ),
+                quota_remaining=case(
+                    (
+                        col(Entitlement.quota_remaining) > units,
+                        col(Entitlement.quota_remaining) - units,
+                    ),
+                    else_=0,
+                ),
+            )
+            .returning(col(Entitlement.quota_total), col(Entitlement.quota_remaining))
+            .execution_options(synchronize_session=False)
+        )
+        total, remaining = self.session.execute(stmt).one()
+        return int(total), int(remaining)
+
+    def set_budget(
+        self, entitlement_id: uuid.UUID, epsilon_total: float | None, delta_total: float | None
+    ) -> None:
+        self.session.execute(
+            update(Entitlement)
+            .where(col(Entitlement.id) == entitlement_id)
+            .values(epsilon_total=epsilon_total, delta_total=delta_total)
+            .execution_options(synchronize_session=False)
+        )
+
+    def ended_among(self, entitlement_ids: Sequence[uuid.UUID], now: datetime) -> list[Entitlement]:
+        """Those of these entitlements that no longer serve calls (ended or past validity)."""
+        if not entitlement_ids:
+            return []
+        stmt = select(Entitlement).where(
+            col(Entitlement.id).in_(list(entitlement_ids)),
+            or_(
+                col(Entitlement.status) != EntitlementStatus.active,
+                col(Entitlement.valid_until) <= now,
+            ),
+        )
+        return list(self.session.exec(stmt).all())
 
     def set_status(self, entitlement_id: uuid.UUID, status: EntitlementStatus) -> None:
         self.session.execute(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from market.trade.models import EntitlementStatus, OrderStatus
+from market.trade.models import EntitlementStatus, OrderKind, OrderStatus
 
 
 class OrderCreate(BaseModel):
@@ -37,8 +37,18 @@ class EntitlementRead(BaseModel):
     created_at: datetime
 
 
+class OverageLine(BaseModel):
+    """What an overage invoice bills."""
+
+    entitlement_id: uuid.UUID
+    units: int
+    unit_price_minor: int
+    settled: bool = Field(description="Paid: the units no longer count against the limit")
+
+
 class OrderRead(BaseModel):
     id: uuid.UUID
+    kind: OrderKind = Field(description="purchase (a plan), or overage (an invoice for use)")
     dataset_id: uuid.UUID
     plan_id: uuid.UUID
     buyer_org_id: uuid.UUID
@@ -49,6 +59,7 @@ class OrderRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     entitlement: EntitlementRead | None
+    overage: OverageLine | None = None
 
 
 class ReviewDecisionBody(BaseModel):
@@ -104,6 +115,19 @@ class EntitlementStatement(BaseModel):
     delta_used: float
     valid_until: datetime | None
     period_ends_at: datetime | None
+    overage_price_minor: int | None = Field(
+        default=None, description="Per unit past the quota; null: calls past it get 429"
+    )
+    overage_limit_units: int | None = Field(
+        default=None, description="At most this many overage units may be owed at once"
+    )
+    overage_units: int = Field(default=0, description="Overage units used, in all")
+    overage_unbilled_units: int = Field(default=0, description="Used, not invoiced yet")
+    overage_unpaid_units: int = Field(default=0, description="Invoiced, not paid yet")
+    overage_owed_minor: int = Field(
+        default=0, description="Owed for overage now: (unbilled + unpaid) x price"
+    )
+    overage_paid_minor: int = Field(default=0, description="Paid for overage, less refunds")
 
 
 class OrderReviewRead(OrderRead):

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from billing import overage as overage_accounts
 from billing import service as billing
-from billing.models import Plan, PlanKind, QuotaUnit
+from billing.models import OverageAccount, Plan, PlanKind, QuotaUnit
 from listings import service as listings
 from listings.grading import requires_trade_review
 from market.accounts.principal import Principal
@@ -19,8 +20,8 @@ from market.audit import service as audit
 from market.config import get_settings
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound, QuotaExhausted
-from market.trade import events, states
-from market.trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
+from market.trade import events, overage, states
+from market.trade.models import Entitlement, EntitlementStatus, Order, OrderKind, OrderStatus
 from market.trade.repository import TradeRepository
 
 S = OrderStatus
@@ -83,6 +84,11 @@ def settle_free(
     return activate(session, order, actor_id=actor_id)
 
 
+def granted_quota(plan: Plan, order: Order) -> int:
+    """The quota an order grants: the plan's, lowered by compliance's condition if any."""
+    return plan.calls if order.max_quota is None else min(plan.calls, order.max_quota)
+
+
 def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> Entitlement:
     """``paid -> active``: grant the entitlement the plan describes, from now."""
     states.check(order, S.active)
@@ -101,7 +107,7 @@ def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> E
         valid_until = min(valid_until, now + timedelta(days=order.max_valid_days))
         if period_ends_at is not None:
             period_ends_at = min(period_ends_at, valid_until)
-    quota = plan.calls if order.max_quota is None else min(plan.calls, order.max_quota)
+    quota = granted_quota(plan, order)
     entitlement = Entitlement(
         order_id=order.id,
         buyer_org_id=order.buyer_org_id,
@@ -116,6 +122,19 @@ def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> E
         period_ends_at=period_ends_at,
     )
     TradeRepository(session).add(entitlement)
+    # Compliance's quota condition is a ceiling on what the buyer may use: no overage past it.
+    if plan.overage_price_minor is not None and order.max_quota is None:
+        overage_accounts.open_account(
+            session,
+            entitlement_id=entitlement.id,
+            buyer_org_id=order.buyer_org_id,
+            dataset_id=order.dataset_id,
+            provider_org_id=listings.get_dataset(session, order.dataset_id).provider_org_id,
+            quota_unit=plan.quota_unit,
+            currency=order.currency,
+            unit_price_minor=plan.overage_price_minor,
+            limit_units=plan.overage_limit_units or 0,
+        )
     states.transition(session, order, S.active, actor_id=actor_id, reason="entitlement granted")
     if plan.kind is PlanKind.sandbox_pack:
         events.sandbox_pack_activated(
@@ -201,9 +220,15 @@ def reject_order(session: Session, reviewer: Principal, order_id: uuid.UUID, not
 
 
 def cancel_order(session: Session, buyer: Principal, order_id: uuid.UUID) -> Order:
-    """The buyer withdraws an order that has not been paid."""
+    """The buyer withdraws an order that has not been paid (an overage invoice bills use
+    already made: it cannot be withdrawn)."""
     order = get_order(session, buyer, order_id)
     order = get_any_order(session, order.id, for_update=True)
+    if order.kind is OrderKind.overage:
+        raise Conflict(
+            "An overage invoice bills calls already made; it cannot be cancelled.",
+            "超额账单对应已发生的调用，不能取消。",
+        )
     return states.transition(
         session, order, S.cancelled, actor_id=buyer.user_id, reason="cancelled by the buyer"
     )
@@ -226,6 +251,10 @@ class Charge:
     units: int
     remaining: int
     usage_scenario: str
+    # Of ``units``, those past the included quota, their price and its currency.
+    overage_units: int = 0
+    overage_minor: int = 0
+    currency: str | None = None
 
 
 DATA_API_UNITS = (QuotaUnit.calls.value, QuotaUnit.rows.value)
@@ -235,9 +264,13 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
     """Charge one data API call returning ``rows`` rows to the buyer's entitlements, oldest
     first: one unit on a per-call entitlement, ``rows`` units on a per-row one.
 
+    First the included quotas, each attempt one conditional UPDATE, so the decrement is atomic
+    on SQLite and PostgreSQL alike and concurrent calls never oversell. When none can cover
+    the call, the oldest entitlement with an overage price and room under its overage limit
+    takes it (what is left of its quota first, the rest as overage; see ``trade.overage``).
+
     Raises ``Forbidden`` without a usable entitlement and ``QuotaExhausted`` (429) when none has
-    enough left. Each attempt is one conditional UPDATE, so the decrement is atomic on SQLite
-    and PostgreSQL alike and concurrent calls never oversell.
+    enough left, ``OverageLimitReached`` (429) when overage was possible but is at its limit.
     """
     repo = TradeRepository(session)
     now = utcnow()
@@ -258,6 +291,23 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
                 remaining=remaining,
                 usage_scenario=scenario,
             )
+    at_limit: OverageAccount | None = None
+    for entitlement_id, unit in candidates:
+        units = 1 if unit == QuotaUnit.calls else rows
+        outcome = overage.charge(session, entitlement_id, units, now)
+        if isinstance(outcome, overage.OverageCharge):
+            return Charge(
+                entitlement_id=entitlement_id,
+                units=units,
+                remaining=outcome.remaining,
+                usage_scenario=outcome.usage_scenario,
+                overage_units=outcome.overage,
+                overage_minor=outcome.overage_minor,
+                currency=outcome.currency if outcome.overage else None,
+            )
+        at_limit = at_limit or outcome
+    if at_limit is not None:
+        raise overage.limit_reached(at_limit)
     raise QuotaExhausted(
         "Your API quota on this dataset is used up; order more to continue.",
         "该数据集的调用额度已用完，请续购后继续使用。",
@@ -268,13 +318,15 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
 class Housekeeping:
     expired: int
     reset: int
+    invoiced: int = 0
 
 
 def expire_and_reset(
     session: Session, now: datetime | None = None, batch: int = 500
 ) -> Housekeeping:
-    """End access past validity (entitlement expired, order ``active -> expired``), then refill
-    subscriptions whose period ended. Safe to run concurrently and repeatedly."""
+    """End access past validity (entitlement expired, order ``active -> expired``), refill
+    subscriptions whose period ended (billing the period's overage first), and bill the overage
+    of entitlements that ended. Safe to run concurrently and repeatedly."""
     now = now or utcnow()
     repo = TradeRepository(session)
     expired = 0
@@ -284,14 +336,16 @@ def expire_and_reset(
         if order.status is S.active:
             states.transition(session, order, S.expired, reason="validity ended")
         expired += 1
-    reset = 0
+    reset = invoiced = 0
     for entitlement in repo.due_for_reset(now, batch):
         assert entitlement.period_ends_at is not None
         nxt = _next_period_end(entitlement, now)
+        invoiced += overage.close_period(session, entitlement)
         if repo.reset_period(entitlement.id, entitlement.period_ends_at, nxt):
             reset += 1
+    invoiced += overage.invoice_ended(session, now)
     session.flush()
-    return Housekeeping(expired=expired, reset=reset)
+    return Housekeeping(expired=expired, reset=reset, invoiced=invoiced)
 
 
 def _next_period_end(entitlement: Entitlement, now: datetime) -> datetime:

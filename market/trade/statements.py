@@ -1,12 +1,16 @@
-"""The buyer's statement per entitlement: money, quota and privacy budget as one model."""
+"""The buyer's statement per entitlement: money, quota, privacy budget and overage as one
+model."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlmodel import Session
 
 from billing import ledger, metering
+from billing import overage as overage_accounts
+from billing.models import OverageAccount
 from market.accounts.principal import Principal
 from market.errors import NotFound
 from market.trade.models import Entitlement
@@ -14,7 +18,9 @@ from market.trade.repository import TradeRepository
 from market.trade.schemas import EntitlementStatement
 
 
-def _statement(session: Session, entitlement: Entitlement) -> EntitlementStatement:
+def _statement(
+    session: Session, entitlement: Entitlement, account: OverageAccount | None
+) -> EntitlementStatement:
     order = TradeRepository(session).order(entitlement.order_id)
     assert order is not None
     used = metering.usage_of_entitlement(session, entitlement.id)
@@ -43,14 +49,31 @@ def _statement(session: Session, entitlement: Entitlement) -> EntitlementStateme
         delta_used=used.delta,
         valid_until=entitlement.valid_until,
         period_ends_at=entitlement.period_ends_at,
+        **_overage(session, account),
     )
+
+
+def _overage(session: Session, account: OverageAccount | None) -> dict[str, Any]:
+    if account is None:
+        return {}
+    owed = overage_accounts.owed_of(account)
+    return {
+        "overage_price_minor": account.unit_price_minor,
+        "overage_limit_units": account.limit_units,
+        "overage_units": account.accrued_units,
+        "overage_unbilled_units": owed.unbilled_units,
+        "overage_unpaid_units": owed.unpaid_units,
+        "overage_owed_minor": owed.owed_minor,
+        "overage_paid_minor": overage_accounts.paid_minor(session, account.id),
+    }
 
 
 def entitlement_statements(
     session: Session, buyer: Principal, *, limit: int, offset: int
 ) -> tuple[list[EntitlementStatement], int]:
     rows, total = TradeRepository(session).entitlements_of(buyer.org_id, limit=limit, offset=offset)
-    return [_statement(session, e) for e in rows], total
+    accounts = overage_accounts.accounts_of(session, [e.id for e in rows])
+    return [_statement(session, e, accounts.get(e.id)) for e in rows], total
 
 
 def entitlement_statement(
@@ -59,4 +82,4 @@ def entitlement_statement(
     entitlement = TradeRepository(session).entitlement(entitlement_id)
     if entitlement is None or entitlement.buyer_org_id != buyer.org_id:
         raise NotFound("Entitlement not found.", "授权不存在。")
-    return _statement(session, entitlement)
+    return _statement(session, entitlement, overage_accounts.account_of(session, entitlement.id))

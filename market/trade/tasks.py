@@ -9,7 +9,8 @@ from market.worker import celery_app
 
 @celery_app.task(name="billing.reset_quotas", acks_late=True)
 def reset_quotas() -> dict[str, int]:
-    """Expire entitlements past their validity and refill subscriptions whose period ended."""
+    """Expire entitlements past their validity, refill subscriptions whose period ended, and
+    bill the overage of ended periods and entitlements (orders awaiting payment)."""
     with unit_of_work() as session:
         done = service.expire_and_reset(session)
-    return {"expired": done.expired, "reset": done.reset}
+    return {"expired": done.expired, "reset": done.reset, "invoiced": done.invoiced}

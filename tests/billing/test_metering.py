@@ -11,21 +11,16 @@ from sqlmodel import Session
 from billing import metering
 from billing.models import PlanKind, QuotaUnit, UsageKind
 from listings.models import Dataset
-from market.accounts import service as accounts
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     activate_plan,
+    create_api_key,
     create_plan,
     create_user,
     place_order,
-    principal_of,
 )
-
-
-def _key(session: Session, buyer: User) -> str:
-    return accounts.create_api_key(session, principal_of(buyer), name="etl")[1]
 
 
 def test_each_call_is_metered_and_shown_per_day_and_dataset(
@@ -37,7 +32,7 @@ def test_each_call_is_metered_and_shown_per_day_and_dataset(
     buyer: User,
 ) -> None:
     activate_plan(session, buyer, listed, provider, calls=10)
-    key = _key(session, buyer)
+    key = create_api_key(session, buyer)
     other_buyer = create_user(session, role=Role.buyer)
     session.commit()
     for limit in (3, 4):
@@ -53,6 +48,8 @@ def test_each_call_is_metered_and_shown_per_day_and_dataset(
         "units": 2,
         "rows": 7,
         "epsilon": 0.0,
+        "overage_units": 0,
+        "overage_minor": {},
     }
     for user in (buyer, provider):
         report = client.get("/api/v1/usage", headers=bearer(user, settings)).json()
@@ -71,7 +68,7 @@ def test_a_row_quota_is_charged_per_row_served(
     buyer: User,
 ) -> None:
     activate_plan(session, buyer, listed, provider, calls=25, quota_unit=QuotaUnit.rows)
-    key = _key(session, buyer)
+    key = create_api_key(session, buyer)
     session.commit()
     url = f"/api/v1/data/{listed.id}/rows"
     first = client.get(url, params={"limit": 20}, headers={"X-API-Key": key})
@@ -107,7 +104,7 @@ def test_the_entitlement_statement_shows_paid_used_and_left(
         epsilon=2.0,
         price_minor=900,
     )
-    key = _key(session, buyer)
+    key = create_api_key(session, buyer)
     session.commit()
     client.post(
         f"/api/v1/orders/{order.id}/bank-transfers",

@@ -64,3 +64,36 @@ def test_unknown_currencies_are_refused_in_both_languages(code: str) -> None:
 
 def test_currency_codes_are_normalized() -> None:
     assert money.validate_currency(" usd ") == "USD"
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10**12),
+    price=amounts,
+    cuts=st.lists(st.integers(min_value=1, max_value=10**13), max_size=8),
+)
+def test_refunded_shares_never_leave_the_buyer_more_than_was_paid_for(
+    total: int, price: int, cuts: list[int]
+) -> None:
+    refunded = taken = 0
+    for cut in [*cuts, price]:
+        part = min(cut, price - refunded)
+        if part == 0:
+            break
+        step = money.refunded_share(total, refunded + part, price) - money.refunded_share(
+            total, refunded, price
+        )
+        assert step >= 0
+        refunded += part
+        taken += step
+        kept = total - taken
+        # Kept units never cost less than their share of the money still paid.
+        assert kept * price <= total * (price - refunded)
+        # And no more than one unit is taken beyond the exact share.
+        assert (kept + 1) * price > total * (price - refunded)
+    assert taken == total  # a full refund takes everything back
+
+
+def test_money_is_formatted_in_major_units() -> None:
+    assert money.format_minor(14, "CNY") == "0.14 CNY"
+    assert money.format_minor(123_456, "USD") == "1234.56 USD"
+    assert money.format_minor(500, "JPY") == "500 JPY"

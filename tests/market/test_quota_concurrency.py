@@ -1,4 +1,5 @@
-"""No oversell under concurrency: 200 simultaneous data API calls against a quota of 100.
+"""No oversell under concurrency: 200 simultaneous data API calls against a quota of 100, and
+no debt past the overage limit: 60 calls against a quota of 10 with an overage limit of 20.
 
 Real threads, each with its own connection and committed transaction, on PostgreSQL (SQLite
 serializes writers with BEGIN IMMEDIATE, so the race cannot happen there). The test commits
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
-from billing.models import UsageEvent
+from billing.models import OverageAccount, UsageEvent
 from market.accounts.models import Role, User
 from market.config import Settings
 from market.dataapi import service as dataapi
@@ -36,10 +37,10 @@ from tests.fixtures.factories import (
 )
 
 CALLS, QUOTA = 200, 100
+OVERAGE_CALLS, OVERAGE_QUOTA, OVERAGE_LIMIT, OVERAGE_PRICE = 60, 10, 20, 3
 
 
-@pytest.fixture
-def committed(committed_database: str, settings: Settings) -> dict[str, uuid.UUID]:
+def _committed(committed_database: str, settings: Settings, **plan: int) -> dict[str, uuid.UUID]:
     if not is_postgresql(committed_database):
         pytest.skip("the concurrency race needs PostgreSQL (set SLUICE_DATABASE_URL)")
     with unit_of_work() as session:
@@ -52,8 +53,9 @@ def committed(committed_database: str, settings: Settings) -> dict[str, uuid.UUI
             provider=provider,
             reviewer=reviewer,
         )
-        plan = create_plan(session, listed, provider=provider, calls=QUOTA)
-        order = place_order(session, buyer, listed, plan)
+        order = place_order(
+            session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
+        )
         states.transition(session, order, OrderStatus.paid)
         entitlement = trade.activate(session, order, actor_id=None)
         ids = {
@@ -64,9 +66,15 @@ def committed(committed_database: str, settings: Settings) -> dict[str, uuid.UUI
     return ids
 
 
+@pytest.fixture
+def committed(committed_database: str, settings: Settings) -> dict[str, uuid.UUID]:
+    return _committed(committed_database, settings, calls=QUOTA)
+
+
 def _call(
     buyer_id: uuid.UUID, dataset_id: uuid.UUID, settings: Settings, gate: threading.Barrier
-) -> int:
+) -> tuple[int, int]:
+    """One data API call in its own transaction: the status and the overage units charged."""
     with unit_of_work() as session:
         user = session.get(User, buyer_id)
         assert user is not None
@@ -74,25 +82,28 @@ def _call(
     gate.wait(timeout=60)
     try:
         with unit_of_work() as session:
-            dataapi.read_rows(
+            page = dataapi.read_rows(
                 session, principal, dataset_id, limit=1, offset=0, data_dir=settings.data_dir
             )
-        return 200
+        return 200, int(page["overage_units"])
     except SluiceError as exc:
-        return exc.status_code
+        return exc.status_code, 0
+
+
+def _race(ids: dict[str, uuid.UUID], settings: Settings, calls: int) -> Counter[tuple[int, int]]:
+    gate = threading.Barrier(calls)
+    with ThreadPoolExecutor(max_workers=calls) as pool:
+        futures = [
+            pool.submit(_call, ids["buyer"], ids["dataset"], settings, gate) for _ in range(calls)
+        ]
+        return Counter(f.result(timeout=300) for f in futures)
 
 
 def test_200_concurrent_calls_against_a_quota_of_100(
     committed: dict[str, uuid.UUID], settings: Settings
 ) -> None:
-    gate = threading.Barrier(CALLS)
-    with ThreadPoolExecutor(max_workers=CALLS) as pool:
-        futures = [
-            pool.submit(_call, committed["buyer"], committed["dataset"], settings, gate)
-            for _ in range(CALLS)
-        ]
-        outcomes = Counter(f.result(timeout=300) for f in futures)
-    assert outcomes == {200: QUOTA, 429: CALLS - QUOTA}
+    outcomes = _race(committed, settings, CALLS)
+    assert outcomes == {(200, 0): QUOTA, (429, 0): CALLS - QUOTA}
     with unit_of_work() as session:
         entitlement = session.get(Entitlement, committed["entitlement"])
         assert entitlement is not None
@@ -101,3 +112,31 @@ def test_200_concurrent_calls_against_a_quota_of_100(
             select(UsageEvent).where(UsageEvent.entitlement_id == committed["entitlement"])
         ).all()
         assert len(metered) == QUOTA
+
+
+def test_concurrent_overage_never_passes_the_limit(
+    committed_database: str, settings: Settings
+) -> None:
+    ids = _committed(
+        committed_database,
+        settings,
+        calls=OVERAGE_QUOTA,
+        overage_price_minor=OVERAGE_PRICE,
+        overage_limit_units=OVERAGE_LIMIT,
+    )
+    outcomes = _race(ids, settings, OVERAGE_CALLS)
+    refused = OVERAGE_CALLS - OVERAGE_QUOTA - OVERAGE_LIMIT
+    assert outcomes == {(200, 0): OVERAGE_QUOTA, (200, 1): OVERAGE_LIMIT, (429, 0): refused}
+    with unit_of_work() as session:
+        entitlement = session.get(Entitlement, ids["entitlement"])
+        assert entitlement is not None
+        assert entitlement.quota_remaining == 0
+        account = session.exec(
+            select(OverageAccount).where(OverageAccount.entitlement_id == entitlement.id)
+        ).one()
+        assert account.accrued_units == OVERAGE_LIMIT
+        metered = session.exec(
+            select(UsageEvent).where(UsageEvent.entitlement_id == entitlement.id)
+        ).all()
+        assert len(metered) == OVERAGE_QUOTA + OVERAGE_LIMIT
+        assert sum(e.overage_minor for e in metered) == OVERAGE_LIMIT * OVERAGE_PRICE

@@ -80,9 +80,13 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/reviews/orders/{order_id}/reject"): frozenset({C}),
     ("GET", "/api/v1/entitlements"): frozenset({B}),
     ("GET", "/api/v1/entitlements/{entitlement_id}"): frozenset({B}),
+    ("POST", "/api/v1/entitlements/{entitlement_id}/overage-invoice"): frozenset({B}),
     ("GET", "/api/v1/usage"): frozenset({B, P, A}),
     ("GET", "/api/v1/billing/statements"): frozenset({P}),
     ("GET", "/api/v1/billing/balances"): frozenset({A}),
+    ("GET", "/api/v1/billing/payments/anomalies"): frozenset({A}),
+    ("POST", "/api/v1/billing/payments/anomalies/{anomaly_id}/refund"): frozenset({A}),
+    ("POST", "/api/v1/billing/payments/anomalies/{anomaly_id}/resolve"): frozenset({A}),
     ("POST", "/api/v1/billing/stripe/webhook"): PUBLIC,
     ("PUT", "/api/v1/sandbox/profiles/{dataset_id}"): frozenset({P}),
     ("POST", "/api/v1/sandbox/profiles/{dataset_id}/approve"): frozenset({C}),
@@ -120,6 +124,7 @@ def _url(path: str) -> str:
         "entitlement_id",
         "attachment_id",
         "query_id",
+        "anomaly_id",
     ):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path

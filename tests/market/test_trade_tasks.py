@@ -45,7 +45,7 @@ def test_a_subscription_quota_resets_each_month_until_its_term_ends(
         trade.consume(session, me, listed.id)
     assert entitlement.period_ends_at is not None
     # The task body on the test's session; a run before the period ends does nothing.
-    assert tasks.reset_quotas() == {"expired": 0, "reset": 0}
+    assert tasks.reset_quotas() == {"expired": 0, "reset": 0, "invoiced": 0}
     done = trade.expire_and_reset(session, entitlement.period_ends_at + timedelta(minutes=1))
     assert (done.expired, done.reset) == (0, 1)
     session.refresh(entitlement)

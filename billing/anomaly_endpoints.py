@@ -1,0 +1,72 @@
+"""The operators' view of payments captured but credited to no order (``billing.anomalies``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from sqlmodel import Session
+
+from billing import anomalies, payments
+from billing.models import AnomalyStatus, PaymentAnomaly
+from billing.schemas import (
+    AnomalyRefund,
+    AnomalyResolution,
+    CreditedPayment,
+    PaymentAnomalyRead,
+)
+from market.accounts.dependencies import AdminPrincipal
+from market.dependencies import SessionDep, SettingsDep
+from market.pagination import Page, PageDep
+
+router = APIRouter(tags=["payments"])
+
+
+def _read(session: Session, anomaly: PaymentAnomaly) -> PaymentAnomalyRead:
+    credited = [
+        CreditedPayment(method=p.method, external_ref=p.external_ref, amount_minor=p.amount_minor)
+        for p in payments.of_order(session, anomaly.order_id)
+    ]
+    return PaymentAnomalyRead.model_validate(
+        {**anomaly.model_dump(), "credited_payments": credited}
+    )
+
+
+@router.get("/billing/payments/anomalies", response_model=Page[PaymentAnomalyRead])
+def list_anomalies(
+    admin: AdminPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    status: AnomalyStatus | None = None,
+) -> Page[PaymentAnomalyRead]:
+    """Card payments Stripe captured that no order was credited with, newest first: an order
+    paid twice (`double_payment`), paid after it was cancelled or before review
+    (`order_not_payable`), or paid the wrong amount (`amount_mismatch`). Filter by `status`
+    (`open`, `refunded`, `resolved`)."""
+    rows, total = anomalies.list_anomalies(
+        session, status=status, limit=page.limit, offset=page.offset
+    )
+    items = [_read(session, a) for a in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/billing/payments/anomalies/{anomaly_id}/refund", response_model=PaymentAnomalyRead)
+def refund_anomaly(
+    anomaly_id: uuid.UUID,
+    body: AnomalyRefund,
+    admin: AdminPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PaymentAnomalyRead:
+    """Give the uncredited payment back in full through Stripe. Idempotent: asking again
+    returns the refunded anomaly and refunds nothing more; 409 if it was resolved otherwise."""
+    return _read(session, anomalies.refund(session, admin, anomaly_id, body.note, settings))
+
+
+@router.post("/billing/payments/anomalies/{anomaly_id}/resolve", response_model=PaymentAnomalyRead)
+def resolve_anomaly(
+    anomaly_id: uuid.UUID, body: AnomalyResolution, admin: AdminPrincipal, session: SessionDep
+) -> PaymentAnomalyRead:
+    """Close an anomaly settled without a Stripe refund, saying how. Idempotent: resolving it
+    again changes nothing; 409 if it was refunded."""
+    return _read(session, anomalies.resolve(session, admin, anomaly_id, body.note))
