@@ -17,6 +17,9 @@ their price (``usage_event.overage_minor``) at the account's price, so statement
 overage per day and dataset before it is billed; the account's counters say what is billed and
 what is paid.
 
+Refunding a paid overage invoice gives the money back as a credit: its units stay settled, the
+debt is not reopened (an operator who refunds it has decided the buyer owes nothing).
+
 Invariants, enforced by the database: ``settled <= invoiced <= accrued`` and
 ``accrued - settled <= limit``: at most ``limit`` units are ever owed (billed or not), so a buyer
 cannot run up unbounded debt, and paying an invoice makes room again.

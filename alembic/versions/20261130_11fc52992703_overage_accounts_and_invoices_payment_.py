@@ -1,7 +1,10 @@
 """Overage accounts and invoices, payment anomalies, refundable sandbox budgets.
 
 - `overage_account` / `overage_invoice`: use past an entitlement's quota, billed as orders
-  (`order.kind = 'overage'`); `plan.overage_limit_units` caps what may be owed.
+  (`order.kind = 'overage'`); `plan.overage_limit_units` caps what may be owed. Plans that
+  already had an overage price get the default limit (100% of their quota); entitlements sold
+  before this revision get no overage account: they were sold when overage was not billed, so
+  their calls past the quota keep getting 429.
 - `ledger_transaction.category` tells plan sales from overage (existing rows: `plan`);
   `usage_event` records the overage part of each call (existing rows: none).
 - `payment_anomaly`: card payments captured but not credited (paid twice, paid after cancel,
@@ -191,6 +194,17 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             "overage_limit_positive", "overage_limit_units IS NULL OR overage_limit_units > 0"
         )
+    plan = sa.table(
+        "plan",
+        sa.column("calls", sa.Integer()),
+        sa.column("overage_price_minor", sa.BigInteger()),
+        sa.column("overage_limit_units", sa.BigInteger()),
+    )
+    op.execute(
+        plan.update()
+        .where(plan.c.overage_price_minor.is_not(None), plan.c.overage_limit_units.is_(None))
+        .values(overage_limit_units=plan.c.calls)
+    )
 
     with op.batch_alter_table("sandbox_grant", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_sandbox_grant_epsilon_positive"), type_="check")

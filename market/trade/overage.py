@@ -105,9 +105,11 @@ def invoice(
     """Bill the entitlement's unbilled overage as an order awaiting payment (``None`` if there
     is nothing to bill). The entitlement's row is locked first, so no call accrues between the
     count and the bill: a period closes exactly."""
+    if accounts.account_of(session, entitlement_id) is None:
+        return None  # no overage on this entitlement: nothing to lock
     repo = TradeRepository(session)
     entitlement = repo.lock(entitlement_id)
-    account = accounts.account_of(session, entitlement_id)
+    account = accounts.account_of(session, entitlement_id)  # as it is once the lock is held
     if entitlement is None or account is None:
         return None
     units = accounts.claim_unbilled(session, account)

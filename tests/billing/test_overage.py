@@ -448,3 +448,45 @@ def test_the_beat_bills_what_an_ended_entitlement_still_owes(
     assert (
         trade.expire_and_reset(session, entitlement.valid_until + timedelta(days=1)).invoiced == 0
     )
+
+
+def test_refunding_a_paid_overage_invoice_credits_the_buyer_and_leaves_the_plan_alone(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+    admin: User,
+    metered: tuple[Order, Entitlement, str],
+) -> None:
+    _, entitlement, key = metered
+    _use_overage(client, listed, key)
+    invoice = client.post(
+        f"/api/v1/entitlements/{entitlement.id}/overage-invoice", headers=bearer(buyer, settings)
+    ).json()
+    pay_by_transfer(client, admin, settings, invoice["id"], LIMIT * OVERAGE)
+    refunded = client.post(
+        f"/api/v1/orders/{invoice['id']}/refunds",
+        headers=bearer(admin, settings),
+        json={"reason": "goodwill"},
+    )
+    assert refunded.status_code == 200, refunded.text
+    assert (refunded.json()["status"], refunded.json()["entitlement"]) == ("refunded", None)
+    statement = _statement(client, buyer, settings, entitlement.id)
+    # The debt is not reopened; the plan's entitlement keeps its quota and status.
+    assert (statement["overage_owed_minor"], statement["overage_paid_minor"]) == (0, 0)
+    assert (statement["status"], statement["quota_total"]) == ("active", QUOTA)
+    refunds = session.exec(
+        select(LedgerTransaction).where(
+            LedgerTransaction.order_id == uuid.UUID(invoice["id"]),
+            LedgerTransaction.kind == "refund",
+        )
+    ).all()
+    assert [t.category for t in refunds] == [SaleCategory.overage]
+    assert ledger.unbalanced_transactions(session) == []
+    month = datetime.now(UTC).strftime("%Y-%m")
+    [line] = client.get(
+        "/api/v1/billing/statements", params={"month": month}, headers=bearer(provider, settings)
+    ).json()["lines"]
+    assert (line["overage_gross_minor"], line["overage_revenue_minor"]) == (0, 0)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 from sqlmodel import SQLModel
 
 from market import db, migrations
@@ -26,6 +29,20 @@ def test_every_migration_downgrades_and_upgrades_again(scratch_database_url: str
     assert set(inspect(scratch).get_table_names()) <= {"alembic_version"}
     migrations.upgrade(scratch_url)
     assert set(SQLModel.metadata.tables) <= set(inspect(scratch).get_table_names())
+
+
+def _insert_provider(conn: Connection, org: uuid.UUID, user: uuid.UUID, now: datetime) -> None:
+    """An organization and its provider user, as rows (the tables of every revision so far)."""
+    meta = SQLModel.metadata
+    conn.execute(
+        meta.tables["organization"].insert(),
+        {"id": org, "name": "o", "kind": "enterprise", "created_at": now},
+    )
+    conn.execute(
+        meta.tables["user"].insert(),
+        {"id": user, "email": "u@example.test", "full_name": "", "password_hash": "x",
+         "role": "provider", "organization_id": org, "is_active": True, "created_at": now},
+    )  # fmt: skip
 
 
 def test_the_policy_version_migration_backfills_existing_datasets(
@@ -62,23 +79,7 @@ def test_the_policy_version_migration_backfills_existing_datasets(
     }
     changed, fresh = uuid.uuid4(), uuid.uuid4()
     with scratch.begin() as conn:
-        conn.execute(
-            meta.tables["organization"].insert(),
-            {"id": org, "name": "o", "kind": "enterprise", "created_at": now},
-        )
-        conn.execute(
-            meta.tables["user"].insert(),
-            {
-                "id": user,
-                "email": "u@example.test",
-                "full_name": "",
-                "password_hash": "x",
-                "role": "provider",
-                "organization_id": org,
-                "is_active": True,
-                "created_at": now,
-            },
-        )
+        _insert_provider(conn, org, user, now)
         new = {"policy_version", "approved_policy_version", "pseudonym_secret"}
         old_dataset = sa.table(
             "dataset",
@@ -116,3 +117,60 @@ def test_the_policy_version_migration_backfills_existing_datasets(
     assert sorted((p[0], p[1]) for p in pointers if p[0] is not None) == [(2, 1)]
     assert all(len(p[2]) == 64 for p in pointers)
     assert len({p[2] for p in pointers}) == 2
+
+
+def test_the_overage_migration_backfills_limits_and_reverses_emptied_grants(
+    scratch_database_url: str,
+) -> None:
+    """Plans priced for overage before limits existed get the default limit (their quota); a
+    grant a refund emptied cannot go back under the old constraints, so the downgrade ends it."""
+    from datetime import UTC
+
+    import sqlalchemy as sa
+
+    migrations.upgrade(scratch_database_url, "32196ffec6b1")  # the revision before overage
+    scratch = db.engine_for(scratch_database_url)
+    meta, now = SQLModel.metadata, datetime.now(UTC)
+    org, user, dataset, plan = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    old_plan = sa.table(
+        "plan",
+        *(sa.column(c.name, c.type) for c in meta.tables["plan"].columns
+          if c.name != "overage_limit_units"),
+    )  # fmt: skip
+    with scratch.begin() as conn:
+        _insert_provider(conn, org, user, now)
+        conn.execute(
+            meta.tables["dataset"].insert(),
+            {"id": dataset, "provider_org_id": org, "created_by_id": user, "title": "t",
+             "description": "", "domain": "d", "status": "listed", "file_path": "f",
+             "original_filename": "f.csv", "source_format": "csv", "size_bytes": 1,
+             "row_count": 1, "columns": [], "grade_reason": "", "source": "",
+             "legal_basis": "", "pseudonym_secret": "0" * 64, "created_at": now,
+             "updated_at": now},
+        )  # fmt: skip
+        conn.execute(
+            old_plan.insert(),
+            {"id": plan, "dataset_id": dataset, "name": "p", "description": "",
+             "kind": "subscription", "calls": 500, "quota_unit": "calls", "price_minor": 100,
+             "overage_price_minor": 3, "currency": "CNY", "is_active": True,
+             "created_at": now, "updated_at": now},
+        )  # fmt: skip
+    migrations.upgrade(scratch_database_url)
+    plans, grants = meta.tables["plan"], meta.tables["sandbox_grant"]
+    with scratch.begin() as conn:
+        limit = conn.execute(sa.select(plans.c.overage_limit_units)).scalar_one()
+        conn.execute(
+            grants.insert(),
+            {"id": uuid.uuid4(), "buyer_org_id": org, "dataset_id": dataset,
+             "epsilon_total_units": 0, "delta_total_units": 0, "max_queries": 0,
+             "default_query_epsilon_units": 1, "source": "billing", "note": "",
+             "created_at": now, "updated_at": now},
+        )  # fmt: skip
+    assert limit == 500
+    migrations.downgrade(scratch_database_url)
+    with scratch.connect() as conn:
+        eps, queries, until = conn.execute(
+            sa.select(grants.c.epsilon_total_units, grants.c.max_queries, grants.c.valid_until)
+        ).one()
+    assert (eps, queries) == (1, 1)
+    assert until is not None
