@@ -69,7 +69,7 @@ def charge(
     included = min(remaining, units)
     over = units - included
     if over and not accounts.accrue(session, account.id, over):
-        return account
+        return accounts.account_of(session, entitlement_id) or account  # as it is now
     left = remaining - included
     if included and not repo.set_remaining(entitlement_id, seen=remaining, new=left):
         raise AssertionError("the quota changed under a row lock")  # never input
