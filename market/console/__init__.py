@@ -29,12 +29,12 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from market.console import errors, home, nav
+from market.console import catalog, errors, home, nav, provider
 from market.console.csrf import verify_csrf
 
 PREFIX = "/console"
 STATIC_DIR = Path(__file__).parent / "static"
-AREAS = (home,)
+AREAS = (home, catalog, provider)
 
 
 def _router() -> APIRouter:

@@ -86,7 +86,12 @@ class _Frame:
 
 
 def _frame_svg(
-    frame: _Frame, labels: Sequence[str], text: ChartText, body: list[str], legend: list[str]
+    frame: _Frame,
+    labels: Sequence[str],
+    text: ChartText,
+    body: list[str],
+    legend: list[str],
+    value_format: Callable[[float], str],
 ) -> Markup:
     title, description = text.title, text.description
     cid = _chart_id(title, description)
@@ -103,7 +108,7 @@ def _frame_svg(
             f'<line x1="{_LEFT}" x2="{frame.width - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#d0d5db" stroke-width="1"/>'
             f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">'
-            f"{escape(format_number(tick))}</text>"
+            f"{escape(value_format(tick))}</text>"
         )
     every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     for i, label in enumerate(labels):
@@ -169,18 +174,19 @@ def line_chart(
                 f'<rect x="{lx}" y="2" width="12" height="12" fill="{colour}"/>'
                 f'<text x="{lx + 16}" y="12" class="legend">{escape(line.name)}</text>'
             )
-    return _frame_svg(frame, labels, text, body, legend)
+    return _frame_svg(frame, labels, text, body, legend, value_format)
 
 
 def bar_chart(
     points: Sequence[tuple[str, float]],
     text: ChartText,
+    value_format: Callable[[float], str] = format_number,
     *,
     width: int = 640,
     height: int = 260,
-    value_format: Callable[[float], str] = format_number,
 ) -> Markup:
-    """One bar per (label, value); each bar has a tooltip with its exact value."""
+    """One bar per (label, value); each bar has a tooltip with its exact value.
+    ``value_format`` writes the ticks and tooltips (e.g. minor units as money)."""
     maximum = max((v for _, v in points), default=0.0)
     frame = _Frame(width, height, nice_ticks(maximum), len(points))
     bar_w = frame.plot_w / max(len(points), 1) * 0.7
@@ -191,4 +197,4 @@ def bar_chart(
         f'data-value="{v}"><title>{escape(label)}: {escape(value_format(v))}</title></rect>'
         for i, (label, v) in enumerate(points)
     ]
-    return _frame_svg(frame, [label for label, _ in points], text, body, [])
+    return _frame_svg(frame, [label for label, _ in points], text, body, [], value_format)

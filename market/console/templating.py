@@ -46,6 +46,12 @@ def format_money(amount_minor: int, currency: str = "CNY") -> str:
     return f"{sign}{text}" if sign else f"{text} {currency}"
 
 
+def major_units(amount_minor: int, currency: str = "CNY") -> str:
+    """12345, CNY -> "123.45": the plain number a price input is filled with."""
+    exponent = CURRENCIES.get(currency, 2)
+    return f"{Decimal(amount_minor).scaleb(-exponent):.{exponent}f}"
+
+
 def format_datetime(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -60,6 +66,7 @@ def _environment() -> Environment:
     )
     env.globals["t"] = _t
     env.filters["money"] = format_money
+    env.filters["major_units"] = major_units
     env.filters["datetime"] = format_datetime
     return env
 

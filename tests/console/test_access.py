@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from market.accounts.models import Role
 from market.console import console_routes
-from tests.console.conftest import console_login
+from tests.console.conftest import console_login, post_form
 from tests.fixtures.factories import create_user
 
 P, B, C, A = Role.provider, Role.buyer, Role.compliance, Role.admin
@@ -29,6 +29,17 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/console/login"): PUBLIC,
     ("POST", "/console/logout"): PUBLIC,
     ("GET", "/console/lang/{code}"): PUBLIC,
+    ("GET", "/console/catalog"): EVERYONE,
+    ("GET", "/console/datasets/{dataset_id}"): EVERYONE,
+    ("GET", "/console/provider"): frozenset({P}),
+    ("GET", "/console/provider/upload"): frozenset({P}),
+    ("POST", "/console/provider/upload"): frozenset({P}),
+    ("GET", "/console/provider/datasets/{dataset_id}"): frozenset({P}),
+    ("POST", "/console/provider/datasets/{dataset_id}/policy/preview"): frozenset({P}),
+    ("POST", "/console/provider/datasets/{dataset_id}/policy"): frozenset({P}),
+    ("POST", "/console/provider/datasets/{dataset_id}/submit"): frozenset({P}),
+    ("POST", "/console/provider/datasets/{dataset_id}/plans"): frozenset({P}),
+    ("POST", "/console/provider/datasets/{dataset_id}/plans/{plan_id}"): frozenset({P}),
 }
 
 
@@ -43,6 +54,7 @@ def _url(path: str) -> str:
 
 
 GATED_PAGES = [p for (m, p), who in ACCESS.items() if m == "GET" and isinstance(who, frozenset)]
+GATED_POSTS = [p for (m, p), who in ACCESS.items() if m == "POST" and isinstance(who, frozenset)]
 
 
 @pytest.mark.parametrize("path", GATED_PAGES)
@@ -68,3 +80,20 @@ def test_each_role_is_let_through_or_refused(
     else:
         assert response.status_code == 403, response.text
         assert "此操作需要角色" in response.text
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("path", GATED_POSTS)
+def test_each_role_may_post_or_is_refused(
+    client: TestClient, session: Session, path: str, role: Role
+) -> None:
+    user = create_user(session, role=role)
+    session.commit()
+    console_login(client, user)
+    response = post_form(client, _url(path), {})
+    allowed = ACCESS[("POST", path)]
+    assert isinstance(allowed, frozenset)
+    if role in allowed:
+        assert response.status_code not in (303, 401, 403), response.text
+    else:
+        assert response.status_code == 403, response.text

@@ -22,3 +22,24 @@
     }
   });
 })();
+// The policy editor renders every operator's parameters; show only the chosen operator's.
+(function () {
+  "use strict";
+  function showChosen(select) {
+    var row = select.closest("tr");
+    if (!row) { return; }
+    row.querySelectorAll(".param-group").forEach(function (group) {
+      group.hidden = group.getAttribute("data-for") !== select.value;
+    });
+  }
+  function init(root) {
+    root.querySelectorAll("select[data-operator]").forEach(showChosen);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-operator]")) {
+      showChosen(event.target);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
+})();
