@@ -112,7 +112,9 @@ def _frame_svg(
         )
     every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        # Counted from the end, so the latest label (usually "today") is always shown and
+        # never crowds the one before it.
+        if (len(labels) - 1 - i) % every == 0:
             parts.append(
                 f'<text x="{frame.slot(i):.1f}" y="{_TOP + frame.plot_h + 16}" '
                 f'text-anchor="middle" class="tick">{escape(label)}</text>'

@@ -93,3 +93,13 @@ def test_an_empty_chart_still_draws_its_axes() -> None:
         )
     )
     assert {"Day", "Calls"} <= {t.text for t in svg.iter(f"{SVG}text")}
+
+
+def test_long_axes_show_evenly_spaced_labels_ending_with_the_latest() -> None:
+    points = [(f"d{n:02d}", float(n)) for n in range(30)]
+    svg = _parse(bar_chart(points, ChartText("t", "d", "x", "y")))
+    shown = [t.text for t in svg.iter(f"{SVG}text") if (t.text or "").startswith("d")]
+    assert shown[-1] == "d29"
+    assert 2 <= len(shown) <= 8
+    numbers = [int(label[1:]) for label in shown]
+    assert len({b - a for a, b in zip(numbers, numbers[1:], strict=False)}) == 1

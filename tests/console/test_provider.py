@@ -16,11 +16,14 @@ from listings.models import Dataset, DatasetStatus
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.console.conftest import SignIn, csrf_token, post_form
+from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_dataset,
+    create_plan,
     create_user,
     csv_bytes,
     people_table,
+    place_order,
     principal_of,
     submit_dataset,
 )
@@ -326,3 +329,27 @@ def test_another_providers_dataset_is_not_theirs_to_manage(
         {"source": "s", "legal_basis": "l", "grade": "general", "grade_level": "1"},
     )
     assert response.status_code == 404
+
+
+def test_the_revenue_chart_shows_what_the_ledger_owes_the_provider(
+    client: TestClient,
+    session: Session,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+    admin: User,
+    settings: Settings,
+    signed_in: SignIn,
+) -> None:
+    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    session.commit()
+    paid = client.post(
+        f"/api/v1/orders/{order.id}/bank-transfers",
+        headers=bearer(admin, settings),
+        json={"reference": "T-1", "amount_minor": order.price_minor, "currency": "CNY"},
+    )
+    assert paid.status_code < 300, paid.text
+    signed_in(provider)
+    page = client.get("/console/provider").text
+    # 10,000 fen paid, less the default 5% fee: ¥95.00 this month, in the chart and its table.
+    assert page.count("¥95.00") >= 2

@@ -167,3 +167,9 @@ def test_a_deactivated_user_loses_the_session_at_once(
     response = client.get("/console", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/console/login")
+
+
+def test_the_site_root_leads_to_the_console(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/console"
