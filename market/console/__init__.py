@@ -7,17 +7,32 @@ repositories, and authenticate with the API's own tokens kept in cookies (``sess
 
 Adding an area (e.g. ``buyer``):
 
-1. ``market/console/buyer.py`` with ``router = APIRouter()`` (paths relative to ``/console``,
-   e.g. ``@router.get("/orders")``) and ``NAV = (NavItem("buyer.nav.orders",
-   "/console/orders", frozenset({Role.buyer})),)``; protect each page with a role dependency
-   from ``session`` (``BuyerUser`` ...) and answer with ``templating.render`` / ``redirect``.
+1. ``market/console/buyer.py`` with ``router = APIRouter(prefix="/buyer")`` (paths are under
+   ``/console``) and ``NAV = (NavItem("buyer.nav", "/console/buyer", frozenset({Role.buyer})),)``
+   (the nav bar shows an entry only to its roles). Protect each page with a role dependency
+   from ``session`` (``BuyerUser``, ``ComplianceUser``, ``StaffUser`` ...: the API's own role
+   check) and answer with ``templating.render(request, "buyer/x.html", user, {...})``, or
+   ``templating.redirect(request, url)`` after a successful post (a 303, or ``HX-Redirect``
+   for htmx). Call services, never repositories; ``user.principal`` is what they take.
 2. Add the module to ``AREAS`` below.
-3. Templates in ``templates/buyer/`` extending ``base.html``; texts in
-   ``messages/buyer.py`` (keys prefixed ``buyer.``), used as ``{{ t("buyer.key") }}``.
-4. Forms post with ``{% include "_csrf.html" %}``; services' errors need no handling (they
-   become a page or an htmx alert in the reader's language, see ``errors``).
-5. Add every route to ``tests/console/test_access.py``'s table and test the pages with the
-   ``console`` fixtures in ``tests/console/conftest.py``.
+3. Templates in ``templates/buyer/`` extending ``base.html`` (blocks ``title``, ``flash``,
+   ``content``); shared macros in ``_macros.html`` (``{% import "_macros.html" as ui with
+   context %}``: ``rows_table``, ``pager``, ``status_badge``, ``grade``, ``plan_quota``);
+   filters ``money`` / ``major_units`` / ``datetime``. The dataset page includes
+   ``buyer/_dataset_actions.html`` when it exists (the place for an order form).
+4. Texts in ``messages/buyer.py`` (keys prefixed ``buyer.``), used as ``{{ t("buyer.key") }}``;
+   a missing key fails the page's test.
+5. Forms: ``{% include "_csrf.html" %}`` in every ``<form method="post">`` (htmx sends the
+   header by itself). Read fields with ``Form()`` or ``forms.FormFields`` and validate with
+   the API's request model through ``forms.validate_form``; prices with
+   ``forms.money_to_minor``. Don't catch ``SluiceError``: it becomes an error page or, for
+   htmx, an alert in ``#flash``, in the reader's language, after the unit of work rolled
+   back.
+6. Charts: ``charts.line_chart`` / ``charts.bar_chart`` with a ``charts.ChartText``; show the
+   numbers in a table too.
+7. Tests: add every route to ``tests/console/test_access.py``'s table; page tests use the
+   ``signed_in`` / ``post_form`` helpers of ``tests/console/conftest.py``; a browser journey
+   uses the ``page`` fixture (a live server on a committed database) and ``screenshot``.
 """
 
 from __future__ import annotations
