@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from billing import ledger, metering, overage, service, statements
+from billing import ledger, service, statements
 from billing.models import Plan
 from billing.schemas import (
     Balance,
@@ -16,9 +16,9 @@ from billing.schemas import (
     PlanRead,
     PlanUpdate,
     Statement,
-    UsageDay,
     UsageReport,
 )
+from billing.usage import usage_report
 from listings import service as listings
 from market.accounts.dependencies import (
     AdminPrincipal,
@@ -29,7 +29,6 @@ from market.accounts.dependencies import (
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.dependencies import SessionDep
-from market.errors import BadRequest
 
 router = APIRouter(tags=["billing"])
 
@@ -97,41 +96,7 @@ def usage(
     `overage_units` / `overage_minor` are the units used past included quotas and their price,
     per currency; `overage_owed` is what each entitlement in scope owes for overage now
     (billed or not, until paid), whatever the date range."""
-    until = until or datetime.now(UTC).date()
-    since = since or until - timedelta(days=29)
-    if since > until or (until - since).days > 365:
-        raise BadRequest(
-            "since must not be after until, and the range is at most 366 days.",
-            "since 不能晚于 until，且时间范围最多 366 天。",
-        )
-    scope: dict[str, uuid.UUID] = {}
-    if principal.role is Role.buyer:
-        scope["buyer_org_id"] = principal.org_id
-    elif principal.role is Role.provider:
-        scope["provider_org_id"] = principal.org_id
-    rows = metering.usage_by_day(session, since=since, until=until, dataset_id=dataset_id, **scope)
-    days = [UsageDay(**vars(r)) for r in rows]
-    totals: dict[uuid.UUID, UsageDay] = {}
-    for r in rows:
-        t = totals.setdefault(
-            r.dataset_id,
-            UsageDay(day=since, dataset_id=r.dataset_id, calls=0, units=0, rows=0, epsilon=0),
-        )
-        t.calls += r.calls
-        t.units += r.units
-        t.rows += r.rows
-        t.epsilon += r.epsilon
-        t.overage_units += r.overage_units
-        for currency, amount in r.overage_minor.items():
-            t.overage_minor[currency] = t.overage_minor.get(currency, 0) + amount
-    owed = overage.owed(session, dataset_id=dataset_id, **scope)
-    return UsageReport(
-        since=since,
-        until=until,
-        days=days,
-        totals_by_dataset=list(totals.values()),
-        overage_owed=owed,
-    )
+    return usage_report(session, principal, since=since, until=until, dataset_id=dataset_id)
 
 
 @router.get(

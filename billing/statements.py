@@ -13,7 +13,7 @@ import csv
 import io
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -200,3 +200,27 @@ def statement_csv(statement: Statement) -> str:
     for line in statement.lines:
         writer.writerow({"month": statement.month, **line.model_dump(mode="json")})
     return buffer.getvalue()
+
+
+def recent_months(today: date, count: int) -> list[str]:
+    """The ``count`` months up to and including ``today``'s, oldest first (``YYYY-MM``)."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
+def revenue_by_month(
+    session: Session, provider_org_id: uuid.UUID, months: list[str]
+) -> dict[str, dict[str, int]]:
+    """{currency: {month: the provider's revenue in minor units}} over ``months``, from the
+    same ledger sums as the statements (a month without sales counts 0)."""
+    out: dict[str, dict[str, int]] = {}
+    for month in months:
+        for line in provider_statement(session, provider_org_id, month).lines:
+            if line.currency:
+                series = out.setdefault(line.currency, dict.fromkeys(months, 0))
+                series[month] += line.provider_revenue_minor
+    return out

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from sqlmodel import Session
 
 from listings import grading, review, service
-from listings.models import Dataset, DatasetStatus
+from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.policy_endpoints import k_read
 from listings.schemas import (
     ApprovalRequest,
@@ -126,15 +126,27 @@ def catalog(
         str | None, Query(max_length=200, description="Words in title or description")
     ] = None,
     domain: Annotated[str | None, Query(max_length=100)] = None,
+    grade: Annotated[DataGrade | None, Query(description="The confirmed grade")] = None,
+    provider_org_id: Annotated[uuid.UUID | None, Query(description="One provider's")] = None,
 ) -> Page[CatalogEntry]:
-    """Listed datasets only, newest first; filter by text and domain."""
-    rows, total = service.catalog(session, q=q, domain=domain, limit=page.limit, offset=page.offset)
+    """Listed datasets only, newest first; filter by text, domain, grade and provider."""
+    rows, total = service.catalog(
+        session,
+        q=q,
+        domain=domain,
+        grade=grade,
+        provider_org_id=provider_org_id,
+        limit=page.limit,
+        offset=page.offset,
+    )
     return Page(
-        items=_catalog_entries(session, rows), total=total, limit=page.limit, offset=page.offset
+        items=catalog_entries(session, rows), total=total, limit=page.limit, offset=page.offset
     )
 
 
-def _catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry]:
+def catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry]:
+    """Catalog rows with their provider's name (one query for the page), as the API and the
+    console show them."""
     names = accounts.organization_names(session, {d.provider_org_id for d in rows})
     return [
         CatalogEntry.model_validate(

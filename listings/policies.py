@@ -21,13 +21,27 @@ from listings import storage
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
 from listings.service import get_owned, get_visible
-from listings.versions import Which, column_names, policy_of, record_version, release, release_key
+from listings.versions import (
+    Which,
+    column_names,
+    policy_of,
+    record_version,
+    release,
+    release_key,
+    release_with,
+)
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.audit import service as audit
 from market.errors import BadRequest, Conflict, NotFound
 
 _EDITABLE = (DatasetStatus.draft, DatasetStatus.rejected, DatasetStatus.listed)
+
+
+def is_editable(dataset: Dataset) -> bool:
+    """Whether its provider may save a new policy version now (not while processing, failed
+    or in review: a reviewer decides on a fixed policy)."""
+    return dataset.status in _EDITABLE
 
 
 def _check_columns(dataset: Dataset, policy: Policy) -> None:
@@ -119,7 +133,7 @@ def update_policy(
     approved one. Every rule must name a column of the dataset.
     """
     dataset = get_owned(session, principal, dataset_id, for_update=True)
-    if dataset.status not in _EDITABLE:
+    if not is_editable(dataset):
         raise Conflict(
             f"The policy cannot be changed while the dataset is {dataset.status}.",
             f"数据集处于 {dataset.status} 状态时不能修改脱敏策略。",
@@ -178,6 +192,23 @@ def preview(
         dataset, which=chosen, buyer_org_id=None, limit=rows, offset=0, data_dir=data_dir
     )
     return dataset, chosen, table
+
+
+def preview_unsaved(
+    session: Session,
+    principal: Principal,
+    dataset_id: uuid.UUID,
+    policy: Policy,
+    *,
+    rows: int,
+    data_dir: Path,
+) -> pa.Table:
+    """The first rows under a policy the provider is editing and has not saved: what the
+    editor shows before a change becomes a version. Only the owning provider, with the same
+    column checks as saving; the generic preview key, as for every preview."""
+    dataset = get_owned(session, principal, dataset_id)
+    _check_columns(dataset, policy)
+    return release_with(dataset, policy, buyer_org_id=None, limit=rows, offset=0, data_dir=data_dir)
 
 
 def k_anonymity_report(

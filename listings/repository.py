@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, func, select
 
-from listings.models import Dataset, DatasetStatus, ListingReview, PolicyVersion
+from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview, PolicyVersion
 
 
 class DatasetRepository:
@@ -34,6 +34,7 @@ class DatasetRepository:
         provider_org_id: uuid.UUID | None = None,
         q: str | None = None,
         domain: str | None = None,
+        grade: DataGrade | None = None,
         limit: int,
         offset: int,
         oldest_first: bool = False,
@@ -45,6 +46,8 @@ class DatasetRepository:
             conditions.append(col(Dataset.provider_org_id) == provider_org_id)
         if domain:
             conditions.append(col(Dataset.domain) == domain)
+        if grade is not None:
+            conditions.append(col(Dataset.grade) == grade)
         if q:
             escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = f"%{escaped}%"
@@ -66,6 +69,17 @@ class DatasetRepository:
             .offset(offset)
         ).all()
         return list(rows), total
+
+    def listed_facets(self) -> tuple[list[str], list[uuid.UUID]]:
+        """The domains and provider organizations that have listed datasets (for filters)."""
+        listed = col(Dataset.status) == DatasetStatus.listed
+        domains = self.session.exec(
+            select(Dataset.domain).where(listed).distinct().order_by(col(Dataset.domain))
+        ).all()
+        providers = self.session.exec(
+            select(Dataset.provider_org_id).where(listed).distinct()
+        ).all()
+        return list(domains), list(providers)
 
     def review_queue(self, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
         """Datasets in review, and listed ones whose draft policy awaits approval."""

@@ -222,11 +222,30 @@ def list_datasets(
 
 
 def catalog(
-    session: Session, *, q: str | None, domain: str | None, limit: int, offset: int
+    session: Session,
+    *,
+    q: str | None,
+    domain: str | None,
+    limit: int,
+    offset: int,
+    grade: DataGrade | None = None,
+    provider_org_id: uuid.UUID | None = None,
 ) -> tuple[list[Dataset], int]:
+    """Listed datasets only, newest first, filtered by words, domain, grade and provider."""
     return DatasetRepository(session).search(
-        statuses=[DatasetStatus.listed], q=q, domain=domain, limit=limit, offset=offset
+        statuses=[DatasetStatus.listed],
+        q=q,
+        domain=domain,
+        grade=grade,
+        provider_org_id=provider_org_id,
+        limit=limit,
+        offset=offset,
     )
+
+
+def catalog_facets(session: Session) -> tuple[list[str], list[uuid.UUID]]:
+    """What the catalog can be filtered by: domains and providers with listed datasets."""
+    return DatasetRepository(session).listed_facets()
 
 
 def submit(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dataset:

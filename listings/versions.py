@@ -112,7 +112,27 @@ def release(
 ) -> pa.Table:
     """Rows `offset` .. `offset + limit` passed through the draft or approved policy, with
     the key of `buyer_org_id` (None: the generic preview audience)."""
-    policy = policy_of(dataset, which)
+    return release_with(
+        dataset,
+        policy_of(dataset, which),
+        buyer_org_id=buyer_org_id,
+        limit=limit,
+        offset=offset,
+        data_dir=data_dir,
+    )
+
+
+def release_with(
+    dataset: Dataset,
+    policy: Policy,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+    data_dir: Path,
+) -> pa.Table:
+    """Rows `offset` .. `offset + limit` passed through `policy` (fails closed like every
+    release: a column the policy does not name is dropped)."""
     path = storage.resolve(data_dir, dataset.file_path)
     with duckdb.connect() as con:
         raw = con.sql(

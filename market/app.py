@@ -26,6 +26,7 @@ def create_app() -> FastAPI:
     from listings.endpoints import router as listings_router
     from listings.governance_endpoints import router as governance_router
     from listings.policy_endpoints import router as policy_router
+    from market import console
     from market.accounts.endpoints import router as accounts_router
     from market.audit.endpoints import router as audit_router
     from market.dataapi.endpoints import router as data_router
@@ -57,6 +58,7 @@ def create_app() -> FastAPI:
     for router in routers:
         api.include_router(router)
     app.include_router(api)
+    console.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -18,5 +18,9 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work commits when the endpoint returns, *before* the response
+# is sent. With FastAPI's default ("request") the commit would run after the client already
+# has its answer: a client could read before the write is visible (a browser following a
+# redirect does), and a failed commit would follow a success response.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

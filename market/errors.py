@@ -72,9 +72,7 @@ def _sluice_error_handler(_request: Request, exc: Exception) -> JSONResponse:
 
 def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-    )
+    problems = validation_summary(exc)
     return JSONResponse(
         {
             "error": "ValidationError",
@@ -86,6 +84,13 @@ def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def validation_summary(exc: RequestValidationError) -> str:
+    """One line naming each invalid field, for the JSON body and the console's error page."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    )
+
+
 def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     return [
         {"loc": list(err["loc"]), "msg": str(err["msg"]), "type": str(err["type"])}
@@ -93,7 +98,7 @@ def jsonable_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     ]
 
 
-_HTTP_ZH = {401: "未登录或凭证无效", 403: "无权访问", 404: "资源不存在", 405: "不支持该请求方法"}
+HTTP_ZH = {401: "未登录或凭证无效", 403: "无权访问", 404: "资源不存在", 405: "不支持该请求方法"}
 
 
 def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -103,7 +108,7 @@ def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
         {
             "error": "HTTPError",
             "detail": detail,
-            "detail_zh": _HTTP_ZH.get(exc.status_code, detail),
+            "detail_zh": HTTP_ZH.get(exc.status_code, detail),
         },
         status_code=exc.status_code,
         headers=exc.headers,

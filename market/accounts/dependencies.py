@@ -45,16 +45,20 @@ def api_key_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    allowed = ", ".join(roles)
+def check_role(principal: Principal, roles: tuple[Role, ...]) -> Principal:
+    """The one role gate, shared by the API's bearer dependencies and the web console's."""
+    if principal.role not in roles:
+        allowed = ", ".join(roles)
+        raise Forbidden(
+            f"This action needs the role {allowed}; you are signed in as {principal.role}.",
+            f"此操作需要角色 {allowed}，当前角色为 {principal.role}。",
+        )
+    return principal
 
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     def check(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(
-                f"This action needs the role {allowed}; you are signed in as {principal.role}.",
-                f"此操作需要角色 {allowed}，当前角色为 {principal.role}。",
-            )
-        return principal
+        return check_role(principal, roles)
 
     return check
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from listings.models import Dataset
+from listings.models import DataGrade, Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.fixtures.client import bearer
@@ -139,3 +139,29 @@ def test_catalog_search_treats_wildcards_literally(
     session.commit()
     found = client.get("/api/v1/catalog", params={"q": "%"}, headers=bearer(provider, settings))
     assert found.json()["total"] == 0
+
+
+def test_catalog_filters_by_grade_and_provider(
+    client: TestClient, session: Session, settings: Settings, provider: User, reviewer: User
+) -> None:
+    other = create_user(session, role=Role.provider)
+    general = create_dataset(session, settings, provider=provider, title="general one")
+    list_dataset(session, general, provider=provider, reviewer=reviewer)
+    important = create_dataset(session, settings, provider=other, title="important one")
+    list_dataset(
+        session, important, provider=other, reviewer=reviewer, grade=DataGrade.important, level=None
+    )
+    session.commit()
+    headers = bearer(provider, settings)
+
+    def titles(**params: str) -> set[str]:
+        page = client.get("/api/v1/catalog", params=params, headers=headers).json()
+        return {i["title"] for i in page["items"]}
+
+    assert titles(grade="important") == {"important one"}
+    assert titles(provider_org_id=str(provider.organization_id)) == {"general one"}
+    assert titles(grade="general", provider_org_id=str(other.organization_id)) == set()
+    assert (
+        client.get("/api/v1/catalog", params={"grade": "secret"}, headers=headers).status_code
+        == 422
+    )
