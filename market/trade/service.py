@@ -239,9 +239,10 @@ def entitlement_of(session: Session, order: Order) -> Entitlement | None:
 
 
 def end_entitlement(session: Session, order: Order, status: EntitlementStatus) -> None:
+    """End the order's entitlement if it is still active; the caller holds the order's lock
+    (orders before entitlements, see ``TradeRepository``)."""
     entitlement = entitlement_of(session, order)
-    if entitlement is not None and entitlement.status is EntitlementStatus.active:
-        TradeRepository(session).set_status(entitlement.id, status)
+    if entitlement is not None and TradeRepository(session).end_if_active(entitlement.id, status):
         session.refresh(entitlement)
 
 
@@ -331,8 +332,11 @@ def expire_and_reset(
     repo = TradeRepository(session)
     expired = 0
     for entitlement in repo.past_validity(now, batch):
-        repo.set_status(entitlement.id, EntitlementStatus.expired)
+        # The order's lock first, then the entitlement (the lock order of TradeRepository): a
+        # refund of the same order does the same, so the two queue instead of deadlocking.
         order = get_any_order(session, entitlement.order_id, for_update=True)
+        if not repo.end_if_active(entitlement.id, EntitlementStatus.expired, valid_until_by=now):
+            continue  # ended meanwhile (refunded, revoked, or by a concurrent run)
         if order.status is S.active:
             states.transition(session, order, S.expired, reason="validity ended")
         expired += 1
