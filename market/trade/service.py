@@ -366,9 +366,29 @@ def order_counts_by_status(session: Session) -> dict[str, int]:
     return TradeRepository(session).order_counts_by_status()
 
 
+def quota_left(entitlement: Entitlement, units_used: int) -> int:
+    """What is left of an entitlement's quota, given the units metered on it.
+
+    Data API quotas are decremented as calls are charged (``quota_remaining``). A sandbox
+    pack's queries are counted by the sandbox's privacy ledger instead (where its ε is
+    reserved, under the grant's lock), so its queries left are those paid for (less refunds)
+    minus those metered.
+    """
+    if entitlement.quota_unit == QuotaUnit.queries:
+        return max(entitlement.quota_total - units_used, 0)
+    return entitlement.quota_remaining
+
+
 def entitlements_on(session: Session, dataset_ids: list[uuid.UUID]) -> list[Entitlement]:
     """Every entitlement granted on these datasets, newest first (the provider's report)."""
     return TradeRepository(session).entitlements_on(dataset_ids)
+
+
+def scenario_of(session: Session, entitlement_id: uuid.UUID) -> str | None:
+    """The usage scenario an entitlement was granted for (named in the audit record of each
+    sandbox query charged to it)."""
+    entitlement = TradeRepository(session).entitlement(entitlement_id)
+    return None if entitlement is None else entitlement.usage_scenario
 
 
 def current_scenario(
