@@ -60,13 +60,30 @@ def withdraw_refunded(session: Session, event: trade_events.SandboxPackRefunded)
 def end_grants(
     session: Session, buyer_org_id: uuid.UUID | None, dataset_id: uuid.UUID | None
 ) -> None:
-    now = utcnow()
-    conditions = [or_(col(SandboxGrant.valid_until).is_(None), col(SandboxGrant.valid_until) > now)]
+    # The grants' row locks first, as every reservation, top-up and withdrawal takes them
+    # before touching an allotment: the stop queues behind those instead of deadlocking.
+    scope = []
     if buyer_org_id is not None:
-        conditions.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
+        scope.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
     if dataset_id is not None:
-        conditions.append(col(SandboxGrant.dataset_id) == dataset_id)
-    stopped = select(SandboxGrant.id).where(*conditions)
+        scope.append(col(SandboxGrant.dataset_id) == dataset_id)
+    stopped = list(
+        session.exec(
+            select(SandboxGrant.id).where(*scope).order_by(col(SandboxGrant.id)).with_for_update()
+        ).all()
+    )
+    if not stopped:
+        return
+    now = utcnow()
+    session.execute(
+        update(SandboxGrant)
+        .where(
+            col(SandboxGrant.id).in_(stopped),
+            or_(col(SandboxGrant.valid_until).is_(None), col(SandboxGrant.valid_until) > now),
+        )
+        .values(valid_until=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(SandboxAllotment)
         .where(
@@ -76,11 +93,5 @@ def end_grants(
             ),
         )
         .values(valid_until=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(SandboxGrant)
-        .where(*conditions)
-        .values(valid_until=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -219,3 +219,20 @@ def test_a_compliance_grant_is_metered_without_an_entitlement(
     assert _used_and_left(market.statement(pack)) == (0.0, 1.0, 0, 5)
     [today] = market.usage_today()
     assert today["epsilon"] == pytest.approx(0.4)
+
+
+def test_a_pack_bought_after_an_emergency_stop_does_not_revive_the_stopped_ones(
+    market: Market, reviewer: User
+) -> None:
+    stopped = market.buy_pack(epsilon=1.0, queries=5)
+    stop = market.client.post(
+        "/api/v1/reviews/emergency-stop",
+        headers=bearer(reviewer, market.settings),
+        json={"buyer_org_id": str(market.buyer.organization_id), "reason": "异常访问"},
+    )
+    assert stop.status_code == 200, stop.text
+    assert market.query("SELECT COUNT(*) AS a FROM dataset", 0.3)["http_status"] == 403
+    fresh = market.buy_pack(epsilon=1.0, queries=5)
+    assert market.query("SELECT COUNT(*) AS b FROM dataset", 0.3)["http_status"] == 200
+    assert _used_and_left(market.statement(stopped)) == (0.0, 1.0, 0, 5)
+    assert _used_and_left(market.statement(fresh)) == (0.3, 0.7, 1, 4)
