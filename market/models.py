@@ -15,7 +15,13 @@ from listings.models import Dataset, ListingReview, PolicyVersion
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
 from market.trade.models import Entitlement, Order, OrderTransition
-from sandbox.models import PrivacyLedgerEntry, SandboxGrant, SandboxProfile, SandboxQuery
+from sandbox.models import (
+    PrivacyLedgerEntry,
+    SandboxAllotment,
+    SandboxGrant,
+    SandboxProfile,
+    SandboxQuery,
+)
 
 __all__ = [
     "ApiKey",
@@ -36,6 +42,7 @@ __all__ = [
     "Plan",
     "UsageEvent",
     "PrivacyLedgerEntry",
+    "SandboxAllotment",
     "SandboxGrant",
     "SandboxProfile",
     "SandboxQuery",

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from market.errors import Conflict, SluiceError
+from market.errors import Conflict, Forbidden, SluiceError
 
 
 class BudgetExhausted(SluiceError):
     """Not enough ε (or δ) left on the grant for this query."""
 
     status_code = 402
+
+
+class BudgetExpired(Forbidden):
+    """The grant (or every pack and grant in it) is past its validity."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your sandbox budget on this dataset has expired.",
+            "贵机构在该数据集上的沙箱预算已过期。",
+        )
 
 
 class QueryCapReached(SluiceError):

@@ -1,8 +1,10 @@
-"""Sandbox tables: privacy profiles, budget grants, the privacy ledger and stored queries.
+"""Sandbox tables: privacy profiles, budget grants and their allotments, the privacy ledger and
+stored queries.
 
 ε and δ are stored as integers of fixed units (``anonymize.accountant``) so ledger sums are
 exact. The ledger is append-only and is the budget of record: a grant's spent budget is the
-sum of its entries (reservations +, releases −, commits 0 mark a reservation as final).
+sum of its entries (reservations +, releases −, commits 0 mark a reservation as final), and
+each entry names the allotment (the sandbox pack or compliance grant) the query was charged to.
 """
 
 from __future__ import annotations
@@ -72,6 +74,38 @@ class SandboxGrant(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class SandboxAllotment(SQLModel, table=True):
+    """One addition to a grant: a paid sandbox pack (its entitlement) or a compliance grant.
+
+    A grant's totals are the sum of its allotments. Each query is charged to one allotment, so
+    what a pack's buyer spent is known per entitlement (metered on it, shown in its statement)
+    and a refund takes back only that pack's unspent share. An allotment serves until its
+    ``valid_until`` (a pack's: its entitlement's).
+    """
+
+    __tablename__ = "sandbox_allotment"
+    __table_args__ = (
+        CheckConstraint("epsilon_units >= 0", name="epsilon_not_negative"),
+        CheckConstraint("delta_units >= 0", name="delta_not_negative"),
+        CheckConstraint("queries >= 0", name="queries_not_negative"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    grant_id: uuid.UUID = Field(foreign_key="sandbox_grant.id", index=True)
+    # The entitlement of the sandbox pack that brought it; NULL for a compliance grant.
+    entitlement_id: uuid.UUID | None = Field(
+        default=None, foreign_key="entitlement.id", unique=True
+    )
+    epsilon_units: int = Field(sa_type=BigInteger)
+    delta_units: int = Field(sa_type=BigInteger)
+    queries: int
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    source: str = Field(max_length=40)
+    note: str = Field(default="", sa_type=Text)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class QueryStatus(StrEnum):
     queued = "queued"  # reserved; waiting for a worker
     running = "running"
@@ -114,6 +148,7 @@ class PrivacyLedgerEntry(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     grant_id: uuid.UUID = Field(foreign_key="sandbox_grant.id", index=True)
+    allotment_id: uuid.UUID = Field(foreign_key="sandbox_allotment.id", index=True)
     query_id: uuid.UUID = Field(foreign_key="sandbox_query.id", index=True)
     kind: LedgerKind = Field(sa_type=StrEnumType(LedgerKind))
     epsilon_units: int = Field(sa_type=BigInteger)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import ColumnElement, case
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from sandbox.models import (
     LedgerKind,
     PrivacyLedgerEntry,
     QueryStatus,
+    SandboxAllotment,
     SandboxGrant,
     SandboxProfile,
     SandboxQuery,
@@ -20,18 +23,38 @@ from sandbox.models import (
 
 @dataclass(frozen=True)
 class Balance:
-    """Sums over a grant's ledger (units of ``anonymize.accountant``)."""
+    """Sums over a grant's (or one allotment's) ledger (units of ``anonymize.accountant``)."""
 
     epsilon_used: int  # reserved or committed, i.e. no longer available
     delta_used: int
-    queries: int  # reservations made
+    queries: int  # reservations made, less those released (a query that never ran costs none)
+
+
+NOTHING_SPENT = Balance(0, 0, 0)
+
+
+def _sums() -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """ε, δ and queries spent, as aggregates over privacy ledger rows."""
+    queries = case(
+        (col(PrivacyLedgerEntry.kind) == LedgerKind.reserve, 1),
+        (col(PrivacyLedgerEntry.kind) == LedgerKind.release, -1),
+        else_=0,
+    )
+    return (
+        func.coalesce(func.sum(PrivacyLedgerEntry.epsilon_units), 0),
+        func.coalesce(func.sum(PrivacyLedgerEntry.delta_units), 0),
+        func.coalesce(func.sum(queries), 0),
+    )
 
 
 class SandboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, obj: SandboxProfile | SandboxGrant | SandboxQuery | PrivacyLedgerEntry) -> None:
+    def add(
+        self,
+        obj: SandboxProfile | SandboxGrant | SandboxAllotment | SandboxQuery | PrivacyLedgerEntry,
+    ) -> None:
         self.session.add(obj)
         self.session.flush()
 
@@ -74,15 +97,47 @@ class SandboxRepository:
         return list(rows), total
 
     def balance(self, grant_id: uuid.UUID) -> Balance:
-        reserves = case((col(PrivacyLedgerEntry.kind) == LedgerKind.reserve, 1), else_=0)
-        eps, delta, count = self.session.exec(
-            select(
-                func.coalesce(func.sum(PrivacyLedgerEntry.epsilon_units), 0),
-                func.coalesce(func.sum(PrivacyLedgerEntry.delta_units), 0),
-                func.coalesce(func.sum(reserves), 0),
-            ).where(PrivacyLedgerEntry.grant_id == grant_id)
+        eps, delta, count = self.session.execute(
+            sa_select(*_sums()).where(col(PrivacyLedgerEntry.grant_id) == grant_id)
         ).one()
         return Balance(int(eps), int(delta), int(count))
+
+    def allotments(self, grant_id: uuid.UUID) -> list[SandboxAllotment]:
+        """A grant's allotments, oldest first (the order queries are charged to them)."""
+        stmt = (
+            select(SandboxAllotment)
+            .where(SandboxAllotment.grant_id == grant_id)
+            .order_by(col(SandboxAllotment.created_at), col(SandboxAllotment.id))
+            .execution_options(populate_existing=True)
+        )
+        return list(self.session.exec(stmt).all())
+
+    def allotment(self, allotment_id: uuid.UUID) -> SandboxAllotment | None:
+        return self.session.get(SandboxAllotment, allotment_id)
+
+    def allotment_of(self, entitlement_id: uuid.UUID) -> SandboxAllotment | None:
+        stmt = select(SandboxAllotment).where(SandboxAllotment.entitlement_id == entitlement_id)
+        return self.session.exec(stmt.execution_options(populate_existing=True)).first()
+
+    def reserved_allotment(self, query_id: uuid.UUID) -> uuid.UUID:
+        """The allotment a query was charged to: the one its reservation names."""
+        stmt = select(PrivacyLedgerEntry.allotment_id).where(
+            PrivacyLedgerEntry.query_id == query_id,
+            PrivacyLedgerEntry.kind == LedgerKind.reserve,
+        )
+        return self.session.exec(stmt).one()
+
+    def spent_by_allotment(self, grant_id: uuid.UUID) -> dict[uuid.UUID, Balance]:
+        """What each allotment of a grant has spent, in one grouped query (absent: nothing)."""
+        stmt = (
+            sa_select(col(PrivacyLedgerEntry.allotment_id), *_sums())
+            .where(col(PrivacyLedgerEntry.grant_id) == grant_id)
+            .group_by(col(PrivacyLedgerEntry.allotment_id))
+        )
+        return {
+            allotment: Balance(int(eps), int(delta), int(count))
+            for allotment, eps, delta, count in self.session.execute(stmt).all()
+        }
 
     def stored_answer(self, grant_id: uuid.UUID, fingerprint: str) -> SandboxQuery | None:
         stmt = (

@@ -2,13 +2,16 @@
 
 Budget protocol (the ledger is the record, see ``sandbox.models``):
 
-1. ``reserve``: lock the grant row, sum its ledger, append a ``reserve`` entry of the query's
-   (ε, δ) only if it fits, and **commit** before any data is read, so concurrent queries (other
-   requests, other workers) see the reservation: the budget can never be overspent.
+1. ``reserve``: lock the grant row, sum its ledger per allotment, charge the query to the
+   oldest usable allotment (a sandbox pack or a compliance grant) that covers it whole
+   (``sandbox.allotments``), append a ``reserve`` entry of the query's (ε, δ) naming that
+   allotment, and **commit** before any data is read, so concurrent queries (other requests,
+   other workers) see the reservation: the budget can never be overspent.
 2. Run in the locked-down DuckDB and release through DP mechanisms.
 3. ``commit`` entry (0, the reservation is final) on success *and* on a failure after data was
-   read (its outcome may depend on the data); ``release`` entry (−ε, −δ) only when the query
-   failed before touching data.
+   read (its outcome may depend on the data); ``release`` entry (−ε, −δ, and the query back)
+   only when the query failed before touching data. A charged query is metered on the
+   entitlement of the pack it was charged to.
 
 The same canonical query at the same ε on the same grant returns the stored noisy answer at no
 cost, so repeating a query to average the noise away gains nothing.
@@ -38,9 +41,16 @@ from market.db import utcnow
 from market.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
 from market.trade import service as trade
 from market.worker import enqueue
-from sandbox import engine, profiles, query, release, rewrite
-from sandbox.errors import BudgetExhausted, QueryCapReached, QueryFailed, QueryTimedOut
-from sandbox.models import LedgerKind, PrivacyLedgerEntry, QueryStatus, SandboxGrant, SandboxQuery
+from sandbox import allotments, engine, profiles, query, release, rewrite
+from sandbox.errors import BudgetExpired, QueryFailed, QueryTimedOut
+from sandbox.models import (
+    LedgerKind,
+    PrivacyLedgerEntry,
+    QueryStatus,
+    SandboxAllotment,
+    SandboxGrant,
+    SandboxQuery,
+)
 from sandbox.repository import Balance, SandboxRepository
 
 _STAFF = (Role.compliance, Role.admin)
@@ -63,12 +73,15 @@ def grant_budget(
     source: str = "compliance",
     note: str = "",
     created_by_id: uuid.UUID | None = None,
+    entitlement_id: uuid.UUID | None = None,
 ) -> SandboxGrant:
     """Give (or top up) a buyer organization's privacy budget on a listed dataset.
 
-    Called by billing when a sandbox plan is paid and by the compliance endpoint. A second grant
-    on the same (organization, dataset) adds to the totals; the caps in settings bound the
-    total ε and δ any grant may reach.
+    Called by billing when a sandbox plan is paid (with the pack's ``entitlement_id``) and by
+    the compliance endpoint. A second grant on the same (organization, dataset) adds to the
+    totals; the caps in settings bound the total ε and δ any grant may reach. Each call adds
+    one allotment, valid until ``valid_until``: queries are charged to allotments, so a pack's
+    use is metered on its entitlement (``sandbox.allotments``).
     """
     listings.get_listed(session, dataset_id)
     accounts.get_organization(session, buyer_org_id)
@@ -96,7 +109,8 @@ def grant_budget(
         )
     grant.epsilon_total_units += eps_units
     grant.delta_total_units += delta_units
-    grant.max_queries += max_queries or settings.sandbox_default_query_cap
+    queries = max_queries or settings.sandbox_default_query_cap
+    grant.max_queries += queries
     if default_query_epsilon is not None:
         grant.default_query_epsilon_units = default_units
     if valid_until is not None:
@@ -117,6 +131,19 @@ def grant_budget(
             f"单个授权的 δ 总额不得超过 {settings.sandbox_max_grant_delta}。",
         )
     repo.add(grant)
+    repo.add(
+        SandboxAllotment(
+            grant_id=grant.id,
+            entitlement_id=entitlement_id,
+            epsilon_units=eps_units,
+            delta_units=delta_units,
+            queries=queries,
+            valid_until=valid_until,
+            source=source,
+            note=note,
+            created_by_id=created_by_id,
+        )
+    )
     return grant
 
 
@@ -125,31 +152,37 @@ def withdraw_budget(
     buyer_org_id: uuid.UUID,
     dataset_id: uuid.UUID,
     *,
+    entitlement_id: uuid.UUID,
     epsilon_units: int,
     delta_units: int,
     queries: int,
     note: str,
 ) -> SandboxGrant | None:
-    """Take back part of a grant (a sandbox pack was refunded), never below what is spent.
+    """Take back part of a sandbox pack's budget (it was refunded), never below what it spent.
 
-    Spent budget cannot be returned: privacy loss already happened. So the totals go down by
-    the amounts given but not below the ledger's spent sums, under the same row lock as a
-    reservation, so a concurrent query either fits in what is kept or is refused. What was
-    spent beyond the kept share is not taken from later purchases. ``None`` without a grant.
+    Spent budget cannot be returned: privacy loss already happened. So the pack's allotment
+    (and the grant's totals) go down by the amounts given but not below what queries charged
+    to that pack spent, under the same row lock as a reservation, so a concurrent query either
+    fits in what is kept or is refused. Other packs and grants are untouched. ``None`` when the
+    pack brought no allotment of its own (a grant made before allotments existed).
     """
     if min(epsilon_units, delta_units, queries) < 0:
         raise ValueError("a withdrawal cannot be negative")
     repo = SandboxRepository(session)
     grant = repo.grant_of(buyer_org_id, dataset_id, for_update=True)
-    if grant is None:
+    allotment = repo.allotment_of(entitlement_id)
+    if grant is None or allotment is None or allotment.grant_id != grant.id:
         return None
-    spent = repo.balance(grant.id)
     before = (grant.epsilon_total_units, grant.delta_total_units, grant.max_queries)
-    grant.epsilon_total_units = max(spent.epsilon_used, grant.epsilon_total_units - epsilon_units)
-    grant.delta_total_units = max(spent.delta_used, grant.delta_total_units - delta_units)
-    grant.max_queries = max(spent.queries, grant.max_queries - queries)
     grant.updated_at = utcnow()
-    repo.add(grant)
+    allotments.withdraw(
+        repo,
+        grant,
+        allotment,
+        epsilon_units=epsilon_units,
+        delta_units=delta_units,
+        queries=queries,
+    )
     audit.record(
         session,
         "sandbox.budget_withdrawn",
@@ -158,6 +191,8 @@ def withdraw_budget(
         subject_id=grant.id,
         details={
             "buyer_org_id": str(buyer_org_id),
+            "entitlement_id": str(entitlement_id),
+            "allotment_id": str(allotment.id),
             "epsilon_units": [before[0], grant.epsilon_total_units],
             "delta_units": [before[1], grant.delta_total_units],
             "max_queries": [before[2], grant.max_queries],
@@ -210,16 +245,6 @@ def list_ledger(
     return SandboxRepository(session).ledger(org_id=org, limit=limit, offset=offset)
 
 
-def _budget_text(grant: SandboxGrant, balance: Balance) -> tuple[str, str]:
-    eps_left = accountant.epsilon_from_units(grant.epsilon_total_units - balance.epsilon_used)
-    delta_left = accountant.delta_from_units(grant.delta_total_units - balance.delta_used)
-    left = grant.max_queries - balance.queries
-    return (
-        f"Budget left: ε={eps_left:g}, δ={delta_left:g}, queries={left}.",
-        f"剩余预算：ε={eps_left:g}，δ={delta_left:g}，查询次数={left}。",
-    )
-
-
 # ----- queries -----------------------------------------------------------------------------
 
 
@@ -243,10 +268,7 @@ def _active_grant(session: Session, buyer: Principal, dataset_id: uuid.UUID) -> 
             "贵机构在该数据集上没有沙箱隐私预算，请先购买沙箱套餐。",
         )
     if grant.valid_until is not None and grant.valid_until <= utcnow():
-        raise Forbidden(
-            "Your sandbox budget on this dataset has expired.",
-            "贵机构在该数据集上的沙箱预算已过期。",
-        )
+        raise BudgetExpired()
     return grant
 
 
@@ -381,25 +403,13 @@ def _reserve(
     queued: bool,
 ) -> SandboxQuery:
     repo = SandboxRepository(session)
+    # The grant's row lock serializes every reservation, top-up and withdrawal on it: the
+    # allotment chosen and the spent sums it was chosen on hold until this unit of work commits.
     grant = repo.grant_of(buyer.org_id, prepared.grant.dataset_id, for_update=True)
     assert grant is not None
-    balance = repo.balance(grant.id)
-    eps_text, eps_zh = _budget_text(grant, balance)
-    if balance.queries >= grant.max_queries:
-        raise QueryCapReached(
-            f"The number of sandbox queries on this dataset is used up. {eps_text}",
-            f"该数据集的沙箱查询次数已用完。{eps_zh}",
-        )
-    if (
-        balance.epsilon_used + prepared.epsilon_units > grant.epsilon_total_units
-        or balance.delta_used + prepared.delta_units > grant.delta_total_units
-    ):
-        need = accountant.epsilon_from_units(prepared.epsilon_units)
-        need_delta = accountant.delta_from_units(prepared.delta_units)
-        raise BudgetExhausted(
-            f"Not enough privacy budget: this query needs ε={need:g}, δ={need_delta:g}. {eps_text}",
-            f"隐私预算不足：本次查询需要 ε={need:g}，δ={need_delta:g}。{eps_zh}",
-        )
+    allotment = allotments.choose(
+        repo, grant, prepared.epsilon_units, prepared.delta_units, utcnow()
+    )
     item = SandboxQuery(
         grant_id=grant.id,
         buyer_org_id=buyer.org_id,
@@ -415,6 +425,7 @@ def _reserve(
     repo.add(
         PrivacyLedgerEntry(
             grant_id=grant.id,
+            allotment_id=allotment.id,
             query_id=item.id,
             kind=LedgerKind.reserve,
             epsilon_units=prepared.epsilon_units,
@@ -489,9 +500,12 @@ def _settle(
     session: Session, item: SandboxQuery, kind: LedgerKind, *, error: str | None
 ) -> SandboxQuery:
     sign = -1 if kind is LedgerKind.release else 0
-    SandboxRepository(session).add(
+    repo = SandboxRepository(session)
+    allotment_id = repo.reserved_allotment(item.id)
+    repo.add(
         PrivacyLedgerEntry(
             grant_id=item.grant_id,
+            allotment_id=allotment_id,
             query_id=item.id,
             kind=kind,
             epsilon_units=sign * item.epsilon_units,
@@ -503,14 +517,19 @@ def _settle(
     if error:
         item.result = None
     item.finished_at = utcnow()
-    SandboxRepository(session).add(item)
-    _account(session, item, charged=kind is LedgerKind.commit)
+    repo.add(item)
+    entitlement_id = allotments.entitlement_of(repo, allotment_id)
+    _account(session, item, charged=kind is LedgerKind.commit, entitlement_id=entitlement_id)
     return item
 
 
-def _account(session: Session, item: SandboxQuery, *, charged: bool) -> None:
-    """Every settled query lands in the audit log (with the usage scenario it ran under); a
-    charged one is also metered, so ε spent shows in the buyer's usage and statements."""
+def _account(
+    session: Session, item: SandboxQuery, *, charged: bool, entitlement_id: uuid.UUID | None
+) -> None:
+    """Every settled query lands in the audit log (with the usage scenario it ran under: its
+    pack's, or the buyer's current one for a compliance grant); a charged one is also metered
+    on the entitlement of the pack it was charged to, so ε spent shows in the buyer's usage and
+    in that entitlement's statement."""
     epsilon = accountant.epsilon_from_units(item.epsilon_units) if charged else 0.0
     delta = accountant.delta_from_units(item.delta_units) if charged else 0.0
     buyer = Principal(user_id=item.user_id, org_id=item.buyer_org_id, role=Role.buyer)
@@ -526,7 +545,10 @@ def _account(session: Session, item: SandboxQuery, *, charged: bool) -> None:
             "epsilon": epsilon,
             "delta": delta,
             "fingerprint": item.fingerprint,
-            "usage_scenario": trade.current_scenario(session, item.buyer_org_id, item.dataset_id),
+            "entitlement_id": None if entitlement_id is None else str(entitlement_id),
+            "usage_scenario": trade.scenario_of(session, entitlement_id)
+            if entitlement_id is not None
+            else trade.current_scenario(session, item.buyer_org_id, item.dataset_id),
         },
     )
     if charged:
@@ -540,6 +562,7 @@ def _account(session: Session, item: SandboxQuery, *, charged: bool) -> None:
             units=1,
             epsilon=epsilon,
             delta=delta,
+            entitlement_id=entitlement_id,
             user_id=item.user_id,
         )
 

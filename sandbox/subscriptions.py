@@ -1,11 +1,13 @@
 """How the sandbox reacts to other domains' events (registered by ``market.domains``).
 
-- A paid sandbox pack grants its privacy budget, valid as long as the entitlement; a handler
-  that raises rolls the activation back, so an order is never active without its budget.
-- A refunded sandbox pack (in part or in full) takes back its share of the budget, keeping
-  what was already spent (``service.withdraw_budget``).
-- An emergency stop ends the matching grants at once (their validity is set to now), so the
-  next query is refused like an expired one.
+- A paid sandbox pack grants its privacy budget as an allotment of its own, valid as long as
+  the entitlement; a handler that raises rolls the activation back, so an order is never
+  active without its budget. Queries charged to that allotment are metered on the entitlement.
+- A refunded sandbox pack (in part or in full) takes back its share of its own allotment,
+  keeping what was already spent on it (``service.withdraw_budget``).
+- An emergency stop ends the matching grants and their allotments at once (their validity is
+  set to now), so the next query is refused like an expired one, and a pack bought later does
+  not revive the budget of those stopped.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from market.config import get_settings
 from market.db import utcnow
 from market.trade import events as trade_events
 from market.trade import revocation
 from sandbox import service
-from sandbox.models import SandboxGrant
+from sandbox.models import SandboxAllotment, SandboxGrant
 
 
 @trade_events.on_sandbox_pack_activated
@@ -36,6 +38,7 @@ def grant_from_order(session: Session, event: trade_events.SandboxPackActivated)
         valid_until=event.valid_until,
         source="billing",
         note=f"order {event.order_id}",
+        entitlement_id=event.entitlement_id,
     )
 
 
@@ -45,6 +48,7 @@ def withdraw_refunded(session: Session, event: trade_events.SandboxPackRefunded)
         session,
         event.buyer_org_id,
         event.dataset_id,
+        entitlement_id=event.entitlement_id,
         epsilon_units=event.epsilon_units,
         delta_units=event.delta_units,
         queries=event.queries,
@@ -56,15 +60,38 @@ def withdraw_refunded(session: Session, event: trade_events.SandboxPackRefunded)
 def end_grants(
     session: Session, buyer_org_id: uuid.UUID | None, dataset_id: uuid.UUID | None
 ) -> None:
-    now = utcnow()
-    conditions = [or_(col(SandboxGrant.valid_until).is_(None), col(SandboxGrant.valid_until) > now)]
+    # The grants' row locks first, as every reservation, top-up and withdrawal takes them
+    # before touching an allotment: the stop queues behind those instead of deadlocking.
+    scope = []
     if buyer_org_id is not None:
-        conditions.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
+        scope.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
     if dataset_id is not None:
-        conditions.append(col(SandboxGrant.dataset_id) == dataset_id)
+        scope.append(col(SandboxGrant.dataset_id) == dataset_id)
+    stopped = list(
+        session.exec(
+            select(SandboxGrant.id).where(*scope).order_by(col(SandboxGrant.id)).with_for_update()
+        ).all()
+    )
+    if not stopped:
+        return
+    now = utcnow()
     session.execute(
         update(SandboxGrant)
-        .where(*conditions)
+        .where(
+            col(SandboxGrant.id).in_(stopped),
+            or_(col(SandboxGrant.valid_until).is_(None), col(SandboxGrant.valid_until) > now),
+        )
         .values(valid_until=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(SandboxAllotment)
+        .where(
+            col(SandboxAllotment.grant_id).in_(stopped),
+            or_(
+                col(SandboxAllotment.valid_until).is_(None), col(SandboxAllotment.valid_until) > now
+            ),
+        )
+        .values(valid_until=now)
         .execution_options(synchronize_session=False)
     )

@@ -57,7 +57,7 @@ def provider_report(session: Session, provider: Principal) -> ProviderReport:
                 granted_at=ent.created_at,
                 valid_until=ent.valid_until,
                 quota_total=ent.quota_total,
-                quota_remaining=ent.quota_remaining,
+                quota_remaining=trade.quota_left(ent, used.units),
                 calls=used.calls,
                 rows=used.rows,
                 epsilon=used.epsilon,

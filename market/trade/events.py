@@ -49,6 +49,7 @@ class SandboxPackRefunded:
     """A refund took back this share of a pack's budget (units of ``anonymize.accountant``)."""
 
     order_id: uuid.UUID
+    entitlement_id: uuid.UUID
     buyer_org_id: uuid.UUID
     dataset_id: uuid.UUID
     epsilon_units: int

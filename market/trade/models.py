@@ -90,6 +90,8 @@ class Entitlement(SQLModel, table=True):
     )
     quota_unit: str = Field(default="calls", max_length=20)
     quota_total: int
+    # Sandbox packs (unit "queries") are not decremented here: the sandbox's privacy ledger
+    # counts their queries, and what is left is derived (``service.quota_left``).
     quota_remaining: int
     # Sandbox packs: the privacy budget granted (the sandbox enforces it; we meter it).
     epsilon_total: float | None = None

@@ -164,6 +164,7 @@ def take_back_share(
         )
         event = events.SandboxPackRefunded(
             order_id=order.id,
+            entitlement_id=entitlement.id,
             buyer_org_id=order.buyer_org_id,
             dataset_id=order.dataset_id,
             epsilon_units=taken(eps_units),

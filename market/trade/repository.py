@@ -1,4 +1,16 @@
-"""Queries on orders and entitlements, including the atomic quota decrement and reset."""
+"""Queries on orders and entitlements, including the atomic quota decrement and reset.
+
+Lock order. A unit of work that locks both an order and its entitlement locks the **order
+first** (``order(..., for_update=True)``), then changes the entitlement: payment and activation,
+refunds (``market.trade.refunds``), expiry (``service.expire_and_reset``). Taking them the other
+way round in one path would let PostgreSQL deadlock it against another (each holding the row
+the other waits for). Several orders in one unit of work are locked in ascending ``order_id``
+(``past_validity`` returns them so), so two housekeeping runs cannot deadlock either. Paths
+that lock an entitlement alone (quota charges, overage, revocation) never wait for an order
+lock afterwards; an overage invoice creates a new order under the entitlement's lock, a row
+nobody else can hold. Further down the same order: overage accounts, then sandbox grants (a
+refunded sandbox pack withdraws its budget after the entitlement is reduced).
+"""
 
 from __future__ import annotations
 
@@ -203,13 +215,31 @@ class TradeRepository:
         )
         return list(self.session.exec(stmt).all())
 
-    def set_status(self, entitlement_id: uuid.UUID, status: EntitlementStatus) -> None:
-        self.session.execute(
+    def end_if_active(
+        self,
+        entitlement_id: uuid.UUID,
+        status: EntitlementStatus,
+        *,
+        valid_until_by: datetime | None = None,
+    ) -> bool:
+        """End an active entitlement (expired or revoked) in one conditional UPDATE; whether it
+        did. An entitlement ended meanwhile keeps the status it got first (a refund's
+        ``revoked`` is not overwritten by an expiry that read the row before it), and with
+        ``valid_until_by`` only one past its validity then is ended. The caller holds the
+        order's lock (see the lock order above)."""
+        conditions = [
+            col(Entitlement.id) == entitlement_id,
+            col(Entitlement.status) == EntitlementStatus.active,
+        ]
+        if valid_until_by is not None:
+            conditions.append(col(Entitlement.valid_until) <= valid_until_by)
+        result = self.session.execute(
             update(Entitlement)
-            .where(col(Entitlement.id) == entitlement_id)
+            .where(*conditions)
             .values(status=status)
             .execution_options(synchronize_session=False)
         )
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
     def due_for_reset(self, now: datetime, limit: int) -> list[Entitlement]:
         stmt = (
@@ -242,6 +272,8 @@ class TradeRepository:
         return result.rowcount == 1  # type: ignore[attr-defined]
 
     def past_validity(self, now: datetime, limit: int) -> list[Entitlement]:
+        """Active entitlements past their validity, in ascending ``order_id``: the order in which
+        their orders are locked (read without locks; the caller locks and re-checks)."""
         stmt = (
             select(Entitlement)
             .where(
@@ -249,6 +281,7 @@ class TradeRepository:
                 col(Entitlement.valid_until).is_not(None),
                 col(Entitlement.valid_until) <= now,
             )
+            .order_by(col(Entitlement.order_id))
             .limit(limit)
         )
         return list(self.session.exec(stmt).all())

@@ -239,9 +239,10 @@ def entitlement_of(session: Session, order: Order) -> Entitlement | None:
 
 
 def end_entitlement(session: Session, order: Order, status: EntitlementStatus) -> None:
+    """End the order's entitlement if it is still active; the caller holds the order's lock
+    (orders before entitlements, see ``TradeRepository``)."""
     entitlement = entitlement_of(session, order)
-    if entitlement is not None and entitlement.status is EntitlementStatus.active:
-        TradeRepository(session).set_status(entitlement.id, status)
+    if entitlement is not None and TradeRepository(session).end_if_active(entitlement.id, status):
         session.refresh(entitlement)
 
 
@@ -331,8 +332,11 @@ def expire_and_reset(
     repo = TradeRepository(session)
     expired = 0
     for entitlement in repo.past_validity(now, batch):
-        repo.set_status(entitlement.id, EntitlementStatus.expired)
+        # The order's lock first, then the entitlement (the lock order of TradeRepository): a
+        # refund of the same order does the same, so the two queue instead of deadlocking.
         order = get_any_order(session, entitlement.order_id, for_update=True)
+        if not repo.end_if_active(entitlement.id, EntitlementStatus.expired, valid_until_by=now):
+            continue  # ended meanwhile (refunded, revoked, or by a concurrent run)
         if order.status is S.active:
             states.transition(session, order, S.expired, reason="validity ended")
         expired += 1
@@ -362,9 +366,29 @@ def order_counts_by_status(session: Session) -> dict[str, int]:
     return TradeRepository(session).order_counts_by_status()
 
 
+def quota_left(entitlement: Entitlement, units_used: int) -> int:
+    """What is left of an entitlement's quota, given the units metered on it.
+
+    Data API quotas are decremented as calls are charged (``quota_remaining``). A sandbox
+    pack's queries are counted by the sandbox's privacy ledger instead (where its ε is
+    reserved, under the grant's lock), so its queries left are those paid for (less refunds)
+    minus those metered.
+    """
+    if entitlement.quota_unit == QuotaUnit.queries:
+        return max(entitlement.quota_total - units_used, 0)
+    return entitlement.quota_remaining
+
+
 def entitlements_on(session: Session, dataset_ids: list[uuid.UUID]) -> list[Entitlement]:
     """Every entitlement granted on these datasets, newest first (the provider's report)."""
     return TradeRepository(session).entitlements_on(dataset_ids)
+
+
+def scenario_of(session: Session, entitlement_id: uuid.UUID) -> str | None:
+    """The usage scenario an entitlement was granted for (named in the audit record of each
+    sandbox query charged to it)."""
+    entitlement = TradeRepository(session).entitlement(entitlement_id)
+    return None if entitlement is None else entitlement.usage_scenario
 
 
 def current_scenario(

@@ -1,5 +1,11 @@
 """The buyer's statement per entitlement: money, quota, privacy budget and overage as one
-model."""
+model.
+
+Use comes from the usage events metered on the entitlement: data API calls, and sandbox
+queries charged to a sandbox pack's budget (``sandbox.allotments``). For a sandbox pack the
+quota is its number of queries and ε is summed in the accountant's exact units, so "used" and
+"left" add up to what was paid for (less refunds). A query still running is not in it yet.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from anonymize import accountant
 from billing import ledger, metering
 from billing import overage as overage_accounts
 from billing.models import OverageAccount
 from market.accounts.principal import Principal
 from market.errors import NotFound
+from market.trade import service
 from market.trade.models import Entitlement
 from market.trade.repository import TradeRepository
 from market.trade.schemas import EntitlementStatement
@@ -24,10 +32,13 @@ def _statement(
     order = TradeRepository(session).order(entitlement.order_id)
     assert order is not None
     used = metering.usage_of_entitlement(session, entitlement.id)
+    eps_used = accountant.epsilon_to_units(used.epsilon)
     eps_left = (
         None
         if entitlement.epsilon_total is None
-        else max(entitlement.epsilon_total - used.epsilon, 0.0)
+        else accountant.epsilon_from_units(
+            max(accountant.epsilon_to_units(entitlement.epsilon_total) - eps_used, 0)
+        )
     )
     return EntitlementStatement(
         entitlement_id=entitlement.id,
@@ -38,12 +49,12 @@ def _statement(
         paid_minor=ledger.paid_net(session, order.id),
         quota_unit=entitlement.quota_unit,
         quota_total=entitlement.quota_total,
-        quota_remaining=entitlement.quota_remaining,
+        quota_remaining=service.quota_left(entitlement, used.units),
         calls_used=used.calls,
         units_used=used.units,
         rows_used=used.rows,
         epsilon_total=entitlement.epsilon_total,
-        epsilon_used=used.epsilon,
+        epsilon_used=accountant.epsilon_from_units(eps_used),
         epsilon_left=eps_left,
         delta_total=entitlement.delta_total,
         delta_used=used.delta,

@@ -45,6 +45,22 @@ def _insert_provider(conn: Connection, org: uuid.UUID, user: uuid.UUID, now: dat
     )  # fmt: skip
 
 
+def _insert_listed_dataset(
+    conn: Connection, dataset: uuid.UUID, org: uuid.UUID, user: uuid.UUID, now: datetime
+) -> None:
+    """A provider (see ``_insert_provider``) and its listed dataset, as of the overage revision."""
+    _insert_provider(conn, org, user, now)
+    conn.execute(
+        SQLModel.metadata.tables["dataset"].insert(),
+        {"id": dataset, "provider_org_id": org, "created_by_id": user, "title": "t",
+         "description": "", "domain": "d", "status": "listed", "file_path": "f",
+         "original_filename": "f.csv", "source_format": "csv", "size_bytes": 1,
+         "row_count": 1, "columns": [], "grade_reason": "", "source": "",
+         "legal_basis": "", "pseudonym_secret": "0" * 64, "created_at": now,
+         "updated_at": now},
+    )  # fmt: skip
+
+
 def test_the_policy_version_migration_backfills_existing_datasets(
     scratch_database_url: str,
 ) -> None:
@@ -138,16 +154,7 @@ def test_the_overage_migration_backfills_limits_and_reverses_emptied_grants(
           if c.name != "overage_limit_units"),
     )  # fmt: skip
     with scratch.begin() as conn:
-        _insert_provider(conn, org, user, now)
-        conn.execute(
-            meta.tables["dataset"].insert(),
-            {"id": dataset, "provider_org_id": org, "created_by_id": user, "title": "t",
-             "description": "", "domain": "d", "status": "listed", "file_path": "f",
-             "original_filename": "f.csv", "source_format": "csv", "size_bytes": 1,
-             "row_count": 1, "columns": [], "grade_reason": "", "source": "",
-             "legal_basis": "", "pseudonym_secret": "0" * 64, "created_at": now,
-             "updated_at": now},
-        )  # fmt: skip
+        _insert_listed_dataset(conn, dataset, org, user, now)
         conn.execute(
             old_plan.insert(),
             {"id": plan, "dataset_id": dataset, "name": "p", "description": "",
@@ -167,10 +174,65 @@ def test_the_overage_migration_backfills_limits_and_reverses_emptied_grants(
              "created_at": now, "updated_at": now},
         )  # fmt: skip
     assert limit == 500
-    migrations.downgrade(scratch_database_url)
+    migrations.downgrade(scratch_database_url, "32196ffec6b1")
     with scratch.connect() as conn:
         eps, queries, until = conn.execute(
             sa.select(grants.c.epsilon_total_units, grants.c.max_queries, grants.c.valid_until)
         ).one()
     assert (eps, queries) == (1, 1)
     assert until is not None
+
+
+def test_the_allotment_migration_charges_existing_ledgers_to_one_allotment_per_grant(
+    scratch_database_url: str,
+) -> None:
+    """Grants from before allotments become one allotment each, with the grant's totals, and
+    their ledger entries are charged to it; the downgrade drops the split."""
+    from datetime import UTC
+
+    import sqlalchemy as sa
+
+    migrations.upgrade(scratch_database_url, "11fc52992703")  # the revision before allotments
+    scratch = db.engine_for(scratch_database_url)
+    meta, now = SQLModel.metadata, datetime.now(UTC)
+    org, user, dataset = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    grant, query = uuid.uuid4(), uuid.uuid4()
+
+    def before(name: str) -> sa.TableClause:
+        columns = (sa.column(c.name, c.type) for c in meta.tables[name].columns)
+        return sa.table(name, *(c for c in columns if c.name != "allotment_id"))
+
+    with scratch.begin() as conn:
+        _insert_listed_dataset(conn, dataset, org, user, now)
+        conn.execute(
+            meta.tables["sandbox_grant"].insert(),
+            {"id": grant, "buyer_org_id": org, "dataset_id": dataset,
+             "epsilon_total_units": 3_000_000, "delta_total_units": 7, "max_queries": 9,
+             "default_query_epsilon_units": 1, "source": "billing", "note": "",
+             "created_at": now, "updated_at": now},
+        )  # fmt: skip
+        conn.execute(
+            meta.tables["sandbox_query"].insert(),
+            {"id": query, "grant_id": grant, "buyer_org_id": org, "user_id": user,
+             "dataset_id": dataset, "sql_text": "SELECT 1", "fingerprint": "f",
+             "status": "succeeded", "epsilon_units": 500_000, "delta_units": 0,
+             "created_at": now},
+        )  # fmt: skip
+        conn.execute(
+            before("privacy_ledger").insert(),
+            [{"id": uuid.uuid4(), "grant_id": grant, "query_id": query, "kind": kind,
+              "epsilon_units": eps, "delta_units": 0, "created_at": now}
+             for kind, eps in (("reserve", 500_000), ("commit", 0))],
+        )  # fmt: skip
+    migrations.upgrade(scratch_database_url)
+    allotments, ledger = meta.tables["sandbox_allotment"], meta.tables["privacy_ledger"]
+    with scratch.connect() as conn:
+        [row] = conn.execute(sa.select(allotments)).mappings().all()
+        charged = conn.execute(sa.select(ledger.c.allotment_id)).scalars().all()
+    assert (row["grant_id"], row["entitlement_id"], row["source"]) == (grant, None, "billing")
+    assert (row["epsilon_units"], row["delta_units"], row["queries"]) == (3_000_000, 7, 9)
+    assert charged == [row["id"], row["id"]]
+    migrations.downgrade(scratch_database_url, "11fc52992703")
+    with scratch.connect() as conn:
+        assert "sandbox_allotment" not in sa.inspect(conn).get_table_names()
+        assert conn.execute(sa.select(before("privacy_ledger"))).all()
