@@ -8,6 +8,8 @@
 - An emergency stop ends the matching grants and their allotments at once (their validity is
   set to now), so the next query is refused like an expired one, and a pack bought later does
   not revive the budget of those stopped.
+- Revoking one entitlement ends only its pack's allotment: the buyer's other packs and
+  compliance grants on the dataset keep serving.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from market.config import get_settings
 from market.db import utcnow
 from market.trade import events as trade_events
 from market.trade import revocation
+from market.trade.models import Entitlement
 from sandbox import service
 from sandbox.models import SandboxAllotment, SandboxGrant
 
@@ -88,6 +91,32 @@ def end_grants(
         update(SandboxAllotment)
         .where(
             col(SandboxAllotment.grant_id).in_(stopped),
+            or_(
+                col(SandboxAllotment.valid_until).is_(None), col(SandboxAllotment.valid_until) > now
+            ),
+        )
+        .values(valid_until=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@revocation.on_entitlement_revoked
+def end_allotment(session: Session, entitlement: Entitlement) -> None:
+    # The grant's row lock first, as every reservation and withdrawal takes it before touching
+    # an allotment; a query already reserved against this allotment keeps its reservation.
+    grant = session.exec(
+        select(SandboxGrant)
+        .join(SandboxAllotment, col(SandboxAllotment.grant_id) == col(SandboxGrant.id))
+        .where(col(SandboxAllotment.entitlement_id) == entitlement.id)
+        .with_for_update(of=SandboxGrant)
+    ).first()
+    if grant is None:
+        return  # not a sandbox pack
+    now = utcnow()
+    session.execute(
+        update(SandboxAllotment)
+        .where(
+            col(SandboxAllotment.entitlement_id) == entitlement.id,
             or_(
                 col(SandboxAllotment.valid_until).is_(None), col(SandboxAllotment.valid_until) > now
             ),

@@ -1,8 +1,9 @@
 """Ending access at once: one entitlement, or every entitlement of a buyer or on a dataset.
 
 Revocation is a status change the data API checks on every call (the quota decrement requires
-an active entitlement), so it takes effect on the next request. Subscribers to
-``entitlements_revoked`` (the sandbox) end their own grants in the same transaction.
+an active entitlement), so it takes effect on the next request. Subscribers (the sandbox) end
+what they granted in the same transaction: ``on_entitlements_revoked`` for emergency stops,
+``on_entitlement_revoked`` for one entitlement (the budget its sandbox pack brought).
 """
 
 from __future__ import annotations
@@ -19,13 +20,23 @@ from market.errors import BadRequest, Conflict, NotFound
 from market.trade.models import Entitlement, EntitlementStatus
 
 RevokedHandler = Callable[[Session, uuid.UUID | None, uuid.UUID | None], None]
+OneRevokedHandler = Callable[[Session, Entitlement], None]
 _on_revoked: list[RevokedHandler] = []
+_on_one_revoked: list[OneRevokedHandler] = []
 
 
 def on_entitlements_revoked(handler: RevokedHandler) -> RevokedHandler:
     """Subscribe to emergency stops: called with (session, buyer_org_id, dataset_id)."""
     if handler not in _on_revoked:
         _on_revoked.append(handler)
+    return handler
+
+
+def on_entitlement_revoked(handler: OneRevokedHandler) -> OneRevokedHandler:
+    """Subscribe to the revocation of one entitlement: called with (session, entitlement),
+    after the entitlement's row lock is taken (entitlements before sandbox grants)."""
+    if handler not in _on_one_revoked:
+        _on_one_revoked.append(handler)
     return handler
 
 
@@ -43,6 +54,8 @@ def revoke(
     entitlement.status = EntitlementStatus.revoked
     session.add(entitlement)
     session.flush()
+    for handler in _on_one_revoked:
+        handler(session, entitlement)
     audit.record(
         session,
         "entitlement.revoke",

@@ -236,3 +236,29 @@ def test_a_pack_bought_after_an_emergency_stop_does_not_revive_the_stopped_ones(
     assert market.query("SELECT COUNT(*) AS b FROM dataset", 0.3)["http_status"] == 200
     assert _used_and_left(market.statement(stopped)) == (0.0, 1.0, 0, 5)
     assert _used_and_left(market.statement(fresh)) == (0.3, 0.7, 1, 4)
+
+
+def test_revoking_one_pack_ends_its_budget_and_leaves_the_others(
+    market: Market, reviewer: User
+) -> None:
+    revoked = market.buy_pack(epsilon=1.0, queries=5)
+    kept = market.buy_pack(epsilon=1.0, queries=5)
+    response = market.client.post(
+        f"/api/v1/reviews/entitlements/{revoked}/revoke",
+        headers=bearer(reviewer, market.settings),
+        json={"reason": "超出申报场景"},
+    )
+    assert response.status_code == 200, response.text
+    # The older pack would pay first; revoked, it pays nothing and the other pack serves.
+    assert market.query("SELECT COUNT(*) AS n FROM dataset", 0.3)["http_status"] == 200
+    assert _used_and_left(market.statement(revoked)) == (0.0, 1.0, 0, 5)
+    assert _used_and_left(market.statement(kept)) == (0.3, 0.7, 1, 4)
+    response = market.client.post(
+        f"/api/v1/reviews/entitlements/{kept}/revoke",
+        headers=bearer(reviewer, market.settings),
+        json={"reason": "超出申报场景"},
+    )
+    assert response.status_code == 200, response.text
+    refused = market.query("SELECT COUNT(*) AS m FROM dataset", 0.3)
+    assert refused["http_status"] == 403, refused
+    assert _used_and_left(market.statement(kept)) == (0.3, 0.7, 1, 4)
