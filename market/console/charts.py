@@ -111,8 +111,10 @@ def _frame_svg(
             f"{escape(value_format(tick))}</text>"
         )
     every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
+    last = len(labels) - 1
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        # Every few slots, and always the last one, unless the two would overlap.
+        if i == last or (i % every == 0 and last - i >= max(1, every / 2)):
             parts.append(
                 f'<text x="{frame.slot(i):.1f}" y="{_TOP + frame.plot_h + 16}" '
                 f'text-anchor="middle" class="tick">{escape(label)}</text>'

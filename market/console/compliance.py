@@ -42,6 +42,7 @@ from market.console.compliance_common import (
 from market.console.forms import FormFields, blank_to_none, validate_form
 from market.console.i18n import lang_of
 from market.console.nav import NavItem
+from market.console.policy_form import PARAMETERS
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep, SettingsDep
@@ -151,7 +152,15 @@ def review_dataset(
     dataset = detail.dataset
     stored = listings.get_dataset(session, dataset_id)
     policy_change = has_pending_change(stored)
-    rules: dict[str, Any] = (detail.policy or {}).get("columns", {})
+    rules: dict[str, dict[str, Any]] = (detail.policy or {}).get("columns", {})
+    # Each rule with only its operator's parameters (the stored rule carries every default).
+    treatments = {
+        column: (
+            rule["operator"],
+            [(k, rule[k]) for k in PARAMETERS.get(rule["operator"], ()) if rule.get(k) is not None],
+        )
+        for column, rule in rules.items()
+    }
     checklist_lang = 1 if lang_of(request) == "zh" else 0
     return render(
         request,
@@ -161,7 +170,7 @@ def review_dataset(
             "detail": detail,
             "dataset": dataset,
             "done": done if done in DONE else "",
-            "rules": rules,
+            "treatments": treatments,
             "quasi_identifiers": set((detail.policy or {}).get("quasi_identifiers", [])),
             "sensitive": set(detail.sensitive_columns),
             "personal": set(detail.personal_columns),

@@ -136,6 +136,10 @@ def audit_log(
         user,
         {
             "records": records,
+            # Readable in any language: tojson would escape every Chinese character.
+            "summaries": {
+                r.seq: json.dumps(r.details, ensure_ascii=False, sort_keys=True) for r in records
+            },
             "names": _names(session, records),
             "total": total,
             "page": page,

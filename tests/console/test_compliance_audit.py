@@ -43,6 +43,7 @@ def test_the_log_lists_records_newest_first_with_who_did_what(
     assert "listing.approve" in page.text
     assert "People register" in page.text  # the dataset's title, not its id
     assert reviewer.email in page.text  # the sign-in just recorded
+    assert "《数据安全法》第三十二条" in page.text  # details in their own script, not \\u escapes
 
 
 def test_filters_narrow_the_log(

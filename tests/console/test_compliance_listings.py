@@ -146,7 +146,7 @@ def test_the_review_page_shows_what_the_api_review_view_shows(
         "系统建议",  # the suggested grade
         "valid resident ID numbers",  # a detector's evidence
         'class="sensitive"',
-        "部分遮盖",  # the resident ID's treatment
+        "部分遮盖 (保留前几位 6, 保留后几位 4, 遮盖字符 *)",  # the resident ID treatment
         "脱敏样例",
         "尚无审核记录",
     ):

@@ -4,38 +4,18 @@ anomalies, as charts with their numbers."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from billing import metering
-from billing.models import UsageKind
 from listings.models import Dataset
 from market.accounts import service as accounts
 from market.accounts.models import Role, User
-from market.db import utcnow
 from tests.console.conftest import SignIn
-from tests.fixtures.factories import create_user
+from tests.fixtures.factories import create_user, metered_use
 
 REPORT = "/console/compliance/report"
-
-
-def _use(
-    session: Session, buyer: User, dataset: Dataset, *, units: int, days_ago: float, epsilon: float
-) -> None:
-    event = metering.record_usage(
-        session,
-        buyer_org_id=buyer.organization_id,
-        dataset_id=dataset.id,
-        provider_org_id=dataset.provider_org_id,
-        kind=UsageKind.sandbox_query if epsilon else UsageKind.api_call,
-        units=units,
-        epsilon=epsilon,
-    )
-    event.created_at = utcnow() - timedelta(days=days_ago)
-    session.add(event)
 
 
 def _chart(page: str, title: str) -> str:
@@ -51,9 +31,9 @@ def buyers(session: Session, listed: Dataset) -> tuple[User, User]:
     """A sandbox user spending ε every day, and an API user whose use jumps today."""
     analyst, jumpy = create_user(session, role=Role.buyer), create_user(session, role=Role.buyer)
     for day in range(1, 6):
-        _use(session, analyst, listed, units=1, days_ago=day, epsilon=0.25)
-        _use(session, jumpy, listed, units=2, days_ago=day, epsilon=0.0)
-    _use(session, jumpy, listed, units=300, days_ago=0.01, epsilon=0.0)
+        metered_use(session, analyst, listed, days_ago=day, epsilon=0.25)
+        metered_use(session, jumpy, listed, units=2, days_ago=day)
+    metered_use(session, jumpy, listed, units=300, days_ago=0.01)
     return analyst, jumpy
 
 
