@@ -65,7 +65,7 @@ def orders(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     done: str = "",
 ) -> Response:
-    """Orders on graded data waiting for compliance, oldest first: buyer, usage scenario,
+    """Orders on graded data waiting for compliance, newest first: buyer, usage scenario,
     dataset grade, plan and duration, and the buyer's history."""
     # The API's view itself, so the console shows what GET /reviews/orders shows.
     queue = order_queue(
