@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, func, select
 
 from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview, PolicyVersion
+
+QueueKind = Literal["submission", "policy_change"]
+
+
+def _stated_grade_is(grade: DataGrade) -> ColumnElement[bool]:
+    """The grade compliance confirmed, or the provider's proposal while none is confirmed
+    (a submission has only the proposal)."""
+    return or_(
+        col(Dataset.grade) == grade,
+        and_(col(Dataset.grade).is_(None), col(Dataset.proposed_grade) == grade),
+    )
 
 
 class DatasetRepository:
@@ -35,11 +47,14 @@ class DatasetRepository:
         q: str | None = None,
         domain: str | None = None,
         grade: DataGrade | None = None,
+        stated_grade: DataGrade | None = None,
         limit: int,
         offset: int,
         oldest_first: bool = False,
     ) -> tuple[list[Dataset], int]:
         conditions: list[ColumnElement[bool]] = []
+        if stated_grade is not None:
+            conditions.append(_stated_grade_is(stated_grade))
         if statuses:
             conditions.append(col(Dataset.status).in_(statuses))
         if provider_org_id is not None:
@@ -81,8 +96,16 @@ class DatasetRepository:
         ).all()
         return list(domains), list(providers)
 
-    def review_queue(self, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
-        """Datasets in review, and listed ones whose draft policy awaits approval."""
+    def review_queue(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        kind: QueueKind | None = None,
+        grade: DataGrade | None = None,
+    ) -> tuple[list[Dataset], int]:
+        """Datasets in review, and listed ones whose draft policy awaits approval (``kind``
+        keeps one of the two), optionally of one stated grade."""
         pending = and_(
             col(Dataset.status) == DatasetStatus.listed,
             col(Dataset.policy_version).is_not(None),
@@ -91,7 +114,14 @@ class DatasetRepository:
                 col(Dataset.policy_version) != col(Dataset.approved_policy_version),
             ),
         )
-        waiting = or_(col(Dataset.status) == DatasetStatus.in_review, pending)
+        submitted = col(Dataset.status) == DatasetStatus.in_review
+        waiting = or_(submitted, pending)
+        if kind == "submission":
+            waiting = submitted
+        elif kind == "policy_change":
+            waiting = pending
+        if grade is not None:
+            waiting = and_(waiting, _stated_grade_is(grade))
         total = self.session.exec(select(func.count()).select_from(Dataset).where(waiting)).one()
         rows = self.session.exec(
             select(Dataset)

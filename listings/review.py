@@ -16,7 +16,7 @@ from listings.models import (
     PolicyVersion,
     ReviewDecision,
 )
-from listings.repository import DatasetRepository
+from listings.repository import DatasetRepository, QueueKind
 from listings.service import get_dataset
 from market.accounts.principal import Principal
 from market.audit import service as audit
@@ -24,10 +24,20 @@ from market.db import utcnow
 from market.errors import BadRequest, Conflict, Forbidden
 
 
-def queue(session: Session, *, limit: int, offset: int) -> tuple[list[Dataset], int]:
+def queue(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    kind: QueueKind | None = None,
+    grade: DataGrade | None = None,
+) -> tuple[list[Dataset], int]:
     """Datasets waiting for review, and listed datasets with a policy change waiting for
-    approval, the longest-waiting first."""
-    return DatasetRepository(session).review_queue(limit=limit, offset=offset)
+    approval, the longest-waiting first. ``kind`` keeps only submissions or only policy
+    changes; ``grade`` only datasets of that grade (confirmed, else proposed)."""
+    return DatasetRepository(session).review_queue(
+        limit=limit, offset=offset, kind=kind, grade=grade
+    )
 
 
 CHECKLIST = {

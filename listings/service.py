@@ -213,11 +213,17 @@ def list_datasets(
     status: DatasetStatus | None,
     limit: int,
     offset: int,
+    grade: DataGrade | None = None,
 ) -> tuple[list[Dataset], int]:
-    """A provider's own datasets, or every dataset for compliance staff and admins."""
+    """A provider's own datasets, or every dataset for compliance staff and admins;
+    ``grade`` keeps those of that grade (confirmed, else proposed)."""
     owner = None if principal.role in _STAFF else principal.org_id
     return DatasetRepository(session).search(
-        statuses=[status] if status else None, provider_org_id=owner, limit=limit, offset=offset
+        statuses=[status] if status else None,
+        provider_org_id=owner,
+        stated_grade=grade,
+        limit=limit,
+        offset=offset,
     )
 
 

@@ -68,6 +68,9 @@ class AuditRepository:
         self.session.add(head)
         self.session.flush()
 
+    def by_seq(self, seq: int) -> AuditRecord | None:
+        return self.session.exec(select(AuditRecord).where(AuditRecord.seq == seq)).first()
+
     def search(
         self, where: AuditFilter, *, limit: int, offset: int
     ) -> tuple[list[AuditRecord], int]:

@@ -28,6 +28,7 @@ from market.audit.chain import record_hash
 from market.audit.models import GENESIS_HASH, AuditRecord
 from market.audit.repository import AuditFilter, AuditRepository
 from market.db import utcnow
+from market.errors import NotFound
 
 _PENDING_KEY = "sluice.audit_pending"
 
@@ -169,6 +170,14 @@ def search(
     session: Session, where: AuditFilter, *, limit: int, offset: int
 ) -> tuple[list[AuditRecord], int]:
     return AuditRepository(session).search(where, limit=limit, offset=offset)
+
+
+def get_record(session: Session, seq: int) -> AuditRecord:
+    """One record by its place in the chain (the number ``verify`` names when it breaks)."""
+    entry = AuditRepository(session).by_seq(seq)
+    if entry is None:
+        raise NotFound(f"Audit record {seq} not found.", f"审计记录 {seq} 不存在。")
+    return entry
 
 
 def export(session: Session, where: AuditFilter) -> Any:

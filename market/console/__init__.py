@@ -44,12 +44,30 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from market.console import catalog, errors, home, nav, provider
+from market.console import (
+    catalog,
+    compliance,
+    compliance_audit,
+    compliance_report,
+    compliance_trades,
+    errors,
+    home,
+    nav,
+    provider,
+)
 from market.console.csrf import verify_csrf
 
 PREFIX = "/console"
 STATIC_DIR = Path(__file__).parent / "static"
-AREAS = (home, catalog, provider)
+AREAS = (
+    home,
+    catalog,
+    provider,
+    compliance,
+    compliance_trades,
+    compliance_audit,
+    compliance_report,
+)
 
 
 def _router() -> APIRouter:

@@ -82,6 +82,32 @@ class TradeRepository:
         ).all()
         return list(rows), total
 
+    def entitlements(
+        self,
+        *,
+        buyer_org_id: uuid.UUID | None,
+        dataset_id: uuid.UUID | None,
+        status: EntitlementStatus | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Entitlement], int]:
+        where: list[ColumnElement[bool]] = []
+        if buyer_org_id is not None:
+            where.append(col(Entitlement.buyer_org_id) == buyer_org_id)
+        if dataset_id is not None:
+            where.append(col(Entitlement.dataset_id) == dataset_id)
+        if status is not None:
+            where.append(col(Entitlement.status) == status)
+        total = self.session.exec(select(func.count()).select_from(Entitlement).where(*where)).one()
+        rows = self.session.exec(
+            select(Entitlement)
+            .where(*where)
+            .order_by(col(Entitlement.created_at).desc(), col(Entitlement.id))
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(rows), total
+
     def active_entitlements(
         self, org_id: uuid.UUID, dataset_id: uuid.UUID, now: datetime, units: Sequence[str]
     ) -> list[tuple[uuid.UUID, str]]:

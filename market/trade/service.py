@@ -178,6 +178,22 @@ def review_queue(session: Session, *, limit: int, offset: int) -> tuple[list[Ord
     return TradeRepository(session).orders(statuses=[S.pending_review], limit=limit, offset=offset)
 
 
+def entitlements(
+    session: Session,
+    *,
+    buyer_org_id: uuid.UUID | None = None,
+    dataset_id: uuid.UUID | None = None,
+    status: EntitlementStatus | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Entitlement], int]:
+    """Entitlements of any buyer, newest first, for staff: what a revocation or an emergency
+    stop would end (filter by buyer organization, dataset and status)."""
+    return TradeRepository(session).entitlements(
+        buyer_org_id=buyer_org_id, dataset_id=dataset_id, status=status, limit=limit, offset=offset
+    )
+
+
 def approve_order(
     session: Session,
     reviewer: Principal,

@@ -40,6 +40,25 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/console/provider/datasets/{dataset_id}/submit"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/plans"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/plans/{plan_id}"): frozenset({P}),
+    ("GET", "/console/compliance/listings"): frozenset({C}),
+    ("GET", "/console/compliance/listings/{dataset_id}"): frozenset({C}),
+    ("GET", "/console/compliance/listings/{dataset_id}/attachments/{attachment_id}"): frozenset(
+        {C}
+    ),
+    ("POST", "/console/compliance/listings/{dataset_id}/approve"): frozenset({C}),
+    ("POST", "/console/compliance/listings/{dataset_id}/{decision}"): frozenset({C}),
+    ("GET", "/console/compliance/orders"): frozenset({C}),
+    ("POST", "/console/compliance/orders/{order_id}/approve"): frozenset({C}),
+    ("POST", "/console/compliance/orders/{order_id}/reject"): frozenset({C}),
+    ("GET", "/console/compliance/entitlements"): frozenset({C}),
+    ("POST", "/console/compliance/entitlements/{entitlement_id}/revoke"): frozenset({C}),
+    ("GET", "/console/compliance/emergency-stop"): frozenset({C}),
+    ("POST", "/console/compliance/emergency-stop"): frozenset({C}),
+    ("GET", "/console/compliance/audit"): frozenset({C, A}),
+    ("GET", "/console/compliance/audit/verify"): frozenset({C, A}),
+    ("GET", "/console/compliance/audit/export"): frozenset({C, A}),
+    ("GET", "/console/compliance/audit/{seq}"): frozenset({C, A}),
+    ("GET", "/console/compliance/report"): frozenset({C, A}),
 }
 
 
@@ -48,9 +67,9 @@ def test_the_table_names_every_console_route() -> None:
 
 
 def _url(path: str) -> str:
-    for name in ("dataset_id", "plan_id"):
+    for name in ("dataset_id", "plan_id", "order_id", "entitlement_id", "attachment_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
-    return path
+    return path.replace("{seq}", "1").replace("{decision}", "reject")
 
 
 GATED_PAGES = [p for (m, p), who in ACCESS.items() if m == "GET" and isinstance(who, frozenset)]

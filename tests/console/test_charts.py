@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from market.console.charts import (
+    MAX_X_LABELS,
     ChartText,
     Series,
     bar_chart,
@@ -103,3 +104,12 @@ def test_long_axes_show_evenly_spaced_labels_ending_with_the_latest() -> None:
     assert 2 <= len(shown) <= 8
     numbers = [int(label[1:]) for label in shown]
     assert len({b - a for a, b in zip(numbers, numbers[1:], strict=False)}) == 1
+
+
+def test_x_labels_are_thinned_without_crowding_the_last_one() -> None:
+    points = [(f"11-{day:02d}", float(day)) for day in range(1, 31)]
+    svg = _parse(bar_chart(points, ChartText("t", "d", "day", "n")))
+    days = [t.text for t in svg.iter(f"{SVG}text") if (t.text or "").startswith("11-")]
+    assert days[-1] == "11-30"
+    assert "11-29" not in days  # a stride label this close to the last would overlap it
+    assert len(days) <= MAX_X_LABELS + 1

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from anonymize import Policy
+from listings import policies, review
 from listings.models import DataGrade, Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
@@ -16,6 +20,8 @@ from tests.fixtures.factories import (
     create_user,
     list_dataset,
     prepare_for_review,
+    principal_of,
+    submit_dataset,
 )
 
 
@@ -165,3 +171,41 @@ def test_catalog_filters_by_grade_and_provider(
         client.get("/api/v1/catalog", params={"grade": "secret"}, headers=headers).status_code
         == 422
     )
+
+
+def test_the_queue_filters_by_kind_and_stated_grade(
+    session: Session, settings: Settings, provider: User, reviewer: User
+) -> None:
+    submitted = create_dataset(session, settings, provider=provider, title="submitted")
+    submit_dataset(session, submitted, provider=provider)  # proposed general, level 2
+    changed = create_dataset(session, settings, provider=provider, title="changed")
+    list_dataset(
+        session,
+        changed,
+        provider=provider,
+        reviewer=reviewer,
+        grade=DataGrade.important,
+        level=None,
+    )
+    assert changed.policy is not None
+    policies.update_policy(
+        session,
+        principal_of(provider),
+        changed.id,
+        Policy.model_validate(changed.policy),
+        data_dir=settings.data_dir,
+        k_threshold=settings.k_anonymity_min,
+    )
+
+    def titles(**filters: Any) -> set[str]:
+        rows, total = review.queue(session, limit=10, offset=0, **filters)
+        assert total == len(rows)
+        return {d.title for d in rows}
+
+    assert titles() == {"submitted", "changed"}
+    assert titles(kind="submission") == {"submitted"}
+    assert titles(kind="policy_change") == {"changed"}
+    # A submission is filtered by its proposed grade, a listed dataset by its confirmed one.
+    assert titles(grade=DataGrade.general) == {"submitted"}
+    assert titles(grade=DataGrade.important) == {"changed"}
+    assert titles(kind="submission", grade=DataGrade.important) == set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -14,9 +15,11 @@ from listings.models import DataGrade, Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
 from market.db import utcnow
-from market.trade.models import Entitlement
+from market.trade import revocation
+from market.trade import service as trade
+from market.trade.models import Entitlement, EntitlementStatus, OrderStatus
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_dataset, create_user, list_dataset
+from tests.fixtures.factories import create_dataset, create_user, list_dataset, principal_of
 
 
 def _listed(session: Session, settings: Settings, reviewer: User, grade: DataGrade) -> Dataset:
@@ -171,3 +174,38 @@ def test_emergency_stop_needs_a_target(
     )
     assert response.status_code == 400
     assert "买方机构" in response.json()["detail_zh"]
+
+
+def test_staff_list_entitlements_by_buyer_dataset_and_status(
+    session: Session, settings: Settings, reviewer: User
+) -> None:
+    dataset = _listed(session, settings, reviewer, DataGrade.general)
+    other = _listed(session, settings, reviewer, DataGrade.general)
+    first, second = create_user(session, role=Role.buyer), create_user(session, role=Role.buyer)
+    for buyer, target in ((first, dataset), (first, other), (second, dataset)):
+        order, _ = trade.place_order(
+            session,
+            principal_of(buyer),
+            dataset_id=target.id,
+            plan_id=plans_for(session, target.id)[0].id,
+            usage_scenario="对账",
+        )
+        assert order.status is OrderStatus.active
+
+    def found(**filters: Any) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        rows, total = trade.entitlements(session, limit=10, offset=0, **filters)
+        assert total == len(rows)
+        return {(e.buyer_org_id, e.dataset_id) for e in rows}
+
+    a, b = first.organization_id, second.organization_id
+    assert found() == {(a, dataset.id), (a, other.id), (b, dataset.id)}
+    assert found(buyer_org_id=a) == {(a, dataset.id), (a, other.id)}
+    assert found(dataset_id=dataset.id) == {(a, dataset.id), (b, dataset.id)}
+    revocation.emergency_stop(
+        session, principal_of(reviewer), buyer_org_id=a, dataset_id=None, reason="调查"
+    )
+    assert found(status=EntitlementStatus.active) == {(b, dataset.id)}
+    assert found(buyer_org_id=a, status=EntitlementStatus.revoked) == {
+        (a, dataset.id),
+        (a, other.id),
+    }

@@ -20,6 +20,7 @@ from market.audit import service as audit
 from market.audit.models import AuditRecord
 from market.cli import app as cli_app
 from market.config import Settings
+from market.errors import NotFound
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     PASSWORD,
@@ -275,3 +276,12 @@ def test_auditors_only(client: TestClient, session: Session, settings: Settings)
     buyer = create_user(session, role=Role.buyer)
     session.commit()
     assert client.get("/api/v1/audit", headers=bearer(buyer, settings)).status_code == 403
+
+
+def test_one_record_by_its_place_in_the_chain(session: Session) -> None:
+    records = _seed_chain(session, count=2)
+    assert audit.get_record(session, records[0].seq).hash == records[0].hash
+    with pytest.raises(NotFound) as refused:
+        audit.get_record(session, records[-1].seq + 1)
+    assert refused.value.status_code == 404
+    assert "审计记录" in refused.value.detail_zh
