@@ -26,6 +26,7 @@ from listings.versions import Which
 from market.accounts import service as accounts
 from market.accounts.models import Role
 from market.accounts.principal import Principal
+from market.console.forms import BlankIsNone
 from market.console.nav import NavItem
 from market.console.session import CurrentUser
 from market.console.templating import render
@@ -59,8 +60,8 @@ def catalog(
     session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
     domain: Annotated[str, Query(max_length=100)] = "",
-    grade: Annotated[DataGrade | None, Query()] = None,
-    provider: Annotated[uuid.UUID | None, Query()] = None,
+    grade: Annotated[DataGrade | None, Query(), BlankIsNone] = None,
+    provider: Annotated[uuid.UUID | None, Query(), BlankIsNone] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     """Listed datasets, newest first, with the same filters as ``GET /catalog``."""

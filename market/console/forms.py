@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from billing.money import CURRENCIES, validate_currency
 from market.errors import BadRequest
@@ -22,6 +22,15 @@ Model = TypeVar("Model", bound=BaseModel)
 
 class FormInvalid(BadRequest):
     """A form value the API's model refuses."""
+
+
+def _blank_as_missing(value: object) -> object:
+    return None if value == "" else value
+
+
+# A GET form's "all" option sends an empty value (``?grade=&provider=``): for an optional
+# filter of any type (an enum, a UUID) that means "no filter", not a validation error.
+BlankIsNone = BeforeValidator(_blank_as_missing)
 
 
 def validate_form(model: type[Model], data: dict[str, Any]) -> Model:

@@ -81,6 +81,12 @@ def test_filters_by_words_grade_and_provider(
     assert titles(grade="important") == {"重要交通数据"}
     assert titles(provider=str(other.organization_id)) == {"企业登记信息"}
     assert titles(q="交通", grade="general") == {"交通事故统计"}
+    # The form's "all" options send empty values: no filter, not an error.
+    assert titles(q="", domain="", grade="", provider="") == {
+        "交通事故统计",
+        "重要交通数据",
+        "企业登记信息",
+    }
 
 
 def test_the_filters_offer_providers_and_domains_with_listings(
