@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, gt=0)
     # Empty means "run tasks in-process" (Celery eager mode): no broker needed for the demo.
     celery_broker_url: str = ""
+    # The queue workers consume and tasks go to: deployments (or test runs) sharing one broker
+    # keep each other's tasks apart by naming their own.
+    celery_queue: str = Field(default="sluice", min_length=1, max_length=100)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     free_plan_calls: int = Field(default=1000, gt=0)
     # Every approved usage scenario expires; renewing it is a new order (reviewed if graded).

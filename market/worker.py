@@ -82,6 +82,7 @@ def configure_celery(settings: Settings) -> None:
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
         timezone="UTC",
+        task_default_queue=settings.celery_queue,
     )
 
 

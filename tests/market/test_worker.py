@@ -56,6 +56,9 @@ def redis_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         data_dir=str(tmp_path / "data"),
         jwt_secret=TEST_JWT_SECRET,
         celery_broker_url=REDIS_URL,
+        # A queue of this run's own: another checkout's suite or worker on the same Redis
+        # database can neither take this test's task nor hand it one.
+        celery_queue=f"sluice-test-{uuid.uuid4().hex}",
     )
     migrations.upgrade(url)
     yield settings
@@ -67,9 +70,8 @@ def redis_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 @pytest.fixture
 def celery_worker(redis_settings: Settings, tmp_path: Path) -> Iterator[None]:
-    # Redis database 15 (not the default 0) keeps a developer's own worker off our task.
-    with redis.Redis.from_url(REDIS_URL) as client:
-        client.flushdb()
+    # Redis database 15 (not the default 0) keeps a developer's own worker off our task, and
+    # the run's own queue (``redis_settings``) keeps other test runs off it.
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [
@@ -94,6 +96,9 @@ def celery_worker(redis_settings: Settings, tmp_path: Path) -> Iterator[None]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+        queue = redis_settings.celery_queue
+        with redis.Redis.from_url(REDIS_URL) as client:
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _sluice_env(settings: Settings) -> dict[str, str]:
@@ -103,6 +108,7 @@ def _sluice_env(settings: Settings) -> dict[str, str]:
         "SLUICE_DATA_DIR": str(settings.data_dir),
         "SLUICE_JWT_SECRET": TEST_JWT_SECRET,
         "SLUICE_CELERY_BROKER_URL": REDIS_URL,
+        "SLUICE_CELERY_QUEUE": settings.celery_queue,
     }
 
 
