@@ -29,12 +29,22 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from market.console import catalog, errors, home, nav, provider
+from market.console import (
+    buyer,
+    buyer_keys,
+    buyer_sandbox,
+    buyer_usage,
+    catalog,
+    errors,
+    home,
+    nav,
+    provider,
+)
 from market.console.csrf import verify_csrf
 
 PREFIX = "/console"
 STATIC_DIR = Path(__file__).parent / "static"
-AREAS = (home, catalog, provider)
+AREAS = (home, catalog, provider, buyer, buyer_keys, buyer_usage, buyer_sandbox)
 
 
 def _router() -> APIRouter:

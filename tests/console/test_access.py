@@ -40,6 +40,19 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/console/provider/datasets/{dataset_id}/submit"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/plans"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/plans/{plan_id}"): frozenset({P}),
+    ("POST", "/console/orders"): frozenset({B}),
+    ("GET", "/console/orders"): frozenset({B}),
+    ("GET", "/console/orders/{order_id}"): frozenset({B}),
+    ("POST", "/console/orders/{order_id}/checkout"): frozenset({B}),
+    ("POST", "/console/orders/{order_id}/cancel"): frozenset({B}),
+    ("GET", "/console/api-keys"): frozenset({B}),
+    ("POST", "/console/api-keys"): frozenset({B}),
+    ("GET", "/console/api-keys/{key_id}/revoke"): frozenset({B}),
+    ("POST", "/console/api-keys/{key_id}/revoke"): frozenset({B}),
+    ("GET", "/console/usage"): frozenset({B}),
+    ("GET", "/console/sandbox"): frozenset({B}),
+    ("GET", "/console/sandbox/{dataset_id}"): frozenset({B}),
+    ("POST", "/console/sandbox/{dataset_id}"): frozenset({B}),
 }
 
 
@@ -48,7 +61,7 @@ def test_the_table_names_every_console_route() -> None:
 
 
 def _url(path: str) -> str:
-    for name in ("dataset_id", "plan_id"):
+    for name in ("dataset_id", "plan_id", "order_id", "key_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path
 
