@@ -499,6 +499,7 @@ def _account(session: Session, item: SandboxQuery, *, charged: bool) -> None:
             units=1,
             epsilon=epsilon,
             delta=delta,
+            entitlement_id=trade.sandbox_entitlement(session, item.buyer_org_id, item.dataset_id),
             user_id=item.user_id,
         )
 

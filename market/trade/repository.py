@@ -197,6 +197,23 @@ class TradeRepository:
         )
         return list(self.session.exec(stmt).all())
 
+    def newest_active_entitlement(
+        self, buyer_org_id: uuid.UUID, dataset_id: uuid.UUID, unit: str, now: datetime
+    ) -> uuid.UUID | None:
+        stmt = (
+            select(Entitlement.id)
+            .where(
+                Entitlement.buyer_org_id == buyer_org_id,
+                Entitlement.dataset_id == dataset_id,
+                Entitlement.quota_unit == unit,
+                Entitlement.status == EntitlementStatus.active,
+                or_(col(Entitlement.valid_until).is_(None), col(Entitlement.valid_until) > now),
+            )
+            .order_by(col(Entitlement.created_at).desc())
+            .limit(1)
+        )
+        return self.session.exec(stmt).first()
+
     def current_scenario(
         self, buyer_org_id: uuid.UUID, dataset_id: uuid.UUID, now: datetime
     ) -> str | None:

@@ -332,3 +332,14 @@ def current_scenario(
     """The usage scenario of the buyer's newest active entitlement on the dataset, named in
     the audit record of each sandbox query it runs."""
     return TradeRepository(session).current_scenario(buyer_org_id, dataset_id, utcnow())
+
+
+def sandbox_entitlement(
+    session: Session, buyer_org_id: uuid.UUID, dataset_id: uuid.UUID
+) -> uuid.UUID | None:
+    """The buyer's newest active sandbox-pack entitlement on the dataset: the one a sandbox
+    query is metered against, so its statement shows the queries and ε used. ``None`` when the
+    budget was granted by compliance rather than bought."""
+    return TradeRepository(session).newest_active_entitlement(
+        buyer_org_id, dataset_id, QuotaUnit.queries.value, utcnow()
+    )

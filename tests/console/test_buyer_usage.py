@@ -10,17 +10,19 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from billing import metering
-from billing.models import UsageKind
+from billing.models import PlanKind, UsageKind
 from billing.schemas import UsageDay
 from listings.models import Dataset
-from market.accounts.models import User
+from market.accounts.models import Role, User
 from market.config import Settings
 from market.console.buyer_usage import epsilon_spent_by_day
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     activate_plan,
     create_sandbox_buyer,
     create_sandbox_dataset,
+    create_user,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -118,3 +120,22 @@ def test_epsilon_spent_by_day_counts_back_from_the_ledger() -> None:
         (days[2], 0.75),
         (days[3], 1.75),
     ]
+
+
+def test_sandbox_queries_count_against_the_sandbox_pack_they_were_bought_with(
+    client: TestClient, session: Session, settings: Settings, signed_in: SignIn
+) -> None:
+    dataset, provider, _ = create_sandbox_dataset(session, settings)
+    analyst = create_user(session, role=Role.buyer)
+    order, entitlement = activate_plan(
+        session, analyst, dataset, provider, kind=PlanKind.sandbox_pack, calls=10, epsilon=2.0
+    )
+    signed_in(analyst)
+    post_form(client, f"/console/sandbox/{dataset.id}", {"sql": "SELECT COUNT(*) FROM dataset"})
+    statement = client.get(
+        f"/api/v1/entitlements/{entitlement.id}", headers=bearer(analyst, settings)
+    ).json()
+    assert (statement["calls_used"], statement["epsilon_used"]) == (1, 0.5)
+    assert statement["epsilon_left"] == 1.5
+    row = client.get("/console/usage").text.split(f'href="/console/orders/{order.id}"', 1)[1]
+    assert '<td class="num">0.5 / 1.5</td>' in row.split("</tr>", 1)[0]
