@@ -42,7 +42,9 @@ STEPS = (
 )
 CANCELLABLE = frozenset({OrderStatus.pending_review, OrderStatus.awaiting_payment})
 # Confirmations shown after a redirect (?done=...); anything else is ignored.
-DONE = frozenset({"placed", "activated", "cancelled", "paid", "payment_cancelled"})
+DONE = frozenset(
+    {"placed", "activated", "cancelled", "paid", "paid_confirmed", "payment_cancelled"}
+)
 
 
 def _order_url(order_id: uuid.UUID, done: str) -> str:
@@ -131,7 +133,8 @@ def order_page(
     pay it. Stripe sends the buyer back here (``?paid=1`` or ``?cancelled=1``)."""
     order = service.get_order(session, user.principal, order_id)
     if paid:
-        done = "paid"
+        # Stripe's webhook usually arrives before the buyer does; say which case this is.
+        done = "paid_confirmed" if order.status is OrderStatus.active else "paid"
     elif cancelled:
         done = "payment_cancelled"
     return render(

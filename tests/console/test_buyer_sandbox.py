@@ -104,6 +104,9 @@ def test_htmx_gets_the_result_and_the_budget_out_of_band(
         response.text
     )
     assert "1.5 / 2" in response.text
+    recent = '<section id="sandbox-recent" aria-labelledby="recent-h" hx-swap-oob="true">'
+    assert recent in response.text
+    assert "SELECT COUNT(*) AS n FROM dataset</code>" in response.text
 
 
 def test_the_same_query_again_is_the_stored_answer_at_no_cost(

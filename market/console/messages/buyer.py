@@ -156,6 +156,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Thank you. The order becomes active once Stripe confirms the payment; this page "
         "shows its current state.",
     ),
+    "buyer.done.paid_confirmed": (
+        "感谢付款，付款已确认，订单已生效。",
+        "Thank you: the payment is confirmed and the order is active.",
+    ),
     "buyer.done.payment_cancelled": (
         "支付未完成，您可以稍后重试。",
         "The payment was not completed; you can try again.",
