@@ -116,3 +116,12 @@ def test_providers_have_no_api_keys_page(
     signed_in(provider)
     assert client.get("/console/api-keys").status_code == 403
     assert post_form(client, "/console/api-keys", {"name": "k"}).status_code == 403
+
+
+def test_revoking_without_the_csrf_token_changes_nothing(
+    client: TestClient, session: Session, buyer: User, signed_in: SignIn
+) -> None:
+    key, _ = accounts.create_api_key(session, principal_of(buyer), "k")
+    signed_in(buyer)
+    assert client.post(f"/console/api-keys/{key.id}/revoke").status_code == 403
+    assert _keys(session, buyer)[0].revoked_at is None

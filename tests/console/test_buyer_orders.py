@@ -407,3 +407,25 @@ def test_an_unpaid_order_can_be_cancelled(
     session.refresh(order)
     assert order.status is OrderStatus.cancelled
     assert "订单已取消" in client.get(response.headers["location"]).text
+
+
+def test_cancelling_or_paying_without_the_csrf_token_changes_nothing(
+    client: TestClient,
+    session: Session,
+    stripe_settings: Settings,
+    stripe_api: StripeStandIn,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+    signed_in: SignIn,
+) -> None:
+    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    signed_in(buyer)
+    for action in ("cancel", "checkout"):
+        response = client.post(f"/console/orders/{order.id}/{action}")
+        assert response.status_code == 403
+        assert "表单已过期" in response.text
+    session.refresh(order)
+    assert order.status is OrderStatus.awaiting_payment
+    assert order.checkout_session_id is None
+    assert stripe_api.requests == []
