@@ -155,6 +155,8 @@ def example_sql(approved: dict[str, Any] | None) -> str:
     domains = (approved or {}).get("public_domains") or {}
     if domains:
         column = next(iter(domains))
+        if not column.isidentifier():  # e.g. a space in the name: quote it for DuckDB
+            column = '"' + column.replace('"', '""') + '"'
         return f"SELECT {column}, COUNT(*) AS n FROM dataset GROUP BY {column}"
     return "SELECT COUNT(*) AS n FROM dataset"
 

@@ -14,6 +14,7 @@ from listings.models import Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
 from market.console import charts
+from market.console.buyer_sandbox import example_sql
 from market.console.csrf import CSRF_COOKIE
 from sandbox.models import PrivacyLedgerEntry, SandboxQuery
 from tests.console.conftest import SignIn, post_form
@@ -290,3 +291,13 @@ def test_the_interval_chart_draws_a_bar_from_low_to_high_with_a_tooltip() -> Non
     bar = groups[0].find("s:line", ns)
     assert bar is not None
     assert float(bar.get("y1", 0)) > float(bar.get("y2", 0))  # low is drawn below high
+
+
+def test_the_example_query_quotes_a_column_name_that_needs_it() -> None:
+    assert example_sql({"public_domains": {"城市": ["北京"]}}) == (
+        "SELECT 城市, COUNT(*) AS n FROM dataset GROUP BY 城市"
+    )
+    assert example_sql({"public_domains": {'所在 "城市"': ["北京"]}}) == (
+        'SELECT "所在 ""城市""", COUNT(*) AS n FROM dataset GROUP BY "所在 ""城市"""'
+    )
+    assert example_sql(None) == "SELECT COUNT(*) AS n FROM dataset"
