@@ -18,5 +18,9 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the unit of work commits before the response is sent, not after (FastAPI's
+# default for dependencies with yield), so a client that follows a redirect or reads what it
+# just wrote at once never finds the row missing, and a failed commit is an error response
+# instead of a success that did not happen.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
