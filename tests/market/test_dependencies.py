@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -51,7 +52,10 @@ def test_the_commit_happens_before_the_response_is_sent(
 
     event.listen(Session, "after_commit", committed)
     try:
-        anyio.run(app, scope, receive, send)
+        # A thread of its own, as the TestClient does: the browser tests' Playwright keeps an
+        # event loop in the main thread.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(anyio.run, app, scope, receive, send).result()
     finally:
         event.remove(Session, "after_commit", committed)
     assert happened[-2:] == ["commit", "response 201"]
