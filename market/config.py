@@ -56,8 +56,12 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
     # None means Stripe's own API; tests point it at a local stand-in server.
     stripe_api_base: str | None = None
-    checkout_success_url: str = "http://localhost:8000/orders/{order_id}?paid=1"
-    checkout_cancel_url: str = "http://localhost:8000/orders/{order_id}?cancelled=1"
+    # Where Stripe sends the buyer back: the console's order page.
+    checkout_success_url: str = "http://localhost:8000/console/orders/{order_id}?paid=1"
+    checkout_cancel_url: str = "http://localhost:8000/console/orders/{order_id}?cancelled=1"
+    # The platform's bank account, shown to buyers who pay by transfer (free text: bank,
+    # account name and number); empty means "ask the platform's operators".
+    bank_transfer_details: str = ""
     # The platform's fee on every payment, in basis points (500 = 5.00%).
     platform_fee_bps: int = Field(default=500, ge=0, le=10_000)
     # A plan with an overage price and no overage limit of its own lets a buyer owe at most this

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlmodel import Session
@@ -39,7 +39,7 @@ StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.compliance, Rol
 BudgetReader = Annotated[Principal, Depends(require_roles(Role.buyer, Role.compliance, Role.admin))]
 
 
-def _budget(view: service.BudgetView) -> BudgetRead:
+def budget_read(view: service.BudgetView) -> BudgetRead:
     g, b = view.grant, view.balance
     eps = accountant.epsilon_from_units
     delta = accountant.delta_from_units
@@ -61,7 +61,11 @@ def _budget(view: service.BudgetView) -> BudgetRead:
     )
 
 
-def _query(session: Session, item: SandboxQuery, *, stored: bool = False) -> QueryRead:
+def estimate_read(estimate: dict[str, Any]) -> QueryEstimate:
+    return QueryEstimate(**{**estimate, "budget": budget_read(estimate["budget"])})
+
+
+def query_read(session: Session, item: SandboxQuery, *, stored: bool = False) -> QueryRead:
     return QueryRead(
         id=item.id,
         dataset_id=item.dataset_id,
@@ -72,7 +76,7 @@ def _query(session: Session, item: SandboxQuery, *, stored: bool = False) -> Que
         stored_answer=stored,
         result=item.result,
         error=item.error,
-        budget=_budget(service.budget_of_query(session, item)),
+        budget=budget_read(service.budget_of_query(session, item)),
         created_at=item.created_at,
         finished_at=item.finished_at,
     )
@@ -143,7 +147,7 @@ def create_grant(
         note=body.note,
         created_by_id=staff.user_id,
     )
-    return _budget(service.budget_of(session, grant))
+    return budget_read(service.budget_of(session, grant))
 
 
 @router.post(
@@ -173,17 +177,17 @@ def run_query(
             session, buyer, body.dataset_id, body.sql, body.epsilon, settings
         )
         estimate = service.estimate(session, prepared, settings)
-        return QueryEstimate(**{**estimate, "budget": _budget(estimate["budget"])})
+        return estimate_read(estimate)
     item, stored = service.submit(session, buyer, body.dataset_id, body.sql, body.epsilon, settings)
     if item.status is QueryStatus.queued:
         response.status_code = status.HTTP_202_ACCEPTED
-    return _query(session, item, stored=stored)
+    return query_read(session, item, stored=stored)
 
 
 @router.get("/queries/{query_id}", response_model=QueryRead)
 def get_query(query_id: uuid.UUID, reader: BudgetReader, session: SessionDep) -> QueryRead:
     """One query with its status and, once finished, its noisy result."""
-    return _query(session, service.get_query(session, reader, query_id))
+    return query_read(session, service.get_query(session, reader, query_id))
 
 
 @router.get("/queries", response_model=Page[QueryRead])
@@ -197,7 +201,7 @@ def list_queries(
     rows, total = service.list_queries(
         session, reader, dataset_id=dataset_id, limit=page.limit, offset=page.offset
     )
-    items = [_query(session, q) for q in rows]
+    items = [query_read(session, q) for q in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -217,7 +221,7 @@ def list_budget(
         session, reader, buyer_org_id=buyer_org_id, limit=page.limit, offset=page.offset
     )
     return Page(
-        items=[_budget(v) for v in views], total=total, limit=page.limit, offset=page.offset
+        items=[budget_read(v) for v in views], total=total, limit=page.limit, offset=page.offset
     )
 
 

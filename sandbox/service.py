@@ -219,6 +219,12 @@ def budget_of_query(session: Session, item: SandboxQuery) -> BudgetView:
     return budget_of(session, grant)
 
 
+def buyer_budget(session: Session, buyer: Principal, dataset_id: uuid.UUID) -> BudgetView:
+    """The buyer organization's usable budget on a dataset; 403 (bilingual) without a grant or
+    once it has expired, exactly as a query would be refused."""
+    return budget_of(session, _active_grant(session, buyer, dataset_id))
+
+
 def list_budgets(
     session: Session,
     principal: Principal,

@@ -19,7 +19,7 @@ Adding an area (e.g. ``buyer``):
    ``content``); shared macros in ``_macros.html`` (``{% import "_macros.html" as ui with
    context %}``: ``rows_table``, ``pager``, ``status_badge``, ``grade``, ``plan_quota``);
    filters ``money`` / ``major_units`` / ``datetime``. The dataset page includes
-   ``buyer/_dataset_actions.html`` when it exists (the place for an order form).
+   ``buyer/_order_form.html`` for a buyer on a listed dataset with plans.
 4. Texts in ``messages/buyer.py`` (keys prefixed ``buyer.``), used as ``{{ t("buyer.key") }}``;
    a missing key fails the page's test.
 5. Forms: ``{% include "_csrf.html" %}`` in every ``<form method="post">`` (htmx sends the
@@ -45,6 +45,10 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from market.console import (
+    buyer,
+    buyer_keys,
+    buyer_sandbox,
+    buyer_usage,
     catalog,
     compliance,
     compliance_audit,
@@ -63,6 +67,10 @@ AREAS = (
     home,
     catalog,
     provider,
+    buyer,
+    buyer_keys,
+    buyer_usage,
+    buyer_sandbox,
     compliance,
     compliance_trades,
     compliance_audit,

@@ -200,3 +200,34 @@ def bar_chart(
         for i, (label, v) in enumerate(points)
     ]
     return _frame_svg(frame, [label for label, _ in points], text, body, [], value_format)
+
+
+def interval_chart(
+    points: Sequence[tuple[str, float, float]],
+    text: ChartText,
+    value_format: Callable[[float], str] = format_number,
+    *,
+    width: int = 640,
+    height: int = 260,
+) -> Markup:
+    """One point per (label, value, half-width) with an error bar from value − half-width to
+    value + half-width (e.g. a released value and its 95% interval); each has a tooltip with
+    the value and the interval. The axis starts at 0, so a bar reaching below is cut there."""
+    maximum = max((v + abs(h) for _, v, h in points), default=0.0)
+    frame = _Frame(width, height, nice_ticks(maximum), len(points))
+    body = []
+    for i, (label, value, half) in enumerate(points):
+        x, low, high = frame.slot(i), value - abs(half), value + abs(half)
+        body.append(
+            f'<g class="interval" data-value="{value}" data-low="{low}" data-high="{high}">'
+            f"<title>{escape(label)}: {escape(value_format(value))} "
+            f"[{escape(value_format(low))}, {escape(value_format(high))}]</title>"
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.y(low):.1f}" y2="{frame.y(high):.1f}" '
+            f'stroke="{PALETTE[1]}" stroke-width="2"/>'
+            f'<line x1="{x - 6:.1f}" x2="{x + 6:.1f}" y1="{frame.y(low):.1f}" '
+            f'y2="{frame.y(low):.1f}" stroke="{PALETTE[1]}" stroke-width="2"/>'
+            f'<line x1="{x - 6:.1f}" x2="{x + 6:.1f}" y1="{frame.y(high):.1f}" '
+            f'y2="{frame.y(high):.1f}" stroke="{PALETTE[1]}" stroke-width="2"/>'
+            f'<circle cx="{x:.1f}" cy="{frame.y(value):.1f}" r="4" fill="{PALETTE[0]}"/></g>'
+        )
+    return _frame_svg(frame, [label for label, _, _ in points], text, body, [], value_format)

@@ -21,7 +21,13 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, or_, update
 from sqlmodel import Session, col, func, select
 
-from market.trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
+from market.trade.models import (
+    Entitlement,
+    EntitlementStatus,
+    Order,
+    OrderStatus,
+    OrderTransition,
+)
 
 
 class TradeRepository:
@@ -60,6 +66,14 @@ class TradeRepository:
             .offset(offset)
         ).all()
         return list(rows), total
+
+    def transitions(self, order_id: uuid.UUID) -> list[OrderTransition]:
+        stmt = (
+            select(OrderTransition)
+            .where(OrderTransition.order_id == order_id)
+            .order_by(col(OrderTransition.created_at), col(OrderTransition.id))
+        )
+        return list(self.session.exec(stmt).all())
 
     def entitlement_of_order(self, order_id: uuid.UUID) -> Entitlement | None:
         stmt = select(Entitlement).where(Entitlement.order_id == order_id)

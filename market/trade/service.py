@@ -21,7 +21,14 @@ from market.config import get_settings
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound, QuotaExhausted
 from market.trade import events, overage, states
-from market.trade.models import Entitlement, EntitlementStatus, Order, OrderKind, OrderStatus
+from market.trade.models import (
+    Entitlement,
+    EntitlementStatus,
+    Order,
+    OrderKind,
+    OrderStatus,
+    OrderTransition,
+)
 from market.trade.repository import TradeRepository
 
 S = OrderStatus
@@ -158,6 +165,13 @@ def get_order(session: Session, buyer: Principal, order_id: uuid.UUID) -> Order:
     if order is None or order.buyer_org_id != buyer.org_id:
         raise NotFound("Order not found.", "订单不存在。")
     return order
+
+
+def order_history(session: Session, buyer: Principal, order_id: uuid.UUID) -> list[OrderTransition]:
+    """The order's states, oldest first, with the reasons given (a reviewer's note, a payment
+    reference): what the buyer is shown to explain where the order stands."""
+    order = get_order(session, buyer, order_id)
+    return TradeRepository(session).transitions(order.id)
 
 
 def get_any_order(session: Session, order_id: uuid.UUID, *, for_update: bool = False) -> Order:

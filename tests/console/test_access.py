@@ -59,6 +59,19 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/console/compliance/audit/export"): frozenset({C, A}),
     ("GET", "/console/compliance/audit/{seq}"): frozenset({C, A}),
     ("GET", "/console/compliance/report"): frozenset({C, A}),
+    ("POST", "/console/orders"): frozenset({B}),
+    ("GET", "/console/orders"): frozenset({B}),
+    ("GET", "/console/orders/{order_id}"): frozenset({B}),
+    ("POST", "/console/orders/{order_id}/checkout"): frozenset({B}),
+    ("POST", "/console/orders/{order_id}/cancel"): frozenset({B}),
+    ("GET", "/console/api-keys"): frozenset({B}),
+    ("POST", "/console/api-keys"): frozenset({B}),
+    ("GET", "/console/api-keys/{key_id}/revoke"): frozenset({B}),
+    ("POST", "/console/api-keys/{key_id}/revoke"): frozenset({B}),
+    ("GET", "/console/usage"): frozenset({B}),
+    ("GET", "/console/sandbox"): frozenset({B}),
+    ("GET", "/console/sandbox/{dataset_id}"): frozenset({B}),
+    ("POST", "/console/sandbox/{dataset_id}"): frozenset({B}),
 }
 
 
@@ -67,7 +80,7 @@ def test_the_table_names_every_console_route() -> None:
 
 
 def _url(path: str) -> str:
-    for name in ("dataset_id", "plan_id", "order_id", "entitlement_id", "attachment_id"):
+    for name in ("dataset_id", "plan_id", "order_id", "entitlement_id", "attachment_id", "key_id"):
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     return path.replace("{seq}", "1").replace("{decision}", "reject")
 

@@ -1,0 +1,100 @@
+"""The buyer's API keys: create (the secret shown exactly once), list, revoke.
+
+The same service as ``POST/GET/DELETE /api-keys``: only a digest of a secret is stored, so the
+page that creates a key is the one place it is ever shown; that answer is marked ``no-store``
+so no cache keeps it. Revoking asks for confirmation on a page of its own, which works from
+the keyboard and without JavaScript.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from sqlmodel import Session
+
+from market.accounts import service as accounts
+from market.accounts.models import Role
+from market.accounts.schemas import ApiKeyCreate, ApiKeyRead
+from market.console.forms import validate_form
+from market.console.nav import NavItem
+from market.console.session import BuyerUser, ConsoleUser
+from market.console.templating import redirect, render
+from market.dependencies import SessionDep
+from market.errors import NotFound
+
+router = APIRouter(prefix="/api-keys")
+NAV = (NavItem("buyer.nav.keys", "/console/api-keys", frozenset({Role.buyer})),)
+DONE = frozenset({"revoked"})
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _keys(session: Session, user: ConsoleUser) -> list[ApiKeyRead]:
+    return [
+        ApiKeyRead.model_validate(k.model_dump())
+        for k in accounts.list_api_keys(session, user.principal)
+    ]
+
+
+def _page(
+    request: Request,
+    session: Session,
+    user: ConsoleUser,
+    *,
+    created: dict[str, str] | None = None,
+    done: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "buyer/api_keys.html",
+        user,
+        {"keys": _keys(session, user), "created": created, "done": done if done in DONE else ""},
+        status_code=status_code,
+        headers=NO_STORE if created else None,
+    )
+
+
+@router.get("")
+def api_keys(request: Request, user: BuyerUser, session: SessionDep, done: str = "") -> Response:
+    """The organization's keys (prefix, created, last used, revoked) and a form for a new one."""
+    return _page(request, session, user, done=done)
+
+
+@router.post("")
+def create_key(
+    request: Request,
+    user: BuyerUser,
+    session: SessionDep,
+    name: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Create a key (``POST /api-keys``) and show its secret, this once."""
+    body = validate_form(ApiKeyCreate, {"name": name.strip()})
+    key, secret = accounts.create_api_key(session, user.principal, body.name)
+    created = {"name": key.name, "prefix": key.prefix, "secret": secret}
+    return _page(request, session, user, created=created, status_code=201)
+
+
+def _own_key(session: Session, user: ConsoleUser, key_id: uuid.UUID) -> ApiKeyRead:
+    for key in _keys(session, user):
+        if key.id == key_id:
+            return key
+    raise NotFound("API key not found.", "API 密钥不存在。")
+
+
+@router.get("/{key_id}/revoke")
+def confirm_revoke(
+    request: Request, key_id: uuid.UUID, user: BuyerUser, session: SessionDep
+) -> Response:
+    """Ask before revoking: programs using the key stop working at once."""
+    return render(request, "buyer/revoke_key.html", user, {"key": _own_key(session, user, key_id)})
+
+
+@router.post("/{key_id}/revoke")
+def revoke_key(
+    request: Request, key_id: uuid.UUID, user: BuyerUser, session: SessionDep
+) -> Response:
+    """Revoke (``DELETE /api-keys/{id}``); calls made with the key afterwards get 401."""
+    accounts.revoke_api_key(session, user.principal, key_id)
+    return redirect(request, "/console/api-keys?done=revoked")
