@@ -311,16 +311,24 @@ def apply_policy(
     # on a table without columns would not, so it comes first.
     result = table.replace_schema_metadata(None).select(kept)
 
+    names = table.column_names
+
     def transform(index: int) -> ArrowColumn:
-        name = table.column_names[index]
+        name = names[index]
         rule = policy.columns[name]
         return apply_rule(table.column(index), rule, key=key, column=name, row_offset=row_offset)
 
     # Arrow kernels release the GIL, so big tables transform their columns in parallel;
     # each column's result does not depend on the others, so the output is the same.
+    # Pseudonyms (Python-level HMAC per distinct value) take longest: they start first,
+    # so the other columns fill the remaining workers meanwhile.
     if table.num_rows >= _PARALLEL_ROWS and len(kept) > 1:
+        slowest_first = sorted(
+            kept, key=lambda i: policy.columns[names[i]].operator != "pseudonymize"
+        )
         with ThreadPoolExecutor(max_workers=min(len(kept), os.cpu_count() or 1)) as pool:
-            columns = list(pool.map(transform, kept))
+            done = dict(zip(slowest_first, pool.map(transform, slowest_first), strict=True))
+        columns = [done[index] for index in kept]
     else:
         columns = [transform(index) for index in kept]
     for position, (index, transformed) in enumerate(zip(kept, columns, strict=True)):
