@@ -6,6 +6,7 @@ What each guarantees, in one line (details in the docstrings):
 - `pseudonymize`: keyed, deterministic for one key, irreversible without the key
   (HMAC-SHA256). Different keys give unlinkable tokens.
 - `generalize_*`, `truncate`: keyless, deterministic, irreversible (information is dropped).
+  GPS coordinates are generalized in `anonymize.coordinates`.
 - `add_laplace_noise`: keyed, deterministic per (key, row position), so re-reading a row
   returns the same noisy value and averaging repeated reads gains nothing; each released
   value is epsilon-differentially private for changes of up to `sensitivity` in that cell.

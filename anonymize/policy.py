@@ -21,7 +21,7 @@ from typing import Literal, Self
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from anonymize import operators
+from anonymize import coordinates, operators
 from anonymize._text import ArrowColumn
 from anonymize.detect import ColumnDetection, ColumnKind
 from anonymize.masking import mask_name, mask_partial, normalize_mobile, redact
@@ -39,7 +39,7 @@ Operator = Literal[
     "date_shift",
 ]
 Generalization = Literal[
-    "age_band", "month", "year", "province", "city", "district", "region_birth_year"
+    "age_band", "month", "year", "province", "city", "district", "region_birth_year", "gps"
 ]
 KEYED_OPERATORS = frozenset({"pseudonymize", "noise", "date_shift"})
 _PARALLEL_ROWS = 50_000
@@ -58,7 +58,8 @@ class ColumnRule(BaseModel):
     - `pseudonymize`: keyed HMAC-SHA256 token of `token_length` hex digits.
     - `generalize` with `generalize_to`: `age_band` (bands of `band` years), `month` /
       `year` (dates), `province` / `city` / `district` (addresses), `region_birth_year`
-      (resident IDs -> "110105-1990").
+      (resident IDs -> "110105-1990"), `gps` (coordinates rounded to `decimals` places
+      or snapped to a `grid` of that many degrees: give exactly one).
     - `truncate`: the first `length` characters.
     - `noise`: Laplace noise, `epsilon` and `sensitivity` required (per-cell epsilon-DP).
     - `date_shift`: a keyed per-row shift of up to `max_days` days either way.
@@ -77,6 +78,8 @@ class ColumnRule(BaseModel):
     token_length: int = Field(default=16, ge=8, le=64)
     generalize_to: Generalization | None = None
     band: int = Field(default=10, ge=1, le=100)
+    decimals: int | None = Field(default=None, ge=0, le=coordinates.MAX_DECIMALS)
+    grid: float | None = Field(default=None, gt=0, le=10)
     length: int | None = Field(default=None, ge=1, le=10_000)
     epsilon: float | None = Field(default=None, gt=0, le=100)
     sensitivity: float | None = Field(default=None, gt=0)
@@ -92,6 +95,10 @@ class ColumnRule(BaseModel):
         }.get(self.operator, [])
         if missing:
             raise ValueError(f"operator {self.operator!r} needs {', '.join(missing)}")
+        if self.operator == "generalize" and self.generalize_to == "gps":
+            # The same check the operator makes, so a bad grid is refused when the policy
+            # is saved, not when rows are served.
+            coordinates.cell_size(decimals=self.decimals, grid=self.grid)
         return self
 
     @property
@@ -155,7 +162,9 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
     normalization; name keep the surname's first character; USCC keep 8/0 (authority, type
     and region; the organization code identifies the company); bank card keep 6/4 (issuer,
     last 4); landline keep 4/2; plate keep 2/1; passport keep 1/2; e-mail and IP keyed
-    pseudonyms; birth date to the month; address to the city; GPS redacted; other kept.
+    pseudonyms; birth date to the month; address to the city; GPS rounded to one decimal
+    (cells of about 11 km, like an address cut to its city: a locality, not a street);
+    other kept.
 
     Levels 3-4: every direct identifier becomes a keyed pseudonym (no digits shown), names
     are redacted, birth dates go to the year, addresses to the province, GPS is dropped.
@@ -200,7 +209,9 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
             level: Generalization = "province" if strict else "city"
             return ColumnRule(operator="generalize", generalize_to=level)
         case ColumnKind.GPS:
-            return ColumnRule(operator="drop") if strict else ColumnRule(operator="redact")
+            if strict:
+                return ColumnRule(operator="drop")
+            return ColumnRule(operator="generalize", generalize_to="gps", decimals=1)
 
 
 def propose_policy(
@@ -225,6 +236,10 @@ def _generalize(values: ArrowColumn, rule: ColumnRule) -> ArrowColumn:
             return operators.generalize_address(values, level=rule.generalize_to)
         case "region_birth_year":
             return operators.generalize_resident_id(values)
+        case "gps":
+            return coordinates.generalize_coordinates(
+                values, decimals=rule.decimals, grid=rule.grid
+            )
         case None:
             raise ValueError("generalize needs generalize_to")
 
