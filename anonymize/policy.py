@@ -124,6 +124,11 @@ class Policy(BaseModel):
     def keyed(self) -> bool:
         return any(rule.keyed for rule in self.columns.values())
 
+    def releases(self, column: str) -> bool:
+        """Whether `column` leaves under this policy: it has a rule, and not `drop`."""
+        rule = self.columns.get(column)
+        return rule is not None and rule.operator != "drop"
+
 
 class Sensitivity(StrEnum):
     """A dataset's grade under the data classification rules (数据分类分级): general data at
@@ -317,11 +322,7 @@ def apply_policy(
     """
     if policy.keyed and key is None:
         raise MissingKey("the policy has keyed rules (pseudonymize, noise, date_shift): pass key")
-    kept = [
-        index
-        for index, name in enumerate(table.column_names)
-        if name in policy.columns and policy.columns[name].operator != "drop"
-    ]
+    kept = [index for index, name in enumerate(table.column_names) if policy.releases(name)]
     # select() keeps the row count even when every column goes; replace_schema_metadata()
     # on a table without columns would not, so it comes first.
     result = table.replace_schema_metadata(None).select(kept)

@@ -212,6 +212,11 @@ def test_every_operator_through_a_policy() -> None:
     assert len(row["email"]) == 8
 
 
+def test_a_policy_releases_only_columns_with_a_rule_other_than_drop() -> None:
+    policy = Policy(columns={"a": ColumnRule(operator="keep"), "b": ColumnRule(operator="drop")})
+    assert [policy.releases(name) for name in ("a", "b", "c")] == [True, False, False]
+
+
 def test_policy_version_1_documents_still_load() -> None:
     stored = {"version": 1, "columns": {"city": {"operator": "keep"}}}
     assert Policy.model_validate(stored).quasi_identifiers == []

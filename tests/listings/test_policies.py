@@ -336,6 +336,40 @@ def test_k_anonymity_is_measured_on_the_released_form(
     assert report["equivalence_classes"] < 50
 
 
+def test_dropped_quasi_identifiers_are_listed_apart_wherever_k_is_shown(
+    client: TestClient, settings: Settings, draft: Dataset, provider: User, reviewer: User
+) -> None:
+    """金额 is declared a quasi-identifier but dropped: it splits no class, and every
+    report says it was left out rather than quietly measuring without it."""
+    rules = _rules(金额={"operator": "drop"})
+    saved = _put(client, draft, provider, settings, rules, quasi_identifiers=["城市", "金额"])
+    stored = saved.json()["k_anonymity"]
+    assert (stored["quasi_identifiers"], stored["dropped_quasi_identifiers"]) == (
+        ["城市"],
+        ["金额"],
+    )
+    expected = pl.from_arrow(people_table()).group_by("城市").len()["len"].min()
+    assert stored["k"] == expected
+
+    url = f"/api/v1/datasets/{draft.id}/k-anonymity"
+    fresh = client.get(
+        url, params={"quasi_identifiers": "金额,城市"}, headers=bearer(provider, settings)
+    )
+    assert (fresh.json()["quasi_identifiers"], fresh.json()["dropped_quasi_identifiers"]) == (
+        ["城市"],
+        ["金额"],
+    )
+
+    submit = f"/api/v1/datasets/{draft.id}/submit"
+    assert client.post(submit, headers=bearer(provider, settings)).status_code == 200
+    as_reviewer = bearer(reviewer, settings)
+    queue = client.get("/api/v1/reviews/listings", headers=as_reviewer).json()
+    entry = next(item for item in queue["items"] if item["id"] == str(draft.id))
+    assert entry["k_anonymity"]["dropped_quasi_identifiers"] == ["金额"]
+    page = client.get(f"/api/v1/reviews/listings/{draft.id}", headers=as_reviewer).json()
+    assert page["k_anonymity"]["dropped_quasi_identifiers"] == ["金额"]
+
+
 def test_k_anonymity_of_unknown_columns_is_400(
     client: TestClient, settings: Settings, draft: Dataset, provider: User
 ) -> None:
