@@ -58,6 +58,12 @@ def from_buffers(like: StringArray, offsets: np.ndarray, data: np.ndarray) -> St
     )
 
 
+def _counter(size: int) -> type:
+    """The narrowest integer type for running counts over `size` bytes (int32 halves the
+    memory traffic of a cumsum over a big buffer)."""
+    return np.int32 if size < 2**31 else np.int64
+
+
 def is_ascii(values: StringArray) -> bool:
     """Whether every byte of every slot is ASCII (so characters and bytes coincide)."""
     _, data = string_buffers(values)
@@ -82,7 +88,7 @@ def remove_bytes(values: StringArray, table: np.ndarray) -> StringArray:
     drop = table[data]
     if not drop.any():
         return values
-    before = np.zeros(data.size + 1, dtype=np.int64)
+    before: np.ndarray = np.zeros(data.size + 1, dtype=_counter(data.size))
     np.cumsum(drop, out=before[1:])
     return from_buffers(values, offsets - before[offsets], data[~drop])
 
@@ -179,7 +185,7 @@ def mask_characters(
     # Code point k of the buffer starts at byte starts[k]; slot i starts at code point
     # points[i] (the number of character starts before its first byte).
     starts = np.append(np.flatnonzero(lead), data.size)
-    before = np.zeros(data.size + 1, dtype=np.int32 if data.size < 2**31 else np.int64)
+    before: np.ndarray = np.zeros(data.size + 1, dtype=_counter(data.size))
     np.cumsum(lead, out=before[1:])
     points = before[offsets]
     first, last = _hidden_spans(points[:-1], points[1:], keep_first, keep_last)
