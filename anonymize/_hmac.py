@@ -18,7 +18,6 @@ import hashlib
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import pyarrow as pa
 
 _BLOCK = 64
 _DIGEST = 32
@@ -45,26 +44,21 @@ def keyed_sha256(key: bytes) -> Callable[[bytes], bytes]:
     return mac
 
 
-def hex_digests(digests: bytes, length: int) -> pa.StringArray:
+def hex_digests(digests: bytes, length: int) -> np.ndarray:
     """The first `length` hex digits of each 32-byte digest in `digests` (concatenated),
-    as a string array: one table lookup for all of them."""
+    as an (n, length) matrix of ASCII codes: one table lookup for all of them."""
     if not 1 <= length <= 2 * _DIGEST:
         raise ValueError(f"length must be between 1 and {2 * _DIGEST}")
     raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, _DIGEST)
-    count = len(raw)
     pairs = (length + 1) // 2
-    text = _HEX_PAIRS[raw[:, :pairs]].reshape(count, 2 * pairs)[:, :length]
-    offsets = np.arange(0, (count + 1) * length, length, dtype=np.int64)
-    tokens = pa.Array.from_buffers(
-        pa.large_string(),
-        count,
-        [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(text))],
-    )
-    return tokens.cast(pa.string())
+    text = _HEX_PAIRS[raw[:, :pairs]].reshape(len(raw), 2 * pairs)[:, :length]
+    return np.ascontiguousarray(text)
 
 
-def hmac_sha256_hex(key: bytes, messages: Iterable[bytes], *, length: int) -> pa.StringArray:
-    """`hmac.new(key, m, sha256).hexdigest()[:length]` for each message, in order.
+def hmac_sha256_hex(key: bytes, messages: Iterable[bytes], *, length: int) -> np.ndarray:
+    """`hmac.new(key, m, sha256).hexdigest()[:length]` for each message, in order, as the
+    rows of an (n, length) matrix of ASCII codes (`_buffers.fixed_width_strings` turns
+    rows of it into a string column).
 
     Deterministic and keyed; irreversible without the key. Messages are bytes (encode text
     as UTF-8 first); an empty message is hashed like any other.

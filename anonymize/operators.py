@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from diffprivlib.mechanisms import Laplace
 
+from anonymize._buffers import fixed_width_strings
 from anonymize._hmac import hmac_sha256_hex
 from anonymize._text import ArrowColumn, as_text, as_text_array, encode_distinct
 from anonymize.validators import ADDRESS_CITY_PATTERN
@@ -64,7 +65,7 @@ def pseudonymize(values: ArrowColumn, key: bytes, *, length: int = 16) -> ArrowC
         raise ValueError("a pseudonymization key must be at least 16 bytes")
     distinct, indices = encode_distinct(as_text_array(values))
     messages = distinct.cast(pa.large_binary()).to_pylist()
-    return hmac_sha256_hex(key, messages, length=length).take(indices)
+    return fixed_width_strings(hmac_sha256_hex(key, messages, length=length), indices)
 
 
 def generalize_age(values: ArrowColumn, *, band: int = 10) -> ArrowColumn:

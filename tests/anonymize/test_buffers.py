@@ -1,12 +1,13 @@
 """The byte-level kernels give exactly what the Arrow string functions and regexes they
 replace give, on arbitrary text."""
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anonymize._buffers import fixed_width_match, mask_characters
+from anonymize._buffers import fixed_width_match, fixed_width_strings, mask_characters
 from anonymize.checksums import USCC_ALPHABET, USCC_AUTHORITIES
 from anonymize.masking import _mask_partial_arrow
 
@@ -82,3 +83,10 @@ def test_fixed_width_match_equals_its_regex(data: st.DataObject) -> None:
         expected = pc.fill_null(pc.match_substring_regex(array, pattern), False).to_pylist()
         assert [i in set(rows.tolist()) for i in range(len(values))] == expected
         assert [bytes(row).decode() for row in codes] == [values[i] for i in rows]
+
+
+def test_fixed_width_strings_pick_rows_and_leave_null_slots_empty() -> None:
+    matrix = np.frombuffer(b"aaaabbbbcccc", dtype=np.uint8).reshape(3, 4)
+    column = fixed_width_strings(matrix, pa.array([2, None, 0, 2], pa.int32()))
+    assert column.to_pylist() == ["cccc", None, "aaaa", "cccc"]
+    assert column.buffers()[2].size == 12  # three values, nothing behind the null
