@@ -71,14 +71,19 @@ def fixed_width_strings(matrix: np.ndarray, rows: pa.Array) -> pa.StringArray:
     (ASCII), or null where `rows[i]` is null: one gather of the bytes, offsets computed
     from the fixed width. Null slots are empty."""
     width = matrix.shape[1]
-    valid = pc.is_valid(rows)
-    present = valid.to_numpy(zero_copy_only=False)
-    picked = pc.fill_null(rows, 0).to_numpy(zero_copy_only=False)[present]
+    validity = None
+    if rows.null_count:
+        valid = pc.is_valid(rows)
+        validity = valid.buffers()[1]
+        present = valid.to_numpy(zero_copy_only=False)
+        picked = pc.fill_null(rows, 0).to_numpy(zero_copy_only=False)[present]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.where(present, width, 0), out=offsets[1:])
+    else:
+        picked = rows.to_numpy(zero_copy_only=False)
+        offsets = np.arange(len(rows) + 1, dtype=np.int64) * width
     data = matrix[picked].reshape(-1)
-    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(np.where(present, width, 0), out=offsets[1:])
     large = offsets[-1] >= 2**31
-    validity = valid.buffers()[1] if rows.null_count else None
     return pa.Array.from_buffers(
         pa.large_string() if large else pa.string(),
         len(rows),

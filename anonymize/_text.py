@@ -78,13 +78,18 @@ def encode_distinct(text: pa.LargeStringArray) -> tuple[pa.LargeStringArray, pa.
     share a hash, the check fails and the strings are dictionary-encoded instead, so the
     result never depends on the hash function.
     """
-    present = pc.is_valid(text)
     hashes = pl.Series(text).hash().to_arrow()
-    groups = pc.dictionary_encode(pc.if_else(present, hashes, pa.scalar(None, hashes.type)))
+    if text.null_count:
+        hashes = pc.if_else(pc.is_valid(text), hashes, pa.scalar(None, hashes.type))
+    groups = pc.dictionary_encode(hashes)
     indices = groups.indices
-    rows = np.flatnonzero(present.to_numpy(zero_copy_only=False))
+    # Any row of a group can represent it: scatter each row number to its group's slot.
+    group_of_row = pc.fill_null(indices, 0).to_numpy(zero_copy_only=False)
+    rows = np.arange(len(text))
+    if text.null_count:
+        rows = rows[pc.is_valid(text).to_numpy(zero_copy_only=False)]
     representative = np.zeros(len(groups.dictionary), dtype=np.int64)
-    representative[pc.fill_null(indices, 0).to_numpy()[rows]] = rows
+    representative[group_of_row[rows]] = rows
     distinct = text.take(pa.array(representative))
     if pc.all(pc.equal(distinct.take(indices), text)).as_py() is False:
         encoded = pc.dictionary_encode(text)
