@@ -1,10 +1,10 @@
-"""HMAC-SHA256 over many short messages, as hex tokens in one Arrow array.
+"""HMAC-SHA256 over many short messages, as one matrix of hex digits.
 
 HMAC(K, m) = SHA256((K' ^ opad) || SHA256((K' ^ ipad) || m)), where K' is the key padded
 with zeros to the 64-byte block, or first hashed when it is longer (RFC 2104). Both keyed
 prefixes fill exactly one block, so their SHA-256 states are computed once per key and
 copied per message: a message then costs two short hashes in OpenSSL (through `hashlib`)
-instead of the four `hmac.new` does. The digests are joined into one buffer and turned
+instead of the four `hmac.new` computes per call. The digests are joined into one buffer and turned
 into hex with a numpy table lookup, so the only Python work per message is the hashing.
 
 Why not in SQL or Arrow: DuckDB's `sha256` cannot start from a precomputed state, so
