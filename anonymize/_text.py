@@ -1,11 +1,16 @@
 """Conversions between Arrow columns of any scalar type and text, shared by the detectors,
 the operators and the synthetic generators."""
 
+from collections.abc import Callable
+from functools import cache
 from typing import TypeAlias
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from anonymize import _buffers
 
 ArrowColumn: TypeAlias = pa.Array | pa.ChunkedArray
 
@@ -57,27 +62,82 @@ def as_text_array(values: ArrowColumn) -> pa.LargeStringArray:
     return text.cast(pa.large_string())
 
 
-def fixed_width_codes(values: pa.LargeStringArray, width: int) -> np.ndarray:
-    """View a null-free array of exactly `width`-byte strings as an (n, width) uint8 matrix.
-
-    Reads the Arrow offsets and data buffers directly, so the cost is one gather per byte
-    with no Python object per value. The caller guarantees the width (e.g. by a regex that
-    admits only ASCII characters); the function checks it rather than trusting it.
-    """
-    length = len(values)
-    if length == 0:
-        return np.zeros((0, width), dtype=np.uint8)
-    _, offsets_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
-        values.offset : values.offset + length + 1
-    ]
-    if not np.all(np.diff(offsets) == width):
-        raise ValueError(f"every value must be exactly {width} bytes")
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    return data[offsets[:-1, None] + np.arange(width)]
-
-
 def ascii_codes(strings: np.ndarray) -> np.ndarray:
     """View a numpy array of equally long ASCII strings as an (n, width) uint8 matrix."""
     encoded = strings.astype(bytes)
     return encoded.view(np.uint8).reshape(len(strings), encoded.itemsize)
+
+
+def encode_distinct(text: pa.LargeStringArray) -> tuple[pa.LargeStringArray, pa.Int32Array]:
+    """The distinct non-null values of `text` and, per row, the position of the row's value
+    among them (null for a null row), so that `distinct.take(indices)` equals `text`.
+
+    Rows are grouped by a 64-bit hash of their value (polars), which is several times
+    faster than dictionary-encoding the strings themselves. The grouping is then checked
+    exactly: every row must equal its group's representative. Should two different values
+    share a hash, the check fails and the strings are dictionary-encoded instead, so the
+    result never depends on the hash function.
+    """
+    hashes = pl.Series(text).hash().to_arrow()
+    if text.null_count:
+        hashes = pc.if_else(pc.is_valid(text), hashes, pa.scalar(None, hashes.type))
+    groups = pc.dictionary_encode(hashes)
+    indices = groups.indices
+    # Any row of a group can represent it: scatter each row number to its group's slot.
+    group_of_row = pc.fill_null(indices, 0).to_numpy(zero_copy_only=False)
+    rows = np.arange(len(text))
+    if text.null_count:
+        rows = rows[pc.is_valid(text).to_numpy(zero_copy_only=False)]
+    representative = np.zeros(len(groups.dictionary), dtype=np.int64)
+    representative[group_of_row[rows]] = rows
+    distinct = text.take(pa.array(representative))
+    if pc.all(pc.equal(distinct.take(indices), text)).as_py() is False:
+        encoded = pc.dictionary_encode(text)
+        return encoded.dictionary, encoded.indices
+    return distinct, indices
+
+
+def map_chunks(values: ArrowColumn, transform: Callable[[pa.Array], pa.Array]) -> ArrowColumn:
+    """Apply a per-array `transform` to `values`, chunk by chunk if it is chunked."""
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([transform(chunk) for chunk in values.chunks], type=values.type)
+    return transform(values)
+
+
+def nfkc(text: ArrowColumn) -> ArrowColumn:
+    """Unicode NFKC normalization (full-width １３８ and Ｘ become 138 and X). ASCII text is
+    its own NFKC form, so all-ASCII chunks are returned as they are, without a pass."""
+    return map_chunks(
+        text,
+        lambda chunk: chunk if _buffers.is_ascii(chunk) else pc.utf8_normalize(chunk, "NFKC"),
+    )
+
+
+def upper(text: ArrowColumn) -> ArrowColumn:
+    """Upper case; all-ASCII chunks take Arrow's ASCII kernel, which gives the same text."""
+    return map_chunks(
+        text,
+        lambda chunk: pc.ascii_upper(chunk) if _buffers.is_ascii(chunk) else pc.utf8_upper(chunk),
+    )
+
+
+@cache
+def _single_character_table(pattern: str) -> np.ndarray:
+    return _buffers.ascii_matches(pattern)
+
+
+def remove_matches(text: ArrowColumn, pattern: str) -> ArrowColumn:
+    """Remove every match of `pattern`, a regex matching single characters (a character
+    class such as `[\\s\\-]`): `pc.replace_substring_regex(text, pattern, "")`, with
+    all-ASCII chunks done by dropping bytes (`_buffers.remove_bytes`) instead of running
+    the regex, driven by a table of the ASCII characters the regex itself matches.
+    """
+    table = _single_character_table(pattern)
+    return map_chunks(
+        text,
+        lambda chunk: (
+            _buffers.remove_bytes(chunk, table)
+            if _buffers.is_ascii(chunk)
+            else pc.replace_substring_regex(chunk, pattern, "")
+        ),
+    )

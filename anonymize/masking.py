@@ -11,7 +11,8 @@ bytes, so Chinese text masks one `*` per character.
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anonymize._text import ArrowColumn, as_text
+from anonymize import _buffers
+from anonymize._text import ArrowColumn, as_text, nfkc, remove_matches
 from anonymize.validators import MOBILE_SEPARATORS
 
 # `(?:\+|00)?86` followed by exactly a mainland mobile number: the country code goes.
@@ -29,12 +30,35 @@ def mask_partial(
     `keep_first + keep_last` is masked whole: its "ends" would be the entire value, so
     keeping them would release it unmasked (a short value is usually not the kind of data
     the rule was written for, which is no reason to leak it).
+
+    An ASCII `mask_char` (the usual case) is written in one pass over the UTF-8 bytes
+    (`_buffers.mask_characters`); any other goes through Arrow's string functions. Both
+    give the same strings.
     """
     if keep_first < 0 or keep_last < 0:
         raise ValueError("keep_first and keep_last must be >= 0")
     if len(mask_char) != 1:
         raise ValueError("mask_char must be exactly one character")
     text = as_text(values)
+    if not mask_char.isascii():
+        return _mask_partial_arrow(
+            text, keep_first=keep_first, keep_last=keep_last, mask_char=mask_char
+        )
+
+    def mask(chunk: pa.Array) -> pa.Array:
+        return _buffers.mask_characters(
+            chunk, keep_first=keep_first, keep_last=keep_last, mask_byte=ord(mask_char)
+        )
+
+    if isinstance(text, pa.ChunkedArray):
+        return pa.chunked_array([mask(chunk) for chunk in text.chunks], type=text.type)
+    return mask(text)
+
+
+def _mask_partial_arrow(
+    text: ArrowColumn, *, keep_first: int, keep_last: int, mask_char: str
+) -> ArrowColumn:
+    """`mask_partial` with Arrow's string functions, for any mask character."""
     # Arrow joins only strings of one width: make the constants match the column's type.
     mask, empty = pa.scalar(mask_char, text.type), pa.scalar("", text.type)
     length = pc.utf8_length(text)
@@ -84,8 +108,11 @@ def normalize_mobile(values: ArrowColumn) -> ArrowColumn:
     Full-width digits become ASCII (NFKC). Values that are not mobile numbers only lose
     their spaces and dashes (and are NFKC-normalized).
     """
-    text = pc.utf8_normalize(as_text(values), form="NFKC")
-    compact = pc.replace_substring_regex(text, MOBILE_SEPARATORS, "")
+    compact = remove_matches(nfkc(as_text(values)), MOBILE_SEPARATORS)
+    # A number behind a country code has at least 13 characters: a column of shorter
+    # values (the usual bare 11 digits) has none to strip, and skips the regex.
+    if (pc.max(pc.binary_length(compact)).as_py() or 0) < 13:
+        return compact
     return pc.replace_substring_regex(compact, _MOBILE_COUNTRY_CODE, r"\1")
 
 

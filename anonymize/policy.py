@@ -21,7 +21,7 @@ from typing import Literal, Self
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from anonymize import operators
+from anonymize import coordinates, operators
 from anonymize._text import ArrowColumn
 from anonymize.detect import ColumnDetection, ColumnKind
 from anonymize.masking import mask_name, mask_partial, normalize_mobile, redact
@@ -39,7 +39,7 @@ Operator = Literal[
     "date_shift",
 ]
 Generalization = Literal[
-    "age_band", "month", "year", "province", "city", "district", "region_birth_year"
+    "age_band", "month", "year", "province", "city", "district", "region_birth_year", "gps"
 ]
 KEYED_OPERATORS = frozenset({"pseudonymize", "noise", "date_shift"})
 _PARALLEL_ROWS = 50_000
@@ -58,7 +58,8 @@ class ColumnRule(BaseModel):
     - `pseudonymize`: keyed HMAC-SHA256 token of `token_length` hex digits.
     - `generalize` with `generalize_to`: `age_band` (bands of `band` years), `month` /
       `year` (dates), `province` / `city` / `district` (addresses), `region_birth_year`
-      (resident IDs -> "110105-1990").
+      (resident IDs -> "110105-1990"), `gps` (coordinates rounded to `decimals` places
+      or snapped to a `grid` of that many degrees: give exactly one).
     - `truncate`: the first `length` characters.
     - `noise`: Laplace noise, `epsilon` and `sensitivity` required (per-cell epsilon-DP).
     - `date_shift`: a keyed per-row shift of up to `max_days` days either way.
@@ -77,6 +78,8 @@ class ColumnRule(BaseModel):
     token_length: int = Field(default=16, ge=8, le=64)
     generalize_to: Generalization | None = None
     band: int = Field(default=10, ge=1, le=100)
+    decimals: int | None = Field(default=None, ge=0, le=coordinates.MAX_DECIMALS)
+    grid: float | None = Field(default=None, gt=0, le=10)
     length: int | None = Field(default=None, ge=1, le=10_000)
     epsilon: float | None = Field(default=None, gt=0, le=100)
     sensitivity: float | None = Field(default=None, gt=0)
@@ -92,6 +95,10 @@ class ColumnRule(BaseModel):
         }.get(self.operator, [])
         if missing:
             raise ValueError(f"operator {self.operator!r} needs {', '.join(missing)}")
+        if self.operator == "generalize" and self.generalize_to == "gps":
+            # The same check the operator makes, so a bad grid is refused when the policy
+            # is saved, not when rows are served.
+            coordinates.cell_size(decimals=self.decimals, grid=self.grid)
         return self
 
     @property
@@ -116,6 +123,11 @@ class Policy(BaseModel):
     @property
     def keyed(self) -> bool:
         return any(rule.keyed for rule in self.columns.values())
+
+    def releases(self, column: str) -> bool:
+        """Whether `column` leaves under this policy: it has a rule, and not `drop`."""
+        rule = self.columns.get(column)
+        return rule is not None and rule.operator != "drop"
 
 
 class Sensitivity(StrEnum):
@@ -155,7 +167,9 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
     normalization; name keep the surname's first character; USCC keep 8/0 (authority, type
     and region; the organization code identifies the company); bank card keep 6/4 (issuer,
     last 4); landline keep 4/2; plate keep 2/1; passport keep 1/2; e-mail and IP keyed
-    pseudonyms; birth date to the month; address to the city; GPS redacted; other kept.
+    pseudonyms; birth date to the month; address to the city; GPS rounded to one decimal
+    (cells of about 11 km, like an address cut to its city: a locality, not a street);
+    other kept.
 
     Levels 3-4: every direct identifier becomes a keyed pseudonym (no digits shown), names
     are redacted, birth dates go to the year, addresses to the province, GPS is dropped.
@@ -200,7 +214,9 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
             level: Generalization = "province" if strict else "city"
             return ColumnRule(operator="generalize", generalize_to=level)
         case ColumnKind.GPS:
-            return ColumnRule(operator="drop") if strict else ColumnRule(operator="redact")
+            if strict:
+                return ColumnRule(operator="drop")
+            return ColumnRule(operator="generalize", generalize_to="gps", decimals=1)
 
 
 def propose_policy(
@@ -225,6 +241,10 @@ def _generalize(values: ArrowColumn, rule: ColumnRule) -> ArrowColumn:
             return operators.generalize_address(values, level=rule.generalize_to)
         case "region_birth_year":
             return operators.generalize_resident_id(values)
+        case "gps":
+            return coordinates.generalize_coordinates(
+                values, decimals=rule.decimals, grid=rule.grid
+            )
         case None:
             raise ValueError("generalize needs generalize_to")
 
@@ -302,25 +322,29 @@ def apply_policy(
     """
     if policy.keyed and key is None:
         raise MissingKey("the policy has keyed rules (pseudonymize, noise, date_shift): pass key")
-    kept = [
-        index
-        for index, name in enumerate(table.column_names)
-        if name in policy.columns and policy.columns[name].operator != "drop"
-    ]
+    kept = [index for index, name in enumerate(table.column_names) if policy.releases(name)]
     # select() keeps the row count even when every column goes; replace_schema_metadata()
     # on a table without columns would not, so it comes first.
     result = table.replace_schema_metadata(None).select(kept)
 
+    names = table.column_names
+
     def transform(index: int) -> ArrowColumn:
-        name = table.column_names[index]
+        name = names[index]
         rule = policy.columns[name]
         return apply_rule(table.column(index), rule, key=key, column=name, row_offset=row_offset)
 
     # Arrow kernels release the GIL, so big tables transform their columns in parallel;
     # each column's result does not depend on the others, so the output is the same.
+    # Pseudonyms (Python-level HMAC per distinct value) take longest: they start first,
+    # so the other columns fill the remaining workers meanwhile.
     if table.num_rows >= _PARALLEL_ROWS and len(kept) > 1:
+        slowest_first = sorted(
+            kept, key=lambda i: policy.columns[names[i]].operator != "pseudonymize"
+        )
         with ThreadPoolExecutor(max_workers=min(len(kept), os.cpu_count() or 1)) as pool:
-            columns = list(pool.map(transform, kept))
+            done = dict(zip(slowest_first, pool.map(transform, slowest_first), strict=True))
+        columns = [done[index] for index in kept]
     else:
         columns = [transform(index) for index in kept]
     for position, (index, transformed) in enumerate(zip(kept, columns, strict=True)):

@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymize import _kernels
-from anonymize._text import ArrowColumn, as_text_array, fixed_width_codes
+from anonymize._buffers import fixed_width_match
+from anonymize._text import (
+    ArrowColumn,
+    as_text_array,
+    nfkc,
+    remove_matches,
+    upper,
+)
 from anonymize.checksums import USCC_ALPHABET, USCC_AUTHORITIES
 from anonymize.surnames import COMMON_SURNAMES, COMPOUND_SURNAMES, NON_NAME_SUFFIXES
 
@@ -25,36 +32,38 @@ from anonymize.surnames import COMMON_SURNAMES, COMPOUND_SURNAMES, NON_NAME_SUFF
 MOBILE_SEPARATORS = r"[\s\-]"
 MOBILE_PATTERN = r"^(?:\+86|0086|86)?1[3-9][0-9]{9}$"
 
-_USCC_PATTERN = rf"^[{USCC_AUTHORITIES}][{USCC_ALPHABET}][0-9]{{6}}[{USCC_ALPHABET}]{{10}}$"
+# Fixed-width shapes, one class of allowed characters per position (`fixed_width_match`):
+# the regexes ^[0-9]{17}[0-9X]$, ^[0-9]{15}$ and the USCC's
+# ^[authority][alphabet][0-9]{6}[alphabet]{10}$, checked on bytes.
+_DIGITS = "0123456789"
+_RESIDENT_ID_18 = [_DIGITS] * 17 + [_DIGITS + "X"]
+_RESIDENT_ID_15 = [_DIGITS] * 15
+_USCC_SHAPE = [USCC_AUTHORITIES, USCC_ALPHABET] + [_DIGITS] * 6 + [USCC_ALPHABET] * 10
 _NAME_PATTERN = r"^\p{Han}{2,4}$"
 
 
 def _normalized(values: ArrowColumn) -> pa.LargeStringArray:
     """Text, NFKC-normalized (full-width １３８ and Ｘ become 138 and X), trimmed, upper."""
-    text = pc.utf8_normalize(as_text_array(values), form="NFKC")
-    return pc.utf8_upper(pc.utf8_trim_whitespace(text))
-
-
-def _where(matches: pa.BooleanArray) -> np.ndarray:
-    return np.flatnonzero(pc.fill_null(matches, False).to_numpy(zero_copy_only=False))
+    return upper(pc.utf8_trim_whitespace(nfkc(as_text_array(values))))
 
 
 def valid_resident_id_mask(values: ArrowColumn) -> pa.BooleanArray:
     """Vector form of `checksums.is_valid_resident_id` (18-digit and legacy 15-digit forms).
 
-    Candidates are first narrowed by a regex, then the province, birth date and MOD 11-2
-    check character are computed for all candidates at once from their byte codes.
+    Candidates are first narrowed by shape (17 digits then a digit or X, or 15 digits),
+    then the province, birth date and MOD 11-2 check character are computed for all
+    candidates at once from their byte codes.
     """
     text = _normalized(values)
     today = datetime.date.today()
     valid = np.zeros(len(text), dtype=bool)
-    for pattern, width, kernel in (
-        (r"^[0-9]{17}[0-9X]$", 18, _kernels.valid_resident_id_18),
-        (r"^[0-9]{15}$", 15, _kernels.valid_resident_id_15),
+    for shape, kernel in (
+        (_RESIDENT_ID_18, _kernels.valid_resident_id_18),
+        (_RESIDENT_ID_15, _kernels.valid_resident_id_15),
     ):
-        rows = _where(pc.match_substring_regex(text, pattern))
+        rows, codes = fixed_width_match(text, shape)
         if rows.size:
-            valid[rows] = kernel(fixed_width_codes(text.take(rows), width), today=today)
+            valid[rows] = kernel(codes, today=today)
     return pa.array(valid, type=pa.bool_())
 
 
@@ -64,16 +73,19 @@ def uscc_shape_mask(values: ArrowColumn) -> pa.BooleanArray:
     Some codes in real registries fail the GB 32100 check; under a credit-code header this
     shape is weaker evidence (lower confidence), not a reason to leave the column unmasked.
     """
-    return pc.fill_null(pc.match_substring_regex(_normalized(values), _USCC_PATTERN), False)
+    text = _normalized(values)
+    shaped = np.zeros(len(text), dtype=bool)
+    shaped[fixed_width_match(text, _USCC_SHAPE)[0]] = True
+    return pa.array(shaped, type=pa.bool_())
 
 
 def valid_uscc_mask(values: ArrowColumn) -> pa.BooleanArray:
     """Vector form of `checksums.is_valid_uscc` (structure, region, MOD 31 check char)."""
     text = _normalized(values)
     valid = np.zeros(len(text), dtype=bool)
-    rows = _where(pc.match_substring_regex(text, _USCC_PATTERN))
+    rows, codes = fixed_width_match(text, _USCC_SHAPE)
     if rows.size:
-        valid[rows] = _kernels.valid_uscc(fixed_width_codes(text.take(rows), 18))
+        valid[rows] = _kernels.valid_uscc(codes)
     return pa.array(valid, type=pa.bool_())
 
 
@@ -85,7 +97,7 @@ def valid_mobile_mask(values: ArrowColumn) -> pa.BooleanArray:
     under a prefix no carrier has been assigned yet (e.g. 140) is still accepted, because
     a detector should not go stale when the regulator opens a new prefix.
     """
-    compact = pc.replace_substring_regex(_normalized(values), MOBILE_SEPARATORS, "")
+    compact = remove_matches(_normalized(values), MOBILE_SEPARATORS)
     return pc.fill_null(pc.match_substring_regex(compact, MOBILE_PATTERN), False)
 
 
@@ -120,7 +132,7 @@ def valid_name_mask(values: ArrowColumn) -> pa.BooleanArray:
 # Bank cards: 16-19 digits (ISO/IEC 7812) whose first digit is a major industry identifier
 # used by card schemes (3 travel/entertainment, 4-5 banking, 6 UnionPay and Discover) and
 # that pass the Luhn check. Order numbers and serials start with a date ("20...") and fail.
-_BANK_CARD_PATTERN = r"^[3-6][0-9]{15,18}$"
+_CARD_SCHEMES = "3456"
 # Landlines: 0, an area code (010 and 02x take an 8-digit local number; 0xxx codes take 7
 # or 8), a local number that does not start with 0 or 1, and an optional extension.
 LANDLINE_SEPARATORS = r"[\s\-()（）]"
@@ -184,11 +196,20 @@ ADDRESS_CITY_PATTERN = r"^(?:\p{Han}{2,7}?(?:省|自治区))?\p{Han}{1,7}?(?:市
 _ADDRESS_STREET = r"(?:路|街|大道|巷|弄|胡同|号|村|镇|乡|小区|栋|室|单元)"
 
 
+# Digit code -> its Luhn contribution when doubled (2d, minus 9 above 9) or not.
+_LUHN_PLAIN = np.zeros(256, dtype=np.int8)
+_LUHN_PLAIN[ord("0") : ord("9") + 1] = np.arange(10)
+_LUHN_DOUBLED = np.zeros(256, dtype=np.int8)
+_LUHN_DOUBLED[ord("0") : ord("9") + 1] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]
+
+
 def _luhn_codes(codes: np.ndarray) -> np.ndarray:
-    """Luhn validity of each row of an (n, k) digit-code matrix."""
-    digits = (codes.astype(np.int64) - ord("0"))[:, ::-1]
-    doubled = digits[:, 1::2] * 2
-    total = digits[:, ::2].sum(axis=1) + (doubled - 9 * (doubled > 9)).sum(axis=1)
+    """Luhn validity of each row of an (n, k) digit-code matrix: every second digit from
+    the right is doubled, and the sum of all contributions must be a multiple of 10."""
+    total = np.zeros(len(codes), dtype=np.int32)
+    for position in range(codes.shape[1]):
+        doubled = (codes.shape[1] - 1 - position) % 2 == 1
+        total += np.take(_LUHN_DOUBLED if doubled else _LUHN_PLAIN, codes[:, position])
     return total % 10 == 0
 
 
@@ -213,14 +234,11 @@ def valid_bank_card_mask(values: ArrowColumn) -> pa.BooleanArray:
     The Luhn check catches every single-digit error; a random 16-digit string passes it one
     time in ten, which is why the first-digit rule and the column match rate also count.
     """
-    text = pc.replace_substring_regex(_normalized(values), MOBILE_SEPARATORS, "")
+    text = remove_matches(_normalized(values), MOBILE_SEPARATORS)
     valid = np.zeros(len(text), dtype=bool)
-    lengths = pc.utf8_length(text)
-    shaped = pc.fill_null(pc.match_substring_regex(text, _BANK_CARD_PATTERN), False)
     for width in range(16, 20):
-        rows = _where(pc.and_(shaped, pc.equal(lengths, width)))
+        rows, codes = fixed_width_match(text, [_CARD_SCHEMES] + [_DIGITS] * (width - 1))
         if rows.size:
-            codes = fixed_width_codes(text.take(rows), width)
             valid[rows] = _luhn_codes(codes)
             if width == 18:
                 valid[rows] &= ~_resident_id_shaped(codes)
@@ -235,7 +253,7 @@ def valid_landline_mask(values: ArrowColumn) -> pa.BooleanArray:
     """Whether each value is a mainland fixed-line number with its area code, e.g.
     `010-12345678`, `(0755) 2345 6789`, `0571-8888888转123`. Mobiles never match (they start
     with 1, landlines with the 0 of the trunk prefix)."""
-    compact = pc.replace_substring_regex(_normalized(values), LANDLINE_SEPARATORS, "")
+    compact = remove_matches(_normalized(values), LANDLINE_SEPARATORS)
     return _matches(compact, _LANDLINE_PATTERN)
 
 
@@ -255,7 +273,7 @@ def valid_plate_mask(values: ArrowColumn) -> pa.BooleanArray:
     """Whether each value is a mainland vehicle plate, fuel (`京A12345`, `粤B1234学`) or
     new-energy (`沪AD12345`, `苏A12345F`); a middle dot or space after the office letter is
     ignored."""
-    compact = pc.replace_substring_regex(_normalized(values), PLATE_SEPARATORS, "")
+    compact = remove_matches(_normalized(values), PLATE_SEPARATORS)
     return _matches(compact, _PLATE_PATTERN)
 
 

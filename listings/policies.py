@@ -76,17 +76,15 @@ def measure_k_anonymity(
 
     Only the quasi-identifier columns are read and passed through the policy (with the
     preview key, which groups exactly as any buyer's key would). A quasi-identifier the
-    policy drops is not released, so it does not split classes and is left out.
+    policy drops is not released, so it does not split classes: it is left out of the
+    grouping and listed in the report's `dropped_quasi_identifiers`.
     """
-    released = [
-        name
-        for name in quasi_identifiers
-        if name in policy.columns and policy.columns[name].operator != "drop"
-    ]
+    released = [name for name in quasi_identifiers if policy.releases(name)]
+    dropped = [name for name in quasi_identifiers if not policy.releases(name)]
     path = storage.resolve(data_dir, dataset.file_path)
     raw = pq.read_table(path, columns=released) if released else _row_stub(path)
     table = apply_policy(raw, policy, key=release_key(dataset, None))
-    return k_anonymity(table, released, threshold=threshold)
+    return k_anonymity(table, released, threshold=threshold, dropped_quasi_identifiers=dropped)
 
 
 def _row_stub(path: Path) -> pa.Table:

@@ -136,6 +136,11 @@ class KAnonymityRead(BaseModel):
     quasi_identifiers: list[str] = Field(
         description="Released quasi-identifier columns the rows were grouped by"
     )
+    dropped_quasi_identifiers: list[str] = Field(
+        default_factory=list,
+        description="Chosen quasi-identifiers the policy does not release (drop, or no "
+        "rule): they cannot split classes, so the rows were not grouped by them",
+    )
     rows: int
     k: int = Field(description="Size of the smallest equivalence class")
     equivalence_classes: int

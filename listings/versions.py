@@ -84,6 +84,7 @@ def report_json(report: KAnonymityReport) -> dict[str, Any]:
         "rows_at_risk": report.rows_at_risk,
         "classes_at_risk": report.classes_at_risk,
         "threshold": report.threshold,
+        "dropped_quasi_identifiers": list(report.dropped_quasi_identifiers),
     }
 
 

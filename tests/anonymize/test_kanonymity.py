@@ -46,3 +46,18 @@ def test_unknown_columns_are_refused() -> None:
 def test_mixed_types_group_as_text() -> None:
     table = pa.table({"code": pa.array([1, 1, 2], pa.int64())})
     assert k_anonymity(table, ["code"], threshold=2).rows_at_risk == 1
+
+
+def test_dropped_quasi_identifiers_are_reported_apart() -> None:
+    released = _table().drop_columns(["age_band"])
+    report = k_anonymity(
+        released, ["district"], threshold=5, dropped_quasi_identifiers=["age_band"]
+    )
+    assert report.quasi_identifiers == ("district",)
+    assert report.dropped_quasi_identifiers == ("age_band",)
+    assert report.k == k_anonymity(released, ["district"]).k
+
+
+def test_a_released_column_cannot_be_reported_as_dropped() -> None:
+    with pytest.raises(ValueError, match="age_band"):
+        k_anonymity(_table(), ["district"], dropped_quasi_identifiers=["age_band"])

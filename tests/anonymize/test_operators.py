@@ -3,10 +3,15 @@ import hashlib
 import hmac
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anonymize.operators import (
+    ADDRESS_LEVELS,
     add_laplace_noise,
     derive_key,
     generalize_address,
@@ -77,6 +82,23 @@ def test_dates_to_month_and_year() -> None:
 def test_addresses_to_a_level(level: str, expected: list[str]) -> None:
     values = pa.array(["广东省深圳市南山区科技园路1号", "北京市朝阳区建国路88号"])
     assert generalize_address(values, level=level).to_pylist() == expected
+
+
+_ADDRESS_CHARACTERS = "广东省深圳市南山区自治州盟地县旗路号 a1"
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=_ADDRESS_CHARACTERS, max_size=16))),
+    st.sampled_from(sorted(ADDRESS_LEVELS)),
+)
+def test_address_levels_equal_the_capture_group_of_their_pattern(
+    values: list[str | None], level: str
+) -> None:
+    """Whole-match extraction gives what extracting the pattern as a group gives."""
+    text = pl.Series(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
+    expected = text.str.extract(f"^({ADDRESS_LEVELS[level].removeprefix('^')})", 1)
+    assert generalize_address(pa.array(values), level=level).to_pylist() == expected.to_list()
 
 
 def test_an_address_without_a_known_unit_becomes_null() -> None:

@@ -114,6 +114,15 @@ def test_default_rules(kind: ColumnKind, operator: str, keep_first: int, keep_la
     assert (rule.operator, rule.keep_first, rule.keep_last) == (operator, keep_first, keep_last)
 
 
+def test_gps_is_rounded_at_general_grades_and_dropped_above() -> None:
+    rule = default_rule(ColumnKind.GPS, Sensitivity.general_2)
+    assert (rule.operator, rule.generalize_to, rule.decimals) == ("generalize", "gps", 1)
+    table = pa.table({"坐标": ["39.9042,116.4074", None]})
+    released = apply_policy(table, Policy(columns={"坐标": rule}))
+    assert released.column("坐标").to_pylist() == ["39.9,116.4", None]
+    assert default_rule(ColumnKind.GPS, Sensitivity.general_3).operator == "drop"
+
+
 def test_every_kind_has_a_default_rule() -> None:
     assert all(isinstance(default_rule(kind), ColumnRule) for kind in ColumnKind)
 
@@ -144,6 +153,11 @@ KEY = b"k" * 32
         {"operator": "date_shift"},
         {"operator": "pseudonymize", "token_length": 4},
         {"operator": "generalize", "generalize_to": "galaxy"},
+        {"operator": "generalize", "generalize_to": "gps"},
+        {"operator": "generalize", "generalize_to": "gps", "decimals": 2, "grid": 0.01},
+        {"operator": "generalize", "generalize_to": "gps", "decimals": 7},
+        {"operator": "generalize", "generalize_to": "gps", "grid": 0.0000015},
+        {"operator": "generalize", "generalize_to": "gps", "grid": -1},
     ],
 )
 def test_operators_need_valid_parameters(rule: dict[str, object]) -> None:
@@ -168,6 +182,7 @@ def test_every_operator_through_a_policy() -> None:
             "income": [1000.0],
             "visit": ["2020-01-01"],
             "email": ["a@b.cn"],
+            "where": ["39.9042,116.4074"],
         }
     )
     policy = Policy(
@@ -180,19 +195,26 @@ def test_every_operator_through_a_policy() -> None:
             "income": ColumnRule(operator="noise", epsilon=1.0, sensitivity=100.0),
             "visit": ColumnRule(operator="date_shift", max_days=10),
             "email": ColumnRule(operator="pseudonymize", token_length=8),
+            "where": ColumnRule(operator="generalize", generalize_to="gps", grid=0.05),
         }
     )
     row = apply_policy(table, policy, key=KEY).to_pylist()[0]
-    assert (row["id"], row["age"], row["born"], row["addr"], row["note"]) == (
+    assert (row["id"], row["age"], row["born"], row["addr"], row["note"], row["where"]) == (
         "110105-1990",
         "30-39",
         "1990",
         "北京市",
         "ab",
+        "39.90,116.40",
     )
     assert row["income"] != 1000.0
     assert row["visit"] != "2020-01-01"
     assert len(row["email"]) == 8
+
+
+def test_a_policy_releases_only_columns_with_a_rule_other_than_drop() -> None:
+    policy = Policy(columns={"a": ColumnRule(operator="keep"), "b": ColumnRule(operator="drop")})
+    assert [policy.releases(name) for name in ("a", "b", "c")] == [True, False, False]
 
 
 def test_policy_version_1_documents_still_load() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from tests.fixtures.factories import (
     APPROVAL,
     create_dataset,
     create_user,
+    csv_bytes,
     list_dataset,
     people_table,
     prepare_for_review,
@@ -334,6 +336,40 @@ def test_k_anonymity_is_measured_on_the_released_form(
     assert report["equivalence_classes"] < 50
 
 
+def test_dropped_quasi_identifiers_are_listed_apart_wherever_k_is_shown(
+    client: TestClient, settings: Settings, draft: Dataset, provider: User, reviewer: User
+) -> None:
+    """金额 is declared a quasi-identifier but dropped: it splits no class, and every
+    report says it was left out rather than quietly measuring without it."""
+    rules = _rules(金额={"operator": "drop"})
+    saved = _put(client, draft, provider, settings, rules, quasi_identifiers=["城市", "金额"])
+    stored = saved.json()["k_anonymity"]
+    assert (stored["quasi_identifiers"], stored["dropped_quasi_identifiers"]) == (
+        ["城市"],
+        ["金额"],
+    )
+    expected = pl.from_arrow(people_table()).group_by("城市").len()["len"].min()
+    assert stored["k"] == expected
+
+    url = f"/api/v1/datasets/{draft.id}/k-anonymity"
+    fresh = client.get(
+        url, params={"quasi_identifiers": "金额,城市"}, headers=bearer(provider, settings)
+    )
+    assert (fresh.json()["quasi_identifiers"], fresh.json()["dropped_quasi_identifiers"]) == (
+        ["城市"],
+        ["金额"],
+    )
+
+    submit = f"/api/v1/datasets/{draft.id}/submit"
+    assert client.post(submit, headers=bearer(provider, settings)).status_code == 200
+    as_reviewer = bearer(reviewer, settings)
+    queue = client.get("/api/v1/reviews/listings", headers=as_reviewer).json()
+    entry = next(item for item in queue["items"] if item["id"] == str(draft.id))
+    assert entry["k_anonymity"]["dropped_quasi_identifiers"] == ["金额"]
+    page = client.get(f"/api/v1/reviews/listings/{draft.id}", headers=as_reviewer).json()
+    assert page["k_anonymity"]["dropped_quasi_identifiers"] == ["金额"]
+
+
 def test_k_anonymity_of_unknown_columns_is_400(
     client: TestClient, settings: Settings, draft: Dataset, provider: User
 ) -> None:
@@ -368,3 +404,72 @@ def test_the_review_queue_flags_a_release_under_k(
     assert entries["risky"]["k_anonymity"]["k"] == 1
     assert entries["risky"]["quasi_identifiers"] == ["城市", "金额"]
     assert entries["safe"]["k_anonymity_flag"] is False
+
+
+def _places_table() -> pa.Table:
+    """People with where they were seen: a coordinate pair and a latitude column."""
+    latitudes = [round(39.9 + 0.0123 * i, 6) for i in range(20)]
+    pairs = [f"{lat:.6f},{116.4 + 0.0071 * i:.6f}" for i, lat in enumerate(latitudes)]
+    people = people_table(rows=20)
+    return people.append_column("坐标", pa.array(pairs)).append_column("纬度", pa.array(latitudes))
+
+
+@pytest.fixture
+def places(session: Session, settings: Settings, provider: User) -> Dataset:
+    content = csv_bytes(_places_table())
+    dataset = create_dataset(session, settings, provider=provider, content=content)
+    session.commit()
+    return dataset
+
+
+def _preview(client: TestClient, dataset: Dataset, user: User, settings: Settings) -> Any:
+    url = f"/api/v1/datasets/{dataset.id}/preview"
+    response = client.get(url, params={"rows": 20}, headers=bearer(user, settings))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_coordinates_are_generalized_by_default_and_by_an_edited_rule(
+    client: TestClient, settings: Settings, places: Dataset, provider: User
+) -> None:
+    proposed = client.get(_policy_url(places), headers=bearer(provider, settings)).json()
+    assert proposed["columns"]["坐标"]["generalize_to"] == "gps"
+    assert proposed["columns"]["坐标"]["decimals"] == 1
+
+    rules = {
+        **proposed["columns"],
+        "坐标": {"operator": "generalize", "generalize_to": "gps", "decimals": 2},
+        "纬度": {"operator": "generalize", "generalize_to": "gps", "grid": 0.05},
+    }
+    response = _put(client, places, provider, settings, rules)
+    assert response.status_code == 200, response.text
+    rows = _preview(client, places, provider, settings)["rows"]
+    raw = _places_table().to_pylist()
+    for shown, original in zip(rows, raw, strict=True):
+        lat, lng = (float(part) for part in original["坐标"].split(","))
+        assert shown["坐标"] == f"{round(lat, 2):.2f},{round(lng, 2):.2f}"
+        assert shown["纬度"] == pytest.approx(round(original["纬度"] / 0.05) * 0.05)
+    assert len({row["纬度"] for row in rows}) < len(rows)  # several points share a cell
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"operator": "generalize", "generalize_to": "gps"},
+        {"operator": "generalize", "generalize_to": "gps", "decimals": 2, "grid": 0.1},
+        {"operator": "generalize", "generalize_to": "gps", "decimals": 9},
+        {"operator": "generalize", "generalize_to": "gps", "grid": 0.0000015},
+    ],
+)
+def test_bad_coordinate_rules_are_422_in_both_languages_and_change_nothing(
+    client: TestClient, settings: Settings, places: Dataset, provider: User, rule: dict[str, Any]
+) -> None:
+    proposed = client.get(_policy_url(places), headers=bearer(provider, settings)).json()
+    response = _put(client, places, provider, settings, {**proposed["columns"], "坐标": rule})
+    assert response.status_code == 422
+    body = response.json()
+    assert "坐标" in body["detail"]
+    assert body["detail_zh"].startswith("请求参数无效")
+    after = client.get(_policy_url(places), headers=bearer(provider, settings)).json()
+    assert after["version"] == 1
+    assert after["columns"]["坐标"]["decimals"] == 1
