@@ -138,7 +138,7 @@ def test_a_dry_run_prices_the_query_and_spends_nothing(
     assert response.status_code == 200
     assert "本查询将消耗 ε = 0.8，δ = 0，参考价格 ¥80.00" in response.text
     assert "按公开取值发布全部分组" in response.text
-    assert "geometric" in response.text
+    assert "几何机制" in response.text  # the mechanism, named in the reader's language
     assert 'data-testid="sandbox-answer"' not in response.text
     assert _ledger(session) == []
 

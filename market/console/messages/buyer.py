@@ -323,6 +323,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "buyer.sandbox.output": ("输出列", "Output"),
     "buyer.sandbox.mechanism": ("机制", "Mechanism"),
+    # The sandbox names its mechanisms in English (sandbox.release); the page names them in
+    # the reader's language. A new mechanism without a name here fails the sandbox page tests.
+    "buyer.sandbox.mech.geometric": ("几何机制", "geometric"),
+    "buyer.sandbox.mech.fixed-point geometric": ("定点几何机制", "fixed-point geometric"),
+    "buyer.sandbox.mech.exponential": ("指数机制", "exponential"),
+    "buyer.sandbox.mech.noisy moments (count, sum, sum of squares)": (
+        "含噪矩（计数、求和、平方和）",
+        "noisy moments (count, sum, sum of squares)",
+    ),
+    "buyer.sandbox.mech.noisy sum / noisy count": ("含噪和 / 含噪计数", "noisy sum / noisy count"),
+    "buyer.sandbox.mech.ratio of noisy statistics": ("含噪统计量之比", "ratio of noisy statistics"),
     "buyer.sandbox.ci95": ("95% 误差", "95% error"),
     "buyer.sandbox.ci_after": ("随结果给出", "given with the result"),
     "buyer.sandbox.bucket": ("分桶宽度 {width}", "bucket width {width}"),
