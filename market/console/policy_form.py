@@ -27,13 +27,13 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "mask": ("keep_first", "keep_last", "mask_char", "normalize"),
     "redact": ("replacement",),
     "pseudonymize": ("token_length", "normalize"),
-    "generalize": ("generalize_to", "band"),
+    "generalize": ("generalize_to", "band", "decimals", "grid"),
     "truncate": ("length",),
     "noise": ("epsilon", "sensitivity"),
     "date_shift": ("max_days",),
 }
-NUMERIC = {"keep_first", "keep_last", "token_length", "band", "length", "max_days"}
-DECIMAL = {"epsilon", "sensitivity"}
+NUMERIC = {"keep_first", "keep_last", "token_length", "band", "length", "max_days", "decimals"}
+DECIMAL = {"epsilon", "sensitivity", "grid"}
 MAX_COLUMNS = 2000
 
 

@@ -134,6 +134,31 @@ def test_saving_the_policy_records_a_new_version(
     assert "k-匿名" in page
 
 
+def test_the_editor_sets_a_coordinate_grid_and_refuses_two_cell_sizes(
+    client: TestClient, session: Session, settings: Settings, provider: User, signed_in: SignIn
+) -> None:
+    dataset = create_dataset(session, settings, provider=provider)
+    version = dataset.policy_version or 0
+    signed_in(provider)
+    url = f"/console/provider/datasets/{dataset.id}/policy"
+    page = client.get(f"/console/provider/datasets/{dataset.id}").text
+    assert "经纬度取整" in page
+    assert "坐标网格（度）" in page
+    both = {"op": "generalize", "generalize_to": "gps", "decimals": "2", "grid": "0.5"}
+    refused = post_form(client, url, _policy_form(dataset, 金额=both))
+    assert refused.status_code == 400
+    assert "列“金额”的规则无效" in refused.text
+    session.refresh(dataset)
+    assert dataset.policy_version == version
+    grid = {"op": "generalize", "generalize_to": "gps", "grid": "0.5"}
+    saved = post_form(client, url, _policy_form(dataset, 金额=grid))
+    assert saved.status_code == 303, saved.text
+    session.refresh(dataset)
+    assert dataset.policy is not None
+    rule = dataset.policy["columns"]["金额"]
+    assert (rule["generalize_to"], rule["grid"], rule["decimals"]) == ("gps", 0.5, None)
+
+
 def test_an_invalid_rule_is_refused_in_both_languages_and_nothing_is_saved(
     client: TestClient, session: Session, settings: Settings, provider: User, signed_in: SignIn
 ) -> None:
