@@ -9,7 +9,8 @@ the other waits for). Several orders in one unit of work are locked in ascending
 that lock an entitlement alone (quota charges, overage, revocation) never wait for an order
 lock afterwards; an overage invoice creates a new order under the entitlement's lock, a row
 nobody else can hold. Further down the same order: overage accounts, then sandbox grants (a
-refunded sandbox pack withdraws its budget after the entitlement is reduced).
+refunded sandbox pack withdraws its budget after the entitlement is reduced). An emergency stop
+locks its entitlements in ascending id, then the grants in ascending id.
 """
 
 from __future__ import annotations

@@ -86,7 +86,18 @@ def emergency_stop(
         conditions.append(col(Entitlement.buyer_org_id) == buyer_org_id)
     if dataset_id is not None:
         conditions.append(col(Entitlement.dataset_id) == dataset_id)
-    ids = list(session.exec(select(Entitlement.id).where(*conditions)).all())
+    # Locked in ascending id, like every multi-row lock here: two stops (by buyer and by
+    # dataset) that overlap queue behind each other instead of deadlocking, and the second
+    # re-reads the status after the first commits, so no entitlement is counted (and
+    # audited as revoked) by both.
+    ids = list(
+        session.exec(
+            select(Entitlement.id)
+            .where(*conditions)
+            .order_by(col(Entitlement.id))
+            .with_for_update()
+        ).all()
+    )
     if ids:
         session.execute(
             update(Entitlement)
