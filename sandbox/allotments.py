@@ -16,6 +16,7 @@ and so no grant, is ever overspent, even under concurrent requests.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,8 +46,49 @@ def left_of(allotment: SandboxAllotment, spent: Balance) -> Left:
     )
 
 
+def sum_left(lefts: Iterable[Left]) -> Left:
+    """What several allotments have left together (a query can still use only one of them)."""
+    listed = list(lefts)
+    return Left(
+        sum(left.epsilon for left in listed),
+        sum(left.delta for left in listed),
+        sum(left.queries for left in listed),
+    )
+
+
+def largest_epsilon(lefts: Iterable[Left]) -> int:
+    """The most ε one allotment with a query left holds: the largest ε a query can be charged."""
+    return max((left.epsilon for left in lefts if left.queries), default=0)
+
+
 def usable(allotment: SandboxAllotment, now: datetime) -> bool:
     return allotment.valid_until is None or allotment.valid_until > now
+
+
+@dataclass(frozen=True)
+class Share:
+    """One allotment of a grant with what it spent and has left, and whether a query can still
+    be charged to it (it and its grant are within their validity)."""
+
+    allotment: SandboxAllotment
+    spent: Balance
+    left: Left
+    usable: bool
+
+
+def shares(repo: SandboxRepository, grant: SandboxGrant, now: datetime) -> list[Share]:
+    """A grant's allotments, oldest first (the order queries are charged to them), each with
+    its spent and left from one grouped ledger query. A grant past its ``valid_until`` (ended
+    or expired as a whole) leaves none of them usable, as ``service`` then refuses any query."""
+    spent = repo.spent_by_allotment(grant.id)
+    grant_open = grant.valid_until is None or grant.valid_until > now
+    out = []
+    for allotment in repo.allotments(grant.id):
+        used = spent.get(allotment.id, NOTHING_SPENT)
+        out.append(
+            Share(allotment, used, left_of(allotment, used), grant_open and usable(allotment, now))
+        )
+    return out
 
 
 def choose(
@@ -62,22 +104,13 @@ def choose(
     when no usable allotment has a query left and ``BudgetExhausted`` (402) when none has the ε
     and δ the query needs; both say what is left.
     """
-    spent = repo.spent_by_allotment(grant.id)
-    live = [
-        (a, left_of(a, spent.get(a.id, NOTHING_SPENT)))
-        for a in repo.allotments(grant.id)
-        if usable(a, now)
-    ]
+    live = [(s.allotment, s.left) for s in shares(repo, grant, now) if s.usable]
     if not live:
         raise BudgetExpired()
     for allotment, left in live:
         if left.covers(epsilon_units, delta_units):
             return allotment
-    total = Left(
-        sum(left.epsilon for _, left in live),
-        sum(left.delta for _, left in live),
-        sum(left.queries for _, left in live),
-    )
+    total = sum_left(left for _, left in live)
     eps, delta = accountant.epsilon_from_units, accountant.delta_from_units
     text = (
         f"Budget left: ε={eps(total.epsilon):g}, δ={delta(total.delta):g}, queries={total.queries}."
@@ -93,7 +126,7 @@ def choose(
     need, need_delta = eps(epsilon_units), delta(delta_units)
     if total.covers(epsilon_units, delta_units):
         # Enough in all, but split across packs: a query is paid from one pack, whole.
-        best = max((left.epsilon for _, left in live if left.queries), default=0)
+        best = largest_epsilon(left for _, left in live)
         text += f" No single pack or grant holds it: at most ε={eps(best):g} in one."
         text_zh += f"没有单个套餐或授权足够：单个最多 ε={eps(best):g}。"
     raise BudgetExhausted(

@@ -20,9 +20,10 @@ from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.dependencies import SessionDep, SettingsDep
 from market.pagination import Page, PageDep
-from sandbox import profiles, service
+from sandbox import allotments, profiles, service
 from sandbox.models import PrivacyLedgerEntry, QueryStatus, SandboxProfile, SandboxQuery
 from sandbox.schemas import (
+    AllotmentRead,
     BudgetRead,
     GrantCreate,
     LedgerEntryRead,
@@ -39,8 +40,28 @@ StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.compliance, Rol
 BudgetReader = Annotated[Principal, Depends(require_roles(Role.buyer, Role.compliance, Role.admin))]
 
 
+def allotment_read(share: allotments.Share) -> AllotmentRead:
+    a, spent, left = share.allotment, share.spent, share.left
+    eps, delta = accountant.epsilon_from_units, accountant.delta_from_units
+    return AllotmentRead(
+        source=a.source,
+        entitlement_id=a.entitlement_id,
+        epsilon_total=eps(a.epsilon_units),
+        epsilon_spent=eps(spent.epsilon_used),
+        epsilon_left=eps(left.epsilon),
+        delta_total=delta(a.delta_units),
+        delta_spent=delta(spent.delta_used),
+        delta_left=delta(left.delta),
+        queries_total=a.queries,
+        queries_used=spent.queries,
+        queries_left=left.queries,
+        valid_until=a.valid_until,
+        usable=share.usable,
+    )
+
+
 def budget_read(view: service.BudgetView) -> BudgetRead:
-    g, b = view.grant, view.balance
+    g, b, left, lapsed = view.grant, view.balance, view.left, view.lapsed
     eps = accountant.epsilon_from_units
     delta = accountant.delta_from_units
     return BudgetRead(
@@ -49,15 +70,21 @@ def budget_read(view: service.BudgetView) -> BudgetRead:
         dataset_id=g.dataset_id,
         epsilon_total=eps(g.epsilon_total_units),
         epsilon_spent=eps(b.epsilon_used),
-        epsilon_left=eps(g.epsilon_total_units - b.epsilon_used),
+        epsilon_left=eps(left.epsilon),
+        epsilon_lapsed=eps(lapsed.epsilon),
+        epsilon_max_single_query=eps(view.max_single_epsilon),
         delta_total=delta(g.delta_total_units),
         delta_spent=delta(b.delta_used),
-        delta_left=delta(g.delta_total_units - b.delta_used),
+        delta_left=delta(left.delta),
+        delta_lapsed=delta(lapsed.delta),
         max_queries=g.max_queries,
         queries_used=b.queries,
+        queries_left=left.queries,
+        queries_lapsed=lapsed.queries,
         default_query_epsilon=eps(g.default_query_epsilon_units),
         valid_until=g.valid_until,
         source=g.source,
+        allotments=[allotment_read(s) for s in view.shares],
     )
 
 
@@ -215,6 +242,12 @@ def list_budget(
     ] = None,
 ) -> Page[BudgetRead]:
     """Privacy budgets: total, spent (sum of the ledger) and left ε/δ and queries per grant.
+
+    *Left* counts only allotments (packs, compliance grants) that queries can still be charged
+    to; what expired or ended ones (a revoked pack, an emergency stop) left unspent is reported
+    as *lapsed* and cannot be spent. A query is paid whole from one allotment, so
+    `epsilon_max_single_query`, the most ε one usable allotment holds, caps the next query's ε;
+    `allotments` lists each with its own total, spent, left, validity and `usable`.
 
     Buyers see their organization's grants; compliance and admins every grant."""
     views, total = service.list_budgets(

@@ -54,21 +54,59 @@ class GrantCreate(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class BudgetRead(BaseModel):
-    grant_id: uuid.UUID
-    buyer_org_id: uuid.UUID
-    dataset_id: uuid.UUID
+class AllotmentRead(BaseModel):
+    source: str = Field(description="What brought it: a sandbox pack or a compliance grant.")
+    entitlement_id: uuid.UUID | None = Field(
+        description="The sandbox pack's entitlement; null for a compliance grant."
+    )
     epsilon_total: float
-    epsilon_spent: float = Field(description="Reserved or committed: sums of the ledger.")
+    epsilon_spent: float
     epsilon_left: float
     delta_total: float
     delta_spent: float
     delta_left: float
+    queries_total: int
+    queries_used: int
+    queries_left: int
+    valid_until: datetime | None
+    usable: bool = Field(
+        description="Queries can still be charged to it: neither it nor the grant has expired "
+        "or been ended (a revoked pack, an emergency stop). Otherwise what it has left is lapsed."
+    )
+
+
+class BudgetRead(BaseModel):
+    grant_id: uuid.UUID
+    buyer_org_id: uuid.UUID
+    dataset_id: uuid.UUID
+    epsilon_total: float = Field(description="Sum of every allotment's ε, usable or not.")
+    epsilon_spent: float = Field(description="Reserved or committed: sums of the ledger.")
+    epsilon_left: float = Field(
+        description="ε that queries can still spend: what usable allotments have left."
+    )
+    epsilon_lapsed: float = Field(
+        description="ε left unspent in allotments that expired or were ended (a revoked pack, "
+        "an emergency stop): no query can spend it."
+    )
+    epsilon_max_single_query: float = Field(
+        description="The most ε one usable allotment with a query left holds. A query is paid "
+        "whole from one allotment, so this, not epsilon_left, caps the next query's ε."
+    )
+    delta_total: float
+    delta_spent: float
+    delta_left: float = Field(description="δ that usable allotments have left.")
+    delta_lapsed: float = Field(description="δ left unspent in expired or ended allotments.")
     max_queries: int
     queries_used: int
+    queries_left: int = Field(description="Queries that usable allotments have left.")
+    queries_lapsed: int = Field(description="Queries left in expired or ended allotments.")
     default_query_epsilon: float
     valid_until: datetime | None
     source: str
+    allotments: list[AllotmentRead] = Field(
+        description="Each pack or compliance grant, oldest first (the order queries are "
+        "charged to them), with its total, spent, left, validity and whether it is usable."
+    )
 
 
 class LedgerEntryRead(BaseModel):

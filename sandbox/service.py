@@ -204,12 +204,33 @@ def withdraw_budget(
 
 @dataclass(frozen=True)
 class BudgetView:
+    """A grant, what its ledger spent, and per allotment what is left and whether it can still
+    be spent. ``left`` counts only usable allotments (what queries can still be charged to);
+    ``lapsed`` is what expired or ended allotments (a revoked pack, an emergency stop) left
+    unspent and no query can spend; ``max_single_epsilon`` the most ε one usable allotment with
+    a query left holds, the largest ε the next query can be charged, as a query is paid whole
+    from one allotment."""
+
     grant: SandboxGrant
     balance: Balance
+    shares: list[allotments.Share]
+
+    @property
+    def left(self) -> allotments.Left:
+        return allotments.sum_left(s.left for s in self.shares if s.usable)
+
+    @property
+    def lapsed(self) -> allotments.Left:
+        return allotments.sum_left(s.left for s in self.shares if not s.usable)
+
+    @property
+    def max_single_epsilon(self) -> int:
+        return allotments.largest_epsilon(s.left for s in self.shares if s.usable)
 
 
 def budget_of(session: Session, grant: SandboxGrant) -> BudgetView:
-    return BudgetView(grant, SandboxRepository(session).balance(grant.id))
+    repo = SandboxRepository(session)
+    return BudgetView(grant, repo.balance(grant.id), allotments.shares(repo, grant, utcnow()))
 
 
 def budget_of_query(session: Session, item: SandboxQuery) -> BudgetView:

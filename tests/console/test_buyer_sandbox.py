@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,9 @@ from market.config import Settings
 from market.console import charts
 from market.console.buyer_sandbox import example_sql
 from market.console.csrf import CSRF_COOKIE
-from sandbox.models import PrivacyLedgerEntry, SandboxQuery
+from market.db import utcnow
+from sandbox import service as sandbox
+from sandbox.models import PrivacyLedgerEntry, SandboxAllotment, SandboxQuery
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_sandbox_buyer, create_sandbox_dataset, create_user
 
@@ -275,6 +278,32 @@ def test_the_budgets_page_lists_each_dataset_with_its_budget(
     page = client.get("/console/sandbox").text
     assert f'href="/console/sandbox/{sandbox_dataset.id}"' in page
     assert "2 / 2" in page
+
+
+def test_the_budget_left_counts_only_usable_allotments_and_shows_the_lapsed(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    sandbox_dataset: Dataset,
+    analyst: User,
+    signed_in: SignIn,
+) -> None:
+    sandbox.grant_budget(
+        session, analyst.organization_id, sandbox_dataset.id, 1.0, 1e-5, settings, max_queries=3
+    )
+    # The first grant (ε = 2, 5 queries) has ended: what it left can no longer be spent.
+    first = session.exec(select(SandboxAllotment).where(SandboxAllotment.queries == 5)).one()
+    first.valid_until = utcnow() - timedelta(minutes=1)
+    session.add(first)
+    signed_in(analyst)
+    text = client.get(_url(sandbox_dataset)).text
+    budget = text.split('data-testid="budget-left"', 1)[1].split("</dl>", 1)[0]
+    assert "1 / 3" in budget  # ε left (the usable grant only) / total
+    assert "3 / 8" in budget  # queries left / cap
+    assert 'data-testid="epsilon-max-single">1</dd>' in budget
+    assert "ε = 2，查询 5 次（来自已过期或已终止的套餐或授权）" in budget
+    listing = client.get("/console/sandbox").text
+    assert "1 / 3" in listing
 
 
 def test_the_interval_chart_draws_a_bar_from_low_to_high_with_a_tooltip() -> None:

@@ -262,3 +262,78 @@ def test_revoking_one_pack_ends_its_budget_and_leaves_the_others(
     refused = market.query("SELECT COUNT(*) AS m FROM dataset", 0.3)
     assert refused["http_status"] == 403, refused
     assert _used_and_left(market.statement(kept)) == (0.3, 0.7, 1, 4)
+
+
+def _budget(market: Market) -> dict:
+    response = market.client.get("/api/v1/sandbox/budget", headers=market.headers)
+    assert response.status_code == 200, response.text
+    [budget] = response.json()["items"]
+    return dict(budget)
+
+
+def test_the_budget_leaves_out_a_revoked_packs_leftover_and_reports_it_as_lapsed(
+    market: Market, reviewer: User
+) -> None:
+    revoked = market.buy_pack(epsilon=1.0, queries=5)
+    kept = market.buy_pack(epsilon=2.0, queries=5)
+    assert market.query("SELECT COUNT(*) AS n FROM dataset", 0.3)["http_status"] == 200
+    response = market.client.post(
+        f"/api/v1/reviews/entitlements/{revoked}/revoke",
+        headers=bearer(reviewer, market.settings),
+        json={"reason": "超出申报场景"},
+    )
+    assert response.status_code == 200, response.text
+
+    budget = _budget(market)
+    assert (budget["epsilon_total"], budget["epsilon_spent"]) == pytest.approx((3.0, 0.3))
+    # Only the kept pack can still be spent; the revoked pack's 0.7 and 4 queries lapsed.
+    assert (budget["epsilon_left"], budget["queries_left"]) == (pytest.approx(2.0), 5)
+    assert (budget["epsilon_lapsed"], budget["queries_lapsed"]) == (pytest.approx(0.7), 4)
+    assert budget["delta_lapsed"] == pytest.approx(1e-5)
+    assert budget["epsilon_max_single_query"] == pytest.approx(2.0)
+    first, second = budget["allotments"]
+    assert (first["entitlement_id"], first["usable"]) == (revoked, False)
+    assert (first["epsilon_spent"], first["epsilon_left"]) == pytest.approx((0.3, 0.7))
+    assert (first["queries_used"], first["queries_left"]) == (1, 4)
+    assert (second["entitlement_id"], second["usable"]) == (kept, True)
+    assert (second["epsilon_total"], second["epsilon_left"]) == pytest.approx((2.0, 2.0))
+    # What the budget says is left is what queries can spend: the lapsed 0.7 is not.
+    assert market.query("SELECT COUNT(*) AS a FROM dataset", 2.0)["http_status"] == 200
+    after = _budget(market)
+    assert (after["epsilon_left"], after["epsilon_lapsed"]) == pytest.approx((0.0, 0.7))
+    assert market.query("SELECT COUNT(*) AS b FROM dataset", 0.1)["http_status"] == 402
+
+
+def test_the_budget_leaves_out_an_expired_packs_leftover(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    short = market.buy_pack(epsilon=1.0, queries=5, valid_days=1)
+    market.buy_pack(epsilon=2.0, queries=3, valid_days=60)
+    assert _budget(market)["epsilon_left"] == pytest.approx(3.0)
+    later = utcnow() + timedelta(days=2)
+    monkeypatch.setattr(sandbox_service, "utcnow", lambda: later)
+
+    budget = _budget(market)
+    assert (budget["epsilon_left"], budget["queries_left"]) == (pytest.approx(2.0), 3)
+    assert (budget["epsilon_lapsed"], budget["queries_lapsed"]) == (pytest.approx(1.0), 5)
+    assert [(a["entitlement_id"] == short, a["usable"]) for a in budget["allotments"]] == [
+        (True, False),
+        (False, True),
+    ]
+
+
+def test_the_budget_says_the_most_one_query_can_spend_when_the_left_is_split(
+    market: Market,
+) -> None:
+    market.buy_pack(epsilon=1.0, queries=5)
+    market.buy_pack(epsilon=1.0, queries=5)
+    assert market.query("SELECT COUNT(*) AS a FROM dataset", 0.6)["http_status"] == 200
+    assert market.query("SELECT COUNT(*) AS b FROM dataset", 0.5)["http_status"] == 200
+
+    budget = _budget(market)
+    assert budget["epsilon_left"] == pytest.approx(0.9)
+    assert budget["epsilon_lapsed"] == 0.0
+    assert budget["epsilon_max_single_query"] == pytest.approx(0.5)
+    # 0.9 is left in all, but the next query can be charged at most 0.5.
+    assert market.query("SELECT COUNT(*) AS c FROM dataset", 0.6)["http_status"] == 402
+    assert market.query("SELECT COUNT(*) AS d FROM dataset", 0.5)["http_status"] == 200

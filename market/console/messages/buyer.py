@@ -310,6 +310,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "buyer.sandbox.epsilon_left": ("剩余 ε / 总额", "ε left / total"),
     "buyer.sandbox.delta_left": ("剩余 δ / 总额", "δ left / total"),
     "buyer.sandbox.queries_left": ("剩余查询次数", "Queries left"),
+    "buyer.sandbox.epsilon_max_single": (
+        "单次查询最多 ε（每次查询只从一个套餐或授权中扣除）",
+        "Most ε for one query (a query is paid from one pack or grant)",
+    ),
+    "buyer.sandbox.lapsed": ("已失效、不可再用", "Lapsed, no longer usable"),
+    "buyer.sandbox.lapsed_value": (
+        "ε = {epsilon}，查询 {queries} 次（来自已过期或已终止的套餐或授权）",
+        "ε = {epsilon}, {queries} queries (in packs or grants that expired or were ended)",
+    ),
     "buyer.sandbox.default_epsilon": ("默认每次 ε", "Default ε per query"),
     "buyer.sandbox.estimate": ("估算结果", "Dry run"),
     "buyer.sandbox.estimate_line": (
