@@ -96,6 +96,7 @@ def grant_budget(
     default_units = accountant.epsilon_to_units(
         default_query_epsilon or settings.sandbox_default_query_epsilon
     )
+    is_new = grant is None
     if grant is None:
         grant = SandboxGrant(
             buyer_org_id=buyer_org_id,
@@ -113,8 +114,7 @@ def grant_budget(
     grant.max_queries += queries
     if default_query_epsilon is not None:
         grant.default_query_epsilon_units = default_units
-    if valid_until is not None:
-        grant.valid_until = valid_until
+    grant.valid_until = _grant_validity(grant, valid_until, is_new=is_new)
     grant.note = note or grant.note
     grant.updated_at = utcnow()
     if (
@@ -145,6 +145,26 @@ def grant_budget(
         )
     )
     return grant
+
+
+def _grant_validity(
+    grant: SandboxGrant, added_until: datetime | None, *, is_new: bool
+) -> datetime | None:
+    """The grant's validity after adding an allotment valid until ``added_until``.
+
+    The grant lasts as long as its longest-lived allotment that has not ended: a later pack
+    with a shorter validity must not end an older, longer one. A grant ended earlier (its
+    validity in the past, e.g. by an emergency stop) starts over from the new allotment; the
+    stopped allotments stay ended on their own.
+    """
+    current = grant.valid_until
+    if is_new or added_until is None:
+        return added_until
+    if current is None:
+        return None
+    if current <= utcnow():
+        return added_until
+    return max(current, added_until)
 
 
 def withdraw_budget(

@@ -188,6 +188,17 @@ def test_an_expired_pack_pays_no_more_queries(
     assert _used_and_left(market.statement(long)) == (0.3, 0.7, 1, 4)
 
 
+def test_a_shorter_pack_bought_later_does_not_end_an_older_longer_one(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long = market.buy_pack(epsilon=1.0, queries=5, valid_days=60)
+    market.buy_pack(epsilon=1.0, queries=5, valid_days=1)
+    later = utcnow() + timedelta(days=2)
+    monkeypatch.setattr(sandbox_service, "utcnow", lambda: later)
+    assert market.query("SELECT COUNT(*) AS n FROM dataset", 0.3)["http_status"] == 200
+    assert _used_and_left(market.statement(long)) == (0.3, 0.7, 1, 4)
+
+
 def test_a_query_count_used_up_is_429_and_the_statement_shows_none_left(
     market: Market,
 ) -> None:
