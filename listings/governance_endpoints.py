@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from listings import authorization, grading, policies, review, service, storage
 from listings.endpoints import dataset_read
-from listings.models import Dataset
+from listings.models import Dataset, DatasetAttachment
 from listings.policy_endpoints import k_read
 from listings.schemas import (
     AttachmentRead,
@@ -114,7 +114,14 @@ def download_attachment(
 ) -> FileResponse:
     """Download one attachment."""
     dataset = service.get_for_owner_or_staff(session, principal, dataset_id)
-    attachment = authorization.get_attachment(session, dataset.id, attachment_id)
+    return attachment_file(
+        authorization.get_attachment(session, dataset.id, attachment_id), settings
+    )
+
+
+def attachment_file(attachment: DatasetAttachment, settings: Settings) -> FileResponse:
+    """The stored document under its uploaded name and checked content type (the console's
+    download routes serve it the same way)."""
     return FileResponse(
         storage.resolve(settings.data_dir, attachment.file_path),
         media_type=attachment.content_type,

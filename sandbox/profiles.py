@@ -22,6 +22,7 @@ from sandbox import engine
 from sandbox.engine import column_types
 from sandbox.errors import ProfileNotApproved
 from sandbox.models import ProfileStatus, SandboxProfile
+from sandbox.query import ValueType
 from sandbox.repository import SandboxRepository
 
 MAX_ROWS_PER_PERSON = 1000
@@ -88,6 +89,13 @@ def validate(declared: dict[str, Any], types: Mapping[str, str]) -> dict[str, An
 
 def dataset_path(dataset: Dataset, data_dir: Path) -> Path:
     return storage.resolve(data_dir, dataset.file_path)
+
+
+def declarable_columns(dataset: Dataset, data_dir: Path) -> dict[str, ValueType]:
+    """The columns a declaration may name, with their sandbox type ("number" columns take
+    bounds); empty while the dataset has no stored data."""
+    path = dataset_path(dataset, data_dir)
+    return column_types(path) if path.exists() else {}
 
 
 def query_path(dataset: Dataset, approved: dict[str, Any], data_dir: Path) -> Path:
@@ -167,10 +175,16 @@ def approve(
     return profile
 
 
+def find(session: Session, principal: Principal, dataset_id: uuid.UUID) -> SandboxProfile | None:
+    """The profile of a dataset ``principal`` may see, or None when none was declared yet
+    (a page that offers to declare one needs "not yet" apart from "not yours": 404)."""
+    dataset = listings.get_visible(session, principal, dataset_id)
+    return SandboxRepository(session).profile(dataset.id)
+
+
 def get(session: Session, principal: Principal, dataset_id: uuid.UUID) -> SandboxProfile:
     """Buyers see approved profiles of listed datasets (bounds and domains are public)."""
-    dataset = listings.get_visible(session, principal, dataset_id)
-    profile = SandboxRepository(session).profile(dataset.id)
+    profile = find(session, principal, dataset_id)
     if profile is None:
         raise NotFound(
             "No sandbox profile was declared for this dataset.", "该数据集尚未声明沙箱隐私配置。"

@@ -53,11 +53,14 @@ from market.console import (
     compliance,
     compliance_audit,
     compliance_report,
+    compliance_sandbox,
     compliance_trades,
     errors,
     home,
     nav,
     provider,
+    provider_documents,
+    provider_sandbox,
 )
 from market.console.csrf import verify_csrf
 
@@ -67,6 +70,8 @@ AREAS = (
     home,
     catalog,
     provider,
+    provider_documents,
+    provider_sandbox,
     buyer,
     buyer_keys,
     buyer_usage,
@@ -75,6 +80,7 @@ AREAS = (
     compliance_trades,
     compliance_audit,
     compliance_report,
+    compliance_sandbox,
 )
 
 

@@ -20,10 +20,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
-from listings import authorization, review, storage
+from listings import authorization, review
 from listings import service as listings
 from listings.endpoints import dataset_read
-from listings.governance_endpoints import review_page
+from listings.governance_endpoints import attachment_file, review_page
 from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.policy_endpoints import k_read
 from listings.review import QueueKind
@@ -46,6 +46,7 @@ from market.console.policy_form import PARAMETERS
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep, SettingsDep
+from sandbox import profiles
 
 router = APIRouter(prefix="/compliance")
 NAV = (
@@ -146,7 +147,7 @@ def review_dataset(
 ) -> Response:
     """The reviewer's page: provider and authorization, suggested and proposed grade,
     sensitive columns with their evidence, the policy, the masked preview, k-anonymity,
-    history, and the decisions the dataset's status allows."""
+    history, the sandbox profile's status, and the decisions the dataset's status allows."""
     # The API's own view, so the console shows what GET /reviews/listings/{id} shows.
     detail = review_page(dataset_id, user.principal, session, settings)
     dataset = detail.dataset
@@ -181,6 +182,7 @@ def review_dataset(
             "grade_value": dataset.grade or dataset.proposed_grade or detail.suggested_grade,
             "level_value": (dataset.grade_level if dataset.grade else dataset.proposed_grade_level)
             or detail.suggested_grade_level,
+            "sandbox_profile": profiles.find(session, user.principal, dataset_id),
         },
     )
 
@@ -195,11 +197,8 @@ def download_attachment(
 ) -> FileResponse:
     """A document behind the provider's authorization, as the API serves it."""
     dataset = listings.get_for_owner_or_staff(session, user.principal, dataset_id)
-    attachment = authorization.get_attachment(session, dataset.id, attachment_id)
-    return FileResponse(
-        storage.resolve(settings.data_dir, attachment.file_path),
-        media_type=attachment.content_type,
-        filename=attachment.filename,
+    return attachment_file(
+        authorization.get_attachment(session, dataset.id, attachment_id), settings
     )
 
 

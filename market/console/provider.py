@@ -45,13 +45,16 @@ from market.console.policy_form import (
 from market.console.session import ConsoleUser, ProviderUser
 from market.console.templating import format_money, redirect, render
 from market.dependencies import SessionDep, SettingsDep
+from sandbox import profiles
 
 router = APIRouter(prefix="/provider")
 NAV = (NavItem("provider.nav", "/console/provider", frozenset({Role.provider})),)
 PAGE_SIZE = 20
 REVENUE_MONTHS = 6
 # Confirmations shown after a redirect (?done=...); anything else is ignored.
-DONE = frozenset({"uploaded", "policy_saved", "submitted", "plan_created", "plan_updated"})
+DONE = frozenset(
+    {"uploaded", "policy_saved", "submitted", "plan_created", "plan_updated", "attachment_added"}
+)
 
 
 def _manage_url(dataset_id: uuid.UUID, done: str) -> str:
@@ -176,7 +179,8 @@ def manage(
     done: str = "",
 ) -> Response:
     """Status and review reasons, detected columns, the policy editor with its preview, the
-    submission form and the plans of one of the organization's datasets."""
+    submission form, the authorization documents, the sandbox profile's status and the plans
+    of one of the organization's datasets."""
     dataset = listings.get_owned(session, user.principal, dataset_id)
     policy = Policy.model_validate(dataset.policy) if dataset.policy else None
     preview = None
@@ -211,6 +215,8 @@ def manage(
             if dataset.proposed_grade
             else suggested_level,
             "plans": plans.plans_for(session, dataset.id, include_inactive=True),
+            "attachments": authorization.attachments_of(session, dataset.id),
+            "sandbox_profile": profiles.find(session, user.principal, dataset.id),
         },
     )
 

@@ -399,4 +399,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "compliance.report.axis_orders": ("订单数", "Orders"),
     "compliance.report.axis_buyer": ("需求方", "Buyer"),
     "compliance.report.axis_units": ("单位数", "Units"),
+    # A dataset's sandbox privacy profile.
+    "compliance.done.sandbox_approved": (
+        "沙箱隐私配置已审核通过，此后的查询按此配置计算敏感度。",
+        "The sandbox privacy profile is approved; later queries take their sensitivity from it.",
+    ),
+    "compliance.sandbox.link": ("沙箱隐私配置", "Sandbox privacy profile"),
+    "compliance.sandbox.title": ("沙箱隐私配置：{title}", "Sandbox privacy profile: {title}"),
+    "compliance.sandbox.back": ("返回审核页", "Back to the review page"),
+    "compliance.sandbox.intro": (
+        "差分隐私查询的噪声由这些元数据决定：个人标识列与每人最大行数限定单人贡献，"
+        "取值范围限定数值，公开取值域决定可分组的值（不从数据中泄露）。",
+        "Differentially private queries calibrate their noise from this metadata: the person "
+        "column and max rows per person bound one person's contribution, bounds clamp numbers, "
+        "public values decide the groups (none is taken from the data).",
+    ),
+    "compliance.sandbox.approved_by": ("{when} 由 {who} 审核通过", "approved on {when} by {who}"),
+    "compliance.sandbox.none_approved": (
+        "尚无审核通过的配置，该数据集暂不能查询。",
+        "No profile approved yet: the dataset answers no sandbox query.",
+    ),
+    "compliance.sandbox.bounded_copy": (
+        "数据中有人超过每人最大行数，审核时已写入按上限截取的副本，查询读取该副本。",
+        "Some people exceeded the max rows per person: approval wrote a bounded copy, which "
+        "queries read.",
+    ),
+    "compliance.sandbox.within_bound": (
+        "数据中每人行数均未超过上限，查询直接读取原数据。",
+        "No person exceeds the max rows per person: queries read the stored data as it is.",
+    ),
+    "compliance.sandbox.approve_title": ("审核通过", "Approve"),
+    "compliance.sandbox.approve_hint": (
+        "通过后，此后的每次查询都按上方最近的声明计算敏感度；如有人超过每人最大行数，将写入截取后的副本。",
+        "Once approved, every later query takes its sensitivity from the latest declaration "
+        "above; if anyone exceeds the max rows per person, a bounded copy is written.",
+    ),
+    "compliance.sandbox.approve_button": ("通过此配置", "Approve this profile"),
+    "compliance.sandbox.none": (
+        "提供方尚未声明沙箱隐私配置。",
+        "The provider has declared no sandbox profile.",
+    ),
 }

@@ -188,4 +188,98 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "provider.done.submitted": ("已提交审核。", "Submitted for review."),
     "provider.done.plan_created": ("套餐已创建。", "The plan is created."),
     "provider.done.plan_updated": ("套餐已更新。", "The plan is updated."),
+    "provider.done.sandbox_declared": (
+        "沙箱隐私配置已提交，等待合规审核。",
+        "The sandbox privacy profile is declared and waits for compliance approval.",
+    ),
+    "provider.done.attachment_added": ("附件已上传。", "The document is attached."),
+    # The sandbox privacy profile ("usable but not visible").
+    "provider.sandbox.link": ("沙箱隐私配置", "Sandbox privacy profile"),
+    "provider.sandbox.link_hint": (
+        "声明差分隐私查询所需的元数据：个人标识列、每人最大行数、数值范围与公开取值域。",
+        "Declare what differentially private queries need: the person column, max rows per "
+        "person, numeric bounds and public values.",
+    ),
+    "provider.sandbox.title": ("沙箱隐私配置：{title}", "Sandbox privacy profile: {title}"),
+    "provider.sandbox.back": ("返回数据集", "Back to the dataset"),
+    "provider.sandbox.intro": (
+        "沙箱只返回加噪的聚合结果，噪声大小由这里声明的元数据决定。配置须经合规审核通过后才能查询；"
+        "修改后，已通过的配置继续生效，直到新配置获批。",
+        "The sandbox releases only noisy aggregates, with noise calibrated from what you "
+        "declare here. Queries need an approved profile; after a change, the approved profile "
+        "keeps serving until compliance approves the new one.",
+    ),
+    "provider.sandbox.status": ("当前状态", "Current status"),
+    "provider.sandbox.status.pending": ("待合规审核", "awaiting compliance"),
+    "provider.sandbox.status.approved": ("已审核通过", "approved"),
+    "provider.sandbox.approved_at": ("审核通过于 {when}", "approved on {when}"),
+    "provider.sandbox.old_serves": (
+        "新的声明正在等待审核；在此之前，沙箱查询仍使用下方已通过的配置。",
+        "The new declaration waits for review; until then, queries use the approved profile below.",
+    ),
+    "provider.sandbox.none": ("尚未声明沙箱隐私配置。", "No sandbox privacy profile declared yet."),
+    "provider.sandbox.declared": ("最近的声明", "Latest declaration"),
+    "provider.sandbox.declared_caption": (
+        "最近声明的数值范围与公开取值域",
+        "Bounds and public values as last declared",
+    ),
+    "provider.sandbox.approved": ("生效中的配置", "Approved profile in use"),
+    "provider.sandbox.approved_caption": (
+        "已审核通过的数值范围与公开取值域",
+        "Approved bounds and public values",
+    ),
+    "provider.sandbox.declare": ("声明或修改配置", "Declare or revise the profile"),
+    "provider.sandbox.privacy_unit": ("个人标识列", "Person identifier column"),
+    "provider.sandbox.unit_hint": (
+        "标识同一个人的列（如身份证号）；隐私保护以人为单位。",
+        "The column that identifies one person (e.g. the ID number); privacy is per person.",
+    ),
+    "provider.sandbox.max_rows": ("每人最大行数", "Max rows per person"),
+    "provider.sandbox.rows_hint": (
+        "任一聚合中每人最多计入的行数（1–1000），超出的行不参与计算。",
+        "At most this many rows of one person enter any aggregate (1–1000); extra rows are left "
+        "out.",
+    ),
+    "provider.sandbox.columns_caption": (
+        "各列的取值范围（数值列）与公开取值域（分组列）",
+        "Bounds of numeric columns and public values of group-by columns",
+    ),
+    "provider.sandbox.bounds": ("取值范围", "Bounds"),
+    "provider.sandbox.domain": ("公开取值域", "Public values"),
+    "provider.sandbox.lower_for": ("“{column}”下界", "Lower bound of {column}"),
+    "provider.sandbox.upper_for": ("“{column}”上界", "Upper bound of {column}"),
+    "provider.sandbox.domain_for": ("“{column}”的公开取值", "Public values of {column}"),
+    "provider.sandbox.domain_hint": (
+        "每行一个值。只有声明了公开取值域的列才能用于 GROUP BY；超出范围的数值会被截断。",
+        "One value per line. Only columns with public values can be grouped by; numbers outside "
+        "the bounds are clamped.",
+    ),
+    "provider.sandbox.type.number": ("数值", "number"),
+    "provider.sandbox.type.string": ("文本", "text"),
+    "provider.sandbox.type.date": ("日期", "date"),
+    "provider.sandbox.type.bool": ("布尔", "boolean"),
+    "provider.sandbox.submit": ("提交审核", "Submit for approval"),
+    "provider.sandbox.no_data": (
+        "数据集尚无已存储的数据，暂不能声明。",
+        "The dataset has no stored data yet, so nothing can be declared.",
+    ),
+    # Documents behind the authorization to publish.
+    "provider.attachments": ("授权证明材料", "Authorization documents"),
+    "provider.attachments_intro": (
+        "上传支持数据来源与授权的文件（合同、批复等），供合规审核查阅。",
+        "Attach documents supporting the authorization (contracts, approval letters) for "
+        "compliance to read.",
+    ),
+    "provider.attachments_caption": ("已上传的材料", "Documents attached"),
+    "provider.attachment_file": ("文件", "File"),
+    "provider.attachment_type": ("类型", "Type"),
+    "provider.attachment_size": ("大小", "Size"),
+    "provider.attachment_uploaded": ("上传时间", "Uploaded"),
+    "provider.no_attachments": ("尚未上传材料。", "No document attached yet."),
+    "provider.attachment_input": ("选择文件", "Choose a file"),
+    "provider.attachment_hint": (
+        "PDF、PNG 或 JPEG，不超过 20 MB；按文件内容校验。",
+        "PDF, PNG or JPEG, at most 20 MB; checked by content.",
+    ),
+    "provider.attachment_upload": ("上传材料", "Attach"),
 }
