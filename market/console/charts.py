@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -156,6 +157,7 @@ def line_chart(
     frame = _Frame(width, height, nice_ticks(maximum), len(labels))
     body: list[str] = []
     legend: list[str] = []
+    legend_x = float(_LEFT + 8)
     for index, line in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]
         coords = [(frame.slot(i), frame.y(v)) for i, (_, v) in enumerate(line.points)]
@@ -171,12 +173,19 @@ def line_chart(
                 f"{escape(value_format(value))}</title></circle>"
             )
         if len(series) > 1:
-            lx = _LEFT + 8 + index * 140
             legend.append(
-                f'<rect x="{lx}" y="2" width="12" height="12" fill="{colour}"/>'
-                f'<text x="{lx + 16}" y="12" class="legend">{escape(line.name)}</text>'
+                f'<rect x="{legend_x:.0f}" y="2" width="12" height="12" fill="{colour}"/>'
+                f'<text x="{legend_x + 16:.0f}" y="12" class="legend">{escape(line.name)}</text>'
             )
+            legend_x += 16 + _text_width(line.name) + 16
     return _frame_svg(frame, labels, text, body, legend, value_format)
+
+
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is at the charts' 12px font: CJK characters take a full em,
+    others about 0.6 em. SVG cannot flow text, so the legend places each entry after the
+    previous one's estimated width (a fixed step let long dataset titles overlap)."""
+    return sum(12.0 if unicodedata.east_asian_width(ch) in "WF" else 7.2 for ch in text)
 
 
 def bar_chart(

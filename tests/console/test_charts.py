@@ -113,3 +113,18 @@ def test_x_labels_are_thinned_without_crowding_the_last_one() -> None:
     assert days[-1] == "11-30"
     assert "11-29" not in days  # a stride label this close to the last would overlap it
     assert len(days) <= MAX_X_LABELS + 1
+
+
+def test_legend_entries_are_placed_after_the_previous_name_not_on_top_of_it() -> None:
+    names = ["海淀区社会保险参保登记数据集", "Enterprise registry (monthly)", "其他"]
+    chart = line_chart(
+        [Series(name, [("11-01", 1.0), ("11-02", 2.0)]) for name in names],
+        ChartText("t", "d", "day", "calls"),
+    )
+    svg = _parse(chart)
+    entries = [t for t in svg.iter(f"{SVG}text") if t.get("class") == "legend"]
+    assert [t.text for t in entries] == names
+    starts = [float(t.get("x", 0)) for t in entries]
+    # The first name is 14 CJK characters at a 12px font: at least 168px before the next.
+    assert starts[1] - starts[0] >= 14 * 12
+    assert starts[2] - starts[1] >= len(names[1]) * 6
