@@ -63,6 +63,20 @@ def epsilon_spent_by_day(
     return spent[::-1]
 
 
+def epsilon_lapsed_by_day(budget: BudgetRead, days: Sequence[date]) -> list[float]:
+    """ε that could no longer be spent by the end of each day: what each ended allotment (an
+    expired or revoked pack, a stopped grant) had left, from the day it ended. "Left" on a day
+    is the total minus spent minus this, so the line ends at the budget's usable ε."""
+    lapses = [
+        (allotment.valid_until or budget.valid_until, allotment.epsilon_left)
+        for allotment in budget.allotments
+        if not allotment.usable
+    ]
+    return [
+        sum(left for ended, left in lapses if ended is None or ended.date() <= day) for day in days
+    ]
+
+
 def day_label(day: date) -> str:
     return day.strftime("%m-%d")
 
@@ -113,7 +127,11 @@ def budget_chart(
     """ε spent (or left) by the end of each day against the budget's total."""
     spent = epsilon_spent_by_day(days, used, budget.dataset_id, budget.epsilon_spent)
     if show_left:
-        points = [(day_label(d), max(budget.epsilon_total - s, 0.0)) for d, s in spent]
+        lapsed = epsilon_lapsed_by_day(budget, days)
+        points = [
+            (day_label(d), round(max(budget.epsilon_total - s - gone, 0.0), 6))
+            for (d, s), gone in zip(spent, lapsed, strict=True)
+        ]
         name = translate("buyer.usage.epsilon_left", lang)
     else:
         points = [(day_label(d), s) for d, s in spent]

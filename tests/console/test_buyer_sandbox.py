@@ -302,6 +302,13 @@ def test_the_budget_left_counts_only_usable_allotments_and_shows_the_lapsed(
     assert "3 / 8" in budget  # queries left / cap
     assert 'data-testid="epsilon-max-single">1</dd>' in budget
     assert "ε = 2，查询 5 次（来自已过期或已终止的套餐或授权）" in budget
+    # The chart's "ε left" line ends at the usable ε, not at total − spent.
+    svg = re.search(r'<svg class="chart".*?</svg>', text, re.S)
+    assert svg is not None
+    points = list(ET.fromstring(svg.group(0)).iter("{http://www.w3.org/2000/svg}circle"))
+    # Two lines of one point a day: "ε left", then the total.
+    assert float(points[len(points) // 2 - 1].get("data-value", "nan")) == 1.0
+    assert float(points[-1].get("data-value", "nan")) == 3.0
     listing = client.get("/console/sandbox").text
     assert "1 / 3" in listing
 
