@@ -38,6 +38,7 @@ from tests.fixtures.factories import (
     principal_of,
 )
 from tests.fixtures.settings import apply_settings
+from tests.fixtures.stripe import checkout_completed, sign
 
 PRICE, QUOTA, OVERAGE, LIMIT = 1_000, 3, 7, 2
 
@@ -306,8 +307,6 @@ def test_an_overage_invoice_is_paid_through_stripe_checkout(
     buyer: User,
     metered: tuple[Order, Entitlement, str],
 ) -> None:
-    from tests.fixtures.stripe import checkout_completed, sign
-
     _, entitlement, key = metered
     _use_overage(client, listed, key)
     headers = bearer(buyer, stripe_settings)

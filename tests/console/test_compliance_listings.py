@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from anonymize import Policy
-from listings import policies, review
+from listings import authorization, policies, review
 from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview
 from market.accounts.models import Role, User
 from market.audit.models import AuditRecord
@@ -320,10 +321,6 @@ def test_a_reviewer_opens_the_authorization_documents(
     reviewer: User,
     signed_in: SignIn,
 ) -> None:
-    import io
-
-    from listings import authorization
-
     attachment = authorization.add_attachment(
         session,
         principal_of(provider),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect
@@ -65,11 +66,6 @@ def test_the_policy_version_migration_backfills_existing_datasets(
     scratch_database_url: str,
 ) -> None:
     scratch_url = scratch_database_url
-    import uuid
-    from datetime import UTC, datetime
-
-    import sqlalchemy as sa
-
     migrations.upgrade(scratch_url, "43a7b03dce18")  # the revision before policy versions
     scratch = db.engine_for(scratch_url)
     # The models' tables bind UUIDs and JSON per dialect; inserts name only old columns.
@@ -140,10 +136,6 @@ def test_the_overage_migration_backfills_limits_and_reverses_emptied_grants(
 ) -> None:
     """Plans priced for overage before limits existed get the default limit (their quota); a
     grant a refund emptied cannot go back under the old constraints, so the downgrade ends it."""
-    from datetime import UTC
-
-    import sqlalchemy as sa
-
     migrations.upgrade(scratch_database_url, "32196ffec6b1")  # the revision before overage
     scratch = db.engine_for(scratch_database_url)
     meta, now = SQLModel.metadata, datetime.now(UTC)
@@ -188,10 +180,6 @@ def test_the_allotment_migration_charges_existing_ledgers_to_one_allotment_per_g
 ) -> None:
     """Grants from before allotments become one allotment each, with the grant's totals, and
     their ledger entries are charged to it; the downgrade drops the split."""
-    from datetime import UTC
-
-    import sqlalchemy as sa
-
     migrations.upgrade(scratch_database_url, "11fc52992703")  # the revision before allotments
     scratch = db.engine_for(scratch_database_url)
     meta, now = SQLModel.metadata, datetime.now(UTC)
