@@ -1,0 +1,245 @@
+"""An outsider's view of Sluice: accounts handed out by the operator, then nothing but HTTP.
+
+Every attack in this package uses this harness. The only thing done behind HTTP is creating
+the platform operator (an admin) once, as the operator of a real exchange would; every other
+account, upload, review, order, key, query and read goes through the public API, with data
+the attack makes itself. So an attack here is what anyone holding a buyer's or a provider's
+account could do from outside.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2 as httpx
+from fastapi.testclient import TestClient
+
+from tests.fixtures.factories import FULL_CHECKLIST
+
+PASSWORD = "outsider-password-123"
+_counter = itertools.count()
+
+
+@dataclass
+class Account:
+    """A signed-in user: their bearer headers and organization."""
+
+    email: str
+    role: str
+    org_id: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Outsider:
+    """Drives the API as users do. ``admin`` is the operator who hands out accounts."""
+
+    client: TestClient
+    admin_headers: dict[str, str]
+    _keys: dict[str, str] = field(default_factory=dict)
+
+    # ----- accounts ------------------------------------------------------------------------
+
+    def account(self, role: str, *, org_kind: str | None = None) -> Account:
+        """A new organization with one user of ``role``, signed in through POST /auth/token."""
+        n = next(_counter)
+        kind = org_kind or ("platform" if role in ("compliance", "admin") else "enterprise")
+        org = self.client.post(
+            "/api/v1/organizations",
+            headers=self.admin_headers,
+            json={"name": f"attack-org-{n}-{uuid.uuid4().hex[:6]}", "kind": kind},
+        )
+        assert org.status_code == 201, org.text
+        email = f"attack-{role}-{n}-{uuid.uuid4().hex[:6]}@outside.example.com"
+        user = self.client.post(
+            "/api/v1/users",
+            headers=self.admin_headers,
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "role": role,
+                "organization_id": org.json()["id"],
+            },
+        )
+        assert user.status_code == 201, user.text
+        token = self.client.post(
+            "/api/v1/auth/token", data={"username": email, "password": PASSWORD}
+        )
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        return Account(email, role, org.json()["id"], headers)
+
+    # ----- provider --------------------------------------------------------------------------
+
+    def upload(
+        self,
+        provider: Account,
+        content: bytes,
+        *,
+        filename: str = "data.csv",
+        title: str = "Attack dataset",
+        **form: str,
+    ) -> httpx.Response:
+        """POST /datasets with the file as given; tasks run in-process, so a 201 is profiled."""
+        return self.client.post(
+            "/api/v1/datasets",
+            headers=provider.headers,
+            files={"file": (filename, io.BytesIO(content), "application/octet-stream")},
+            data={"title": title, "domain": "attack", "description": "made by an attack", **form},
+        )
+
+    def uploaded(self, provider: Account, content: bytes, **kwargs: Any) -> dict[str, Any]:
+        """Upload that must succeed; the dataset as its provider reads it afterwards."""
+        response = self.upload(provider, content, **kwargs)
+        assert response.status_code == 201, response.text
+        return self.get(provider, f"/api/v1/datasets/{response.json()['id']}")
+
+    def set_policy(
+        self, provider: Account, dataset_id: str, columns: dict[str, Any], **extra: Any
+    ) -> dict[str, Any]:
+        response = self.client.put(
+            f"/api/v1/datasets/{dataset_id}/policy",
+            headers=provider.headers,
+            json={"columns": columns, **extra},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def submit(self, provider: Account, dataset_id: str) -> None:
+        for path, body in (
+            ("authorization", {"source": "攻击测试来源", "legal_basis": "测试用法律依据"}),
+            ("grade", {"grade": "general", "grade_level": 2, "reason": ""}),
+        ):
+            response = self.client.put(
+                f"/api/v1/datasets/{dataset_id}/{path}", headers=provider.headers, json=body
+            )
+            assert response.status_code == 200, response.text
+        response = self.client.post(
+            f"/api/v1/datasets/{dataset_id}/submit", headers=provider.headers
+        )
+        assert response.status_code == 200, response.text
+
+    def approve(self, compliance: Account, dataset_id: str) -> None:
+        response = self.client.post(
+            f"/api/v1/reviews/listings/{dataset_id}/approve",
+            headers=compliance.headers,
+            json={"grade": "general", "grade_level": 2, "checklist": FULL_CHECKLIST},
+        )
+        assert response.status_code == 200, response.text
+
+    def list_dataset(self, provider: Account, compliance: Account, dataset_id: str) -> None:
+        """Authorization, grade, submission and compliance approval, all over HTTP."""
+        self.submit(provider, dataset_id)
+        self.approve(compliance, dataset_id)
+
+    # ----- buyer -----------------------------------------------------------------------------
+
+    def plans(self, account: Account, dataset_id: str) -> list[dict[str, Any]]:
+        return self.get(account, f"/api/v1/datasets/{dataset_id}/plans")
+
+    def order(self, buyer: Account, dataset_id: str, plan_id: str) -> httpx.Response:
+        return self.client.post(
+            "/api/v1/orders",
+            headers=buyer.headers,
+            json={"dataset_id": dataset_id, "plan_id": plan_id, "usage_scenario": "攻击测试场景"},
+        )
+
+    def order_free_sample(self, buyer: Account, dataset_id: str) -> httpx.Response:
+        free = [p for p in self.plans(buyer, dataset_id) if p["kind"] == "free_sample"]
+        assert free, "the dataset offers no free sample plan"
+        return self.order(buyer, dataset_id, free[0]["id"])
+
+    def api_key(self, buyer: Account) -> str:
+        """One data API key per buyer account, created on first use."""
+        if buyer.email not in self._keys:
+            response = self.client.post(
+                "/api/v1/api-keys", headers=buyer.headers, json={"name": "x"}
+            )
+            assert response.status_code == 201, response.text
+            self._keys[buyer.email] = response.json()["secret"]
+        return self._keys[buyer.email]
+
+    def rows(self, buyer: Account, dataset_id: str, **params: Any) -> httpx.Response:
+        return self.client.get(
+            f"/api/v1/data/{dataset_id}/rows",
+            headers={"X-API-Key": self.api_key(buyer)},
+            params=params,
+        )
+
+    # ----- sandbox ---------------------------------------------------------------------------
+
+    def declare_profile(
+        self, provider: Account, dataset_id: str, profile: dict[str, Any]
+    ) -> httpx.Response:
+        return self.client.put(
+            f"/api/v1/sandbox/profiles/{dataset_id}", headers=provider.headers, json=profile
+        )
+
+    def sandbox_ready(
+        self,
+        provider: Account,
+        compliance: Account,
+        buyer: Account,
+        dataset_id: str,
+        profile: dict[str, Any],
+        *,
+        epsilon: float = 10.0,
+    ) -> None:
+        """Profile declared and approved, and the buyer's organization granted ``epsilon``."""
+        declared = self.declare_profile(provider, dataset_id, profile)
+        assert declared.status_code == 200, declared.text
+        approved = self.client.post(
+            f"/api/v1/sandbox/profiles/{dataset_id}/approve", headers=compliance.headers
+        )
+        assert approved.status_code == 200, approved.text
+        grant = self.client.post(
+            "/api/v1/sandbox/grants",
+            headers=compliance.headers,
+            json={
+                "buyer_org_id": buyer.org_id,
+                "dataset_id": dataset_id,
+                "epsilon": epsilon,
+                "delta": 1e-4,
+                "max_queries": 1000,
+            },
+        )
+        assert grant.status_code == 201, grant.text
+
+    def query(
+        self, buyer: Account, dataset_id: str, sql: str, *, epsilon: float = 0.1, **extra: Any
+    ) -> httpx.Response:
+        return self.client.post(
+            "/api/v1/sandbox/queries",
+            headers=buyer.headers,
+            json={"dataset_id": dataset_id, "sql": sql, "epsilon": epsilon, **extra},
+        )
+
+    # ----- plumbing ----------------------------------------------------------------------------
+
+    def get(self, account: Account, path: str, **params: Any) -> Any:
+        response = self.client.get(path, headers=account.headers, params=params)
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+        return response.json()
+
+
+def csv_of(rows: Iterable[Iterable[object]], *, encoding: str = "utf-8") -> bytes:
+    """A CSV file exactly as written: one line per row, cells joined by commas, no quoting."""
+    return "".join(",".join(str(c) for c in row) + "\n" for row in rows).encode(encoding)
+
+
+def assert_absent(body: str | bytes | Any, secrets: Iterable[str], *, where: str = "") -> None:
+    """No secret value appears anywhere in ``body`` (a response text, a page, a JSON value)."""
+    if isinstance(body, bytes):
+        text = body.decode("utf-8", "replace")
+    elif isinstance(body, str):
+        text = body
+    else:
+        text = json.dumps(body, ensure_ascii=False, default=str)
+    leaked = [s for s in secrets if s and s in text]
+    assert not leaked, f"{where or 'response'} leaks {leaked!r}"
