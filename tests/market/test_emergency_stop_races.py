@@ -38,7 +38,7 @@ def test_overlapping_emergency_stops_revoke_each_entitlement_once(
     committed_database: str, settings: Settings
 ) -> None:
     if not is_postgresql(committed_database):
-        pytest.skip("the emergency-stop race needs PostgreSQL (set SLUICE_DATABASE_URL)")
+        pytest.skip("the emergency-stop race needs PostgreSQL (set SLUICE_TEST_DATABASE_URL)")
     with unit_of_work() as session:
         provider = create_user(session, role=Role.provider)
         reviewer = create_user(session, role=Role.compliance)

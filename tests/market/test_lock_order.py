@@ -45,7 +45,7 @@ HOUSEKEEPERS = 2
 def paid_orders(committed_database: str, settings: Settings) -> tuple[list[uuid.UUID], Principal]:
     """Orders paid by bank transfer (refundable), active, and past validity a month from now."""
     if not is_postgresql(committed_database):
-        pytest.skip("the lock-order race needs PostgreSQL (set SLUICE_DATABASE_URL)")
+        pytest.skip("the lock-order race needs PostgreSQL (set SLUICE_TEST_DATABASE_URL)")
     with unit_of_work() as session:
         provider = create_user(session, role=Role.provider)
         buyer = create_user(session, role=Role.buyer, org=create_org(session))

@@ -37,7 +37,7 @@ PRICE = 50_00
 @pytest.fixture
 def awaiting(committed_database: str, stripe_settings: Settings) -> tuple[uuid.UUID, str]:
     if not is_postgresql(committed_database):
-        pytest.skip("the delivery race needs PostgreSQL (set SLUICE_DATABASE_URL)")
+        pytest.skip("the delivery race needs PostgreSQL (set SLUICE_TEST_DATABASE_URL)")
     event_id = f"evt_race_{uuid.uuid4().hex}"
     with unit_of_work() as session:
         provider = create_user(session, role=Role.provider)

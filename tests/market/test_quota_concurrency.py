@@ -42,7 +42,7 @@ OVERAGE_CALLS, OVERAGE_QUOTA, OVERAGE_LIMIT, OVERAGE_PRICE = 60, 10, 20, 3
 
 def _committed(committed_database: str, settings: Settings, **plan: int) -> dict[str, uuid.UUID]:
     if not is_postgresql(committed_database):
-        pytest.skip("the concurrency race needs PostgreSQL (set SLUICE_DATABASE_URL)")
+        pytest.skip("the concurrency race needs PostgreSQL (set SLUICE_TEST_DATABASE_URL)")
     with unit_of_work() as session:
         provider = create_user(session, role=Role.provider)
         buyer = create_user(session, role=Role.buyer, org=create_org(session))
