@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from market.config import check_process_environment
 from market.domains import load_domains
 from market.errors import install_error_handlers
 
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
     from market.trade.review_endpoints import router as order_reviews_router
     from sandbox.endpoints import router as sandbox_router
 
+    check_process_environment()
     load_domains()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)

@@ -7,7 +7,7 @@ from rich.console import Console
 
 from market import migrations
 from market.audit import cli as audit_cli
-from market.config import get_settings
+from market.config import SettingsError, check_process_environment, get_settings
 from market.domains import load_domains
 
 app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
@@ -19,6 +19,11 @@ console = Console()
 
 @app.callback()
 def _load() -> None:
+    try:
+        check_process_environment()
+    except SettingsError as refusal:
+        console.print(f"[red]{refusal}[/red]")
+        raise typer.Exit(code=2) from None
     load_domains()
 
 
@@ -123,3 +128,7 @@ def anonymize_accuracy(
             f"{score.recall:.4f}",
         )
     console.print(table)
+
+
+if __name__ == "__main__":
+    app()

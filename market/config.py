@@ -7,7 +7,10 @@ mode refuses to start without the secrets a real deployment must set on purpose.
 
 from __future__ import annotations
 
+import difflib
+import os
 import secrets
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +19,9 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
+ENV_PREFIX = "SLUICE_"
+# Variables of the test suite itself (its database, Redis, browser), never read by the app.
+TEST_ENV_PREFIX = "SLUICE_TEST_"
 
 
 class Environment(StrEnum):
@@ -132,6 +138,39 @@ def _stored_secret(path: Path) -> str:
     return value
 
 
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Refuse a ``SLUICE_*`` variable that names no setting.
+
+    pydantic-settings ignores unknown variables, so a misspelt one
+    (``SLUICE_SANDBOX_TIMEOUT_SECOND``) would silently leave the default in force; an operator
+    learns it at startup instead, with the closest real setting named."""
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    unknown = sorted(
+        key
+        for key in environ
+        if key.upper().startswith(ENV_PREFIX)
+        and not key.upper().startswith(TEST_ENV_PREFIX)
+        and key.upper() not in known
+    )
+    if not unknown:
+        return
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(key.upper(), sorted(known), n=1, cutoff=0.6)
+        hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    raise SettingsError(
+        f"Unknown setting{'s' if len(unknown) > 1 else ''}: {', '.join(hints)}. "
+        "Every setting is listed in the README's Configuration section."
+    )
+
+
+def check_process_environment() -> None:
+    """``check_environment`` on this process's environment: called where the app and the CLI
+    start, so a misspelt variable stops them before they serve anything."""
+    check_environment(os.environ)
+
+
 @lru_cache
 def get_settings() -> Settings:
+    check_process_environment()
     return Settings()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from market.config import Environment, Settings
+from market.app import create_app
+from market.config import Environment, Settings, SettingsError, check_environment, get_settings
 
 
 def test_defaults_are_the_embedded_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,3 +80,36 @@ def test_the_platform_fee_is_between_0_and_100_percent(
     monkeypatch.setenv("SLUICE_PLATFORM_FEE_BPS", bps)
     with pytest.raises(ValidationError, match="platform_fee_bps"):
         Settings()
+
+
+def test_a_misspelt_variable_stops_the_settings_naming_the_real_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLUICE_SANDBOX_TIMEOUT_SECOND", "5")
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="did you mean SLUICE_SANDBOX_TIMEOUT_SECONDS"):
+        get_settings()
+    get_settings.cache_clear()
+
+
+def test_the_app_does_not_start_with_an_unknown_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLUICE_MAX_UPLOAD_BYTE", "10")
+    with pytest.raises(SettingsError, match="SLUICE_MAX_UPLOAD_BYTES"):
+        create_app()
+
+
+def test_the_cli_stops_with_the_closest_setting_named() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "market.cli", "audit", "verify"],
+        env={**env, "SLUICE_SANDBOX_TIMEOUT_SECOND": "5", "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "SLUICE_SANDBOX_TIMEOUT_SECONDS" in result.stdout
+
+
+def test_the_test_suites_own_variables_are_not_settings() -> None:
+    check_environment({"SLUICE_TEST_DATABASE_URL": "sqlite://", "SLUICE_DATA_DIR": "var/x"})
