@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     # Informational price a dry run quotes: minor units (fen) per unit of ε.
     sandbox_price_per_epsilon_minor: int = Field(default=10_000, ge=0)
     sandbox_currency: str = "CNY"
+    # Sign-in throttling: failed attempts per account and per client address within the window;
+    # the counters live in this storage (limits' URL syntax; empty: a Redis broker, else memory).
+    login_max_failures_per_account: int = Field(default=10, gt=0)
+    login_max_failures_per_client: int = Field(default=50, gt=0)
+    login_failure_window_minutes: int = Field(default=15, gt=0)
+    rate_limit_storage_url: str = ""
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from market.config import Settings, get_settings
@@ -24,3 +24,9 @@ def get_session() -> Iterator[Session]:
 # redirect does), and a failed commit would follow a success response.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, run uvicorn with
+    ``--proxy-headers`` so it is the real client, not the proxy)."""
+    return request.client.host if request.client else "unknown"

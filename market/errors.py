@@ -27,6 +27,10 @@ class SluiceError(Exception):
     def body(self) -> dict[str, str]:
         return {"error": type(self).__name__, "detail": self.detail, "detail_zh": self.detail_zh}
 
+    def response_headers(self) -> dict[str, str] | None:
+        """Headers the response carries (``WWW-Authenticate``, ``Retry-After``…)."""
+        return self.headers
+
 
 class BadRequest(SluiceError):
     status_code = 400
@@ -67,7 +71,7 @@ class QuotaExhausted(SluiceError):
 
 def _sluice_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SluiceError)
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.response_headers())
 
 
 def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from market.accounts import service
 from market.accounts.dependencies import AdminPrincipal, BuyerPrincipal, CurrentPrincipal
+from market.accounts.models import Role
 from market.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -21,8 +22,9 @@ from market.accounts.schemas import (
     TokenPair,
     UserCreate,
     UserRead,
+    UserStatusChange,
 )
-from market.dependencies import SessionDep, SettingsDep
+from market.dependencies import SessionDep, SettingsDep, client_address
 from market.pagination import Page, PageDep
 
 router = APIRouter(tags=["accounts"])
@@ -30,12 +32,19 @@ router = APIRouter(tags=["accounts"])
 
 @router.post("/auth/token", response_model=TokenPair)
 def sign_in(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenPair:
-    """Exchange an e-mail (as `username`) and password for an access and a refresh token."""
-    user = service.authenticate(session, form.username, form.password)
+    """Exchange an e-mail (as `username`) and password for an access and a refresh token.
+
+    Failed attempts are throttled per account and per client address: past the limit
+    (`SLUICE_LOGIN_MAX_FAILURES_PER_ACCOUNT` / `_PER_CLIENT` within
+    `SLUICE_LOGIN_FAILURE_WINDOW_MINUTES`), 429 with `Retry-After`, right password or not."""
+    user = service.authenticate(
+        session, form.username, form.password, client=client_address(request), settings=settings
+    )
     return service.issue_tokens(user, settings)
 
 
@@ -78,6 +87,47 @@ def create_organization(
 def create_user(body: UserCreate, admin: AdminPrincipal, session: SessionDep) -> UserRead:
     """Create a user in an organization (administrators only)."""
     user = service.create_user(session, **body.model_dump(), actor=admin)
+    return UserRead.model_validate(user.model_dump())
+
+
+@router.get("/users", response_model=Page[UserRead])
+def list_users(
+    _admin: AdminPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    organization_id: Annotated[uuid.UUID | None, Query()] = None,
+    role: Annotated[Role | None, Query()] = None,
+    is_active: Annotated[bool | None, Query()] = None,
+) -> Page[UserRead]:
+    """Users, by e-mail, filtered by organization, role and whether active (administrators)."""
+    rows, total = service.list_users(
+        session,
+        organization_id=organization_id,
+        role=role,
+        is_active=is_active,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    items = [UserRead.model_validate(u.model_dump()) for u in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserRead)
+def deactivate_user(
+    user_id: uuid.UUID, body: UserStatusChange, admin: AdminPrincipal, session: SessionDep
+) -> UserRead:
+    """Deactivate a user: their tokens, console session and API keys stop working at once, and
+    they cannot sign in. Audited; repeating it changes nothing. 409 for your own account."""
+    user = service.set_user_active(session, admin, user_id, active=False, reason=body.reason)
+    return UserRead.model_validate(user.model_dump())
+
+
+@router.post("/users/{user_id}/reactivate", response_model=UserRead)
+def reactivate_user(
+    user_id: uuid.UUID, body: UserStatusChange, admin: AdminPrincipal, session: SessionDep
+) -> UserRead:
+    """Let a deactivated user sign in again (their old API keys work again unless revoked)."""
+    user = service.set_user_active(session, admin, user_id, active=True, reason=body.reason)
     return UserRead.model_validate(user.model_dump())
 
 

@@ -32,6 +32,29 @@ class AccountRepository:
         ).all()
         return list(rows), total
 
+    def users(
+        self,
+        *,
+        organization_id: uuid.UUID | None,
+        role: str | None,
+        is_active: bool | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[User], int]:
+        stmt = select(User)
+        if organization_id is not None:
+            stmt = stmt.where(User.organization_id == organization_id)
+        if role is not None:
+            stmt = stmt.where(User.role == role)
+        if is_active is not None:
+            stmt = stmt.where(User.is_active == is_active)
+        total = self.session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        rows = self.session.exec(stmt.order_by(col(User.email)).limit(limit).offset(offset)).all()
+        return list(rows), total
+
+    def user_for_update(self, user_id: uuid.UUID) -> User | None:
+        return self.session.exec(select(User).where(User.id == user_id).with_for_update()).first()
+
     def api_key_by_digest(self, digest: str) -> ApiKey | None:
         return self.session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
 

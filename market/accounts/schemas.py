@@ -51,6 +51,10 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+class UserStatusChange(BaseModel):
+    reason: str = Field(default="", max_length=2000, description="Why; kept in the audit log")
+
+
 class MeRead(UserRead):
     organization: OrganizationRead
 

@@ -17,6 +17,7 @@ from market.accounts.models import ApiKey, Organization, OrgKind, Role, User
 from market.accounts.principal import Principal
 from market.accounts.repository import AccountRepository
 from market.accounts.schemas import TokenPair
+from market.accounts.throttle import LoginThrottle
 from market.audit import service as audit
 from market.config import Settings
 from market.db import utcnow
@@ -29,13 +30,22 @@ _BAD_TOKEN = NotAuthenticated(
 )
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def authenticate(
+    session: Session, email: str, password: str, *, client: str, settings: Settings
+) -> User:
+    """The user whose password this is, or ``NotAuthenticated``; throttled per account and per
+    ``client`` address (``TooManyAttempts``, 429, checked before the password)."""
+    throttle = LoginThrottle(settings, email, client)
+    throttle.check()
     user = AccountRepository(session).user_by_email(email)
     if user is None:
         security.verify_password(password, security.DUMMY_PASSWORD_HASH)
+        throttle.failed()
         raise _BAD_LOGIN
     if not security.verify_password(password, user.password_hash) or not user.is_active:
+        throttle.failed()
         raise _BAD_LOGIN
+    throttle.succeeded()
     audit.record(session, "auth.login", actor=_principal(user))
     return user
 
@@ -184,6 +194,49 @@ def create_user(
         subject_id=user.id,
         details={"email": user.email, "role": str(role), "organization_id": str(org.id)},
     )
+    return user
+
+
+def list_users(
+    session: Session,
+    *,
+    organization_id: uuid.UUID | None,
+    role: Role | None,
+    is_active: bool | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[User], int]:
+    return AccountRepository(session).users(
+        organization_id=organization_id,
+        role=str(role) if role else None,
+        is_active=is_active,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def set_user_active(
+    session: Session, admin: Principal, user_id: uuid.UUID, *, active: bool, reason: str
+) -> User:
+    """Deactivate or reactivate a user (administrators). A deactivated user's tokens, console
+    session and API keys stop working at their next use (each is checked against the database),
+    and signing in fails as for a wrong password. Admins cannot deactivate themselves, so the
+    platform cannot lose its last way in by a slip. Idempotent; each change is audited."""
+    if user_id == admin.user_id and not active:
+        raise Conflict("You cannot deactivate your own account.", "不能停用自己的账户。")
+    user = AccountRepository(session).user_for_update(user_id)
+    if user is None:
+        raise NotFound("User not found.", "用户不存在。")
+    if user.is_active != active:
+        user.is_active = active
+        AccountRepository(session).add(user)
+        audit.record(
+            session,
+            "user.reactivate" if active else "user.deactivate",
+            actor=admin,
+            subject_id=user.id,
+            details={"email": user.email, "reason": reason},
+        )
     return user
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request, Response
 
 from market.accounts import service as accounts
+from market.accounts.throttle import TooManyAttempts
 from market.console.i18n import LANG_COOKIE, LANGS, Lang, error_text, lang_of
 from market.console.session import (
     CurrentUser,
@@ -16,7 +17,7 @@ from market.console.session import (
     set_session_cookies,
 )
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep, SettingsDep
+from market.dependencies import SessionDep, SettingsDep, client_address
 from market.errors import NotAuthenticated
 
 router = APIRouter()
@@ -59,10 +60,19 @@ def login(
     """Check the password like ``POST /auth/token`` (and audit the login the same way), then
     keep the issued tokens in HttpOnly cookies."""
     try:
-        user = accounts.authenticate(session, email.strip(), password)
-    except NotAuthenticated as exc:
+        user = accounts.authenticate(
+            session, email.strip(), password, client=client_address(request), settings=settings
+        )
+    except (NotAuthenticated, TooManyAttempts) as exc:
         context = {"next": safe_next(next), "error": error_text(exc, lang_of(request))}
-        return render(request, "login.html", None, context, status_code=401)
+        return render(
+            request,
+            "login.html",
+            None,
+            context,
+            status_code=exc.status_code,
+            headers=exc.response_headers(),
+        )
     response = redirect(request, safe_next(next))
     set_session_cookies(response, accounts.issue_tokens(user, settings), settings)
     return response
