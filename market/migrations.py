@@ -9,10 +9,20 @@ from alembic.config import Config
 from alembic import command
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where an installed wheel carries the migrations (see pyproject's force-include).
+PACKAGED = Path(__file__).resolve().parent / "_alembic"
+
+
+def alembic_ini() -> Path:
+    """The source tree's ``alembic.ini`` in a checkout, the packaged copy in an installed wheel."""
+    for candidate in (ROOT / "alembic.ini", PACKAGED / "alembic.ini"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("alembic.ini is neither in the source tree nor in the package")
 
 
 def alembic_config(database_url: str | None = None) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
+    config = Config(str(alembic_ini()))
     if database_url:
         config.attributes["database_url"] = database_url
     return config
