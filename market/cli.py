@@ -46,10 +46,20 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind"),
     port: int = typer.Option(8000, help="Port to listen on"),
 ) -> None:
-    """Serve the API (run `sluice db upgrade` first)."""
+    """Serve the API (run `sluice db upgrade` first). Without a broker (tasks in-process), the
+    beat schedule runs in this process too, so quotas reset and entitlements expire."""
     import uvicorn
 
-    uvicorn.run("market.app:create_app", factory=True, host=host, port=port)
+    from market.beat import EmbeddedBeat
+
+    beat = EmbeddedBeat() if get_settings().tasks_in_process else None
+    if beat is not None:
+        beat.start()
+    try:
+        uvicorn.run("market.app:create_app", factory=True, host=host, port=port)
+    finally:
+        if beat is not None:
+            beat.stop()
 
 
 @app.command()

@@ -268,7 +268,11 @@ def _upload(
             domain=domain,
             settings=settings,
         )
-        return dataset.id
+    # The demo goes on to grade and list what it uploaded, so it profiles here rather than wait
+    # for a worker that may not be running yet: with a broker configured the queued ingest task
+    # then finds the dataset profiled and does nothing (profiling is idempotent).
+    with unit_of_work() as session:
+        return listings.profile_dataset(session, dataset.id, settings.data_dir).id
 
 
 def _first_ids(session: Session, staff: Principal) -> tuple[str, str]:

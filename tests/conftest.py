@@ -26,4 +26,5 @@ pytest_plugins = [
     "tests.fixtures.client",
     "tests.fixtures.people",
     "tests.fixtures.stripe",
+    "tests.fixtures.worker",
 ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
+import redis
 from fastapi.testclient import TestClient
 from rich.console import Console
 from sqlmodel import Session, func, select
 
-from listings.models import Dataset
-from market import demo
+from listings.models import Dataset, DatasetStatus
+from market import db, demo
 from market.config import Settings
+from tests.fixtures.worker import REDIS_URL
 
 
 def test_demo_seed_lists_one_dataset_and_is_idempotent(
@@ -62,3 +66,22 @@ def test_demo_buyer_can_query_the_sandbox(
     assert response.status_code == 200, response.text
     assert len(response.json()["result"]["rows"]) == 4
     assert response.json()["budget"]["epsilon_left"] == 9.5
+
+
+def test_the_demo_seeds_with_a_broker_and_no_worker_running(redis_settings: Settings) -> None:
+    """With a broker the ingest tasks go to a queue nobody consumes yet; the demo still lists
+    its dataset (it profiles in-process; the queued task later finds nothing to do)."""
+    summary = demo.seed(redis_settings, console=Console(quiet=True), rows=200)
+    try:
+        assert summary.created
+        with db.new_session() as session:
+            listed = session.get(Dataset, uuid.UUID(summary.listed_dataset_id))
+            assert listed is not None
+            assert listed.status is DatasetStatus.listed
+            in_review = session.get(Dataset, uuid.UUID(summary.in_review_dataset_id))
+            assert in_review is not None
+            assert in_review.status is DatasetStatus.in_review
+    finally:
+        queue = redis_settings.celery_queue
+        with redis.Redis.from_url(REDIS_URL) as client:
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
