@@ -8,6 +8,9 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 T = TypeVar("T")
+#: The largest offset any list accepts. Databases hold offsets as signed 64-bit integers, so a
+#: client's 2**63 would fail inside the driver (a 500); no list is anywhere near this long.
+MAX_OFFSET = 10**12
 
 
 class PageParams(BaseModel):
@@ -17,7 +20,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

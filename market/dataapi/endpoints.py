@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from market.accounts.dependencies import ApiKeyPrincipal
 from market.dataapi import service
 from market.dependencies import SessionDep, SettingsDep
+from market.pagination import MAX_OFFSET
 
 router = APIRouter(tags=["data"])
 
@@ -37,7 +38,7 @@ def read_rows(
     session: SessionDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """Rows masked by the dataset's approved policy. Send the key as `X-API-Key`.
 
