@@ -78,21 +78,53 @@ class StrEnumType(TypeDecorator[StrEnum]):
         return None if value is None else self.enum_class(value)
 
 
+# Statements that need SQLite's write lock: writes, DDL, and savepoints (which open a
+# transaction). ``SELECT … FOR UPDATE`` needs it too (see ``_takes_write_lock``).
+_WRITE_VERBS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER"}
+)
+
+
+def _takes_write_lock(statement: str, context: Any) -> bool:
+    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if verb in _WRITE_VERBS:
+        return True
+    # SQLite has no row locks and drops FOR UPDATE from the SQL, so a locking read takes the
+    # database's write lock instead: what it read stays true until the unit of work commits.
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
 def _configure_sqlite(engine: Engine) -> None:
-    # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the documented
-    # SQLAlchemy recipe takes control of BEGIN so transactions and savepoints behave as on
-    # PostgreSQL. Foreign keys are off by default in SQLite.
+    """Transactions that read without blocking writers, and write one at a time.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT, so the driver runs in
+    autocommit mode and this takes control of BEGIN. A unit of work reads in autocommit (each
+    statement sees the latest committed data, as PostgreSQL's READ COMMITTED does) and takes
+    the write lock with ``BEGIN IMMEDIATE`` just before its first write or locking read; from
+    then on it is serialized against every other writer until it commits. So reads never take
+    the write lock, and a write never fails on a stale snapshot (the ``SQLITE_BUSY_SNAPSHOT``
+    of deferred transactions upgraded under WAL). WAL lets readers run while a writer works.
+    """
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "before_cursor_execute")
+    def _write_lock_first(
+        conn: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        raw = conn.connection.dbapi_connection
+        if conn.in_transaction() and not raw.in_transaction:
+            if _takes_write_lock(statement, context):
+                cursor.execute("BEGIN IMMEDIATE")
 
 
 def _ensure_sqlite_directory(url: str) -> None:

@@ -72,6 +72,10 @@ def configure_celery(settings: Settings) -> None:
             result_backend=settings.celery_broker_url,
             task_always_eager=False,
             result_expires=3600,
+            # One backend (and Redis connection pool) for every thread, instead of one per
+            # thread: request threads that send tasks would otherwise each open a client that
+            # nothing closes.
+            result_backend_thread_safe=True,
         )
     _forget_connections()
     celery_app.conf.update(
