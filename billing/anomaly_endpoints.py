@@ -17,6 +17,7 @@ from billing.schemas import (
 )
 from market.accounts.dependencies import AdminPrincipal
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 from market.pagination import Page, PageDep
 
 router = APIRouter(tags=["payments"])
@@ -50,7 +51,11 @@ def list_anomalies(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/billing/payments/anomalies/{anomaly_id}/refund", response_model=PaymentAnomalyRead)
+@router.post(
+    "/billing/payments/anomalies/{anomaly_id}/refund",
+    response_model=PaymentAnomalyRead,
+    responses=error_responses(502),
+)
 def refund_anomaly(
     anomaly_id: uuid.UUID,
     body: AnomalyRefund,

@@ -28,6 +28,7 @@ from market.accounts.dependencies import (
     ProviderPrincipal,
 )
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 from market.pagination import Page, PageDep
 
 router = APIRouter(tags=["datasets"])
@@ -50,7 +51,12 @@ def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
     )
 
 
-@router.post("/datasets", response_model=DatasetRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/datasets",
+    response_model=DatasetRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(413, 415),
+)
 def upload_dataset(
     principal: ProviderPrincipal,
     session: SessionDep,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from market.config import check_process_environment
 from market.domains import load_domains
 from market.errors import install_error_handlers
+from market.openapi import install_openapi
 
 API_PREFIX = "/api/v1"
 
@@ -60,6 +61,7 @@ def create_app() -> FastAPI:
     for router in routers:
         api.include_router(router)
     app.include_router(api)
+    install_openapi(app, api_prefix=API_PREFIX)
     console.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -19,6 +19,7 @@ from market.accounts.dependencies import (
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 from market.pagination import Page, PageDep
 from sandbox import allotments, profiles, service
 from sandbox.models import PrivacyLedgerEntry, QueryStatus, SandboxProfile, SandboxQuery
@@ -180,7 +181,10 @@ def create_grant(
 @router.post(
     "/queries",
     response_model=QueryRead | QueryEstimate,
-    responses={202: {"description": "Queued on a worker; poll GET /sandbox/queries/{id}"}},
+    responses={
+        202: {"description": "Queued on a worker; poll GET /sandbox/queries/{id}"},
+        **error_responses(402, 408, 429),
+    },
 )
 def run_query(
     body: QueryCreate,

@@ -25,12 +25,13 @@ from market.accounts.schemas import (
     UserStatusChange,
 )
 from market.dependencies import SessionDep, SettingsDep, client_address
+from market.openapi import error_responses
 from market.pagination import Page, PageDep
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenPair)
+@router.post("/auth/token", response_model=TokenPair, responses=error_responses(401, 429))
 def sign_in(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],

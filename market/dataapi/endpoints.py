@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from market.accounts.dependencies import ApiKeyPrincipal
 from market.dataapi import service
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 from market.pagination import MAX_OFFSET
 
 router = APIRouter(tags=["data"])
@@ -31,7 +32,7 @@ class RowsPage(BaseModel):
     overage_minor: int = Field(description="What those units cost (the plan's currency)")
 
 
-@router.get("/data/{dataset_id}/rows", response_model=RowsPage)
+@router.get("/data/{dataset_id}/rows", response_model=RowsPage, responses=error_responses(429))
 def read_rows(
     dataset_id: uuid.UUID,
     buyer: ApiKeyPrincipal,

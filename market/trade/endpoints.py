@@ -10,6 +10,7 @@ from sqlmodel import Session
 from billing import overage as overage_accounts
 from market.accounts.dependencies import BuyerPrincipal
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 from market.pagination import Page, PageDep
 from market.trade import overage, payments, service, statements
 from market.trade.models import Entitlement, Order
@@ -74,7 +75,9 @@ def cancel_order(order_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep
     return stored_order_read(session, service.cancel_order(session, buyer, order_id))
 
 
-@router.post("/orders/{order_id}/checkout", response_model=CheckoutRead)
+@router.post(
+    "/orders/{order_id}/checkout", response_model=CheckoutRead, responses=error_responses(502)
+)
 def checkout(
     order_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep, settings: SettingsDep
 ) -> CheckoutRead:

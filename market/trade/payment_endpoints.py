@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request
 
 from market.accounts.dependencies import AdminPrincipal
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 from market.trade import payments, refunds
 from market.trade.endpoints import stored_order_read
 from market.trade.schemas import BankTransferCreate, OrderRead, RefundCreate, WebhookAck
@@ -56,7 +57,7 @@ def record_bank_transfer(
     return stored_order_read(session, order)
 
 
-@router.post("/orders/{order_id}/refunds", response_model=OrderRead)
+@router.post("/orders/{order_id}/refunds", response_model=OrderRead, responses=error_responses(502))
 def refund_order(
     order_id: uuid.UUID,
     body: RefundCreate,
