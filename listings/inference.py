@@ -22,6 +22,12 @@ value beyond ±(2^53 − 1) become strings of their digits (so detectors see the
 JSON client rounds them), and a floating-point column holding an integral value of 16 or more
 digits is refused: such a value is an identifier whose exact digits a double cannot be trusted
 to hold (above 2^53 they are already lost), so neither detection nor masking can be relied on.
+
+Binary Parquet columns are text in disguise as often as not, and follow the CSV encoding
+rule (``listings.encodings``) column by column: all UTF-8 → a string column; all GB18030 with
+no UTF-8 text among them → decoded as GB18030 (so a GBK name is detected, not served as raw
+bytes a buyer could decode); UTF-8 text mixed with other bytes → refused naming the row;
+neither → kept as binary (real binary data: digests, images).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from listings import encodings
 from listings.rows import SAFE_INTEGER
 from market.errors import InvalidFile
 
@@ -116,7 +123,41 @@ def exact_parquet_column(name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
         return _integral_decimal_as_text(column)
     if pa.types.is_floating(kind):
         _refuse_identifier_floats(name, column)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return _binary_as_text(name, column)
     return column
+
+
+def _binary_as_text(name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
+    try:
+        return pc.cast(column, pa.string())  # validates UTF-8
+    except pa.ArrowInvalid:
+        pass
+    values: list[bytes | None] = column.to_pylist()
+    utf8_text = [
+        row for row, v in enumerate(values, 1) if v is not None and not v.isascii() and _utf8(v)
+    ]
+    if utf8_text:
+        bad = next(row for row, v in enumerate(values, 1) if v is not None and not _utf8(v))
+        raise InvalidFile(
+            f"Column {name!r} mixes text encodings: row {bad} is not UTF-8, while row "
+            f"{utf8_text[0]} is UTF-8 text. Store the column as UTF-8 strings.",
+            f"列“{name}”混用了多种文本编码：第 {bad} 行不是 UTF-8，而第 {utf8_text[0]} 行是 "
+            "UTF-8 文本。请将该列存为 UTF-8 字符串。",
+        )
+    try:
+        decoded = [None if v is None else v.decode(encodings.GB18030) for v in values]
+    except UnicodeDecodeError:
+        return column  # not text in any supported encoding: binary data
+    return pa.chunked_array([pa.array(decoded, pa.string())])
+
+
+def _utf8(value: bytes) -> bool:
+    try:
+        value.decode(encodings.UTF8)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _beyond_safe(column: pa.ChunkedArray) -> bool:

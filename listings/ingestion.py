@@ -177,10 +177,36 @@ def _read_parquet(path: Path) -> tuple[pa.Table, list[int]]:
     names, neutralized = _header_names([str(n).strip() for n in table.column_names], table.columns)
     if table.num_rows == 0:
         raise InvalidFile("The file has no data rows.", "文件没有数据行。")
+    for name, column_type in zip(names, table.schema.types, strict=True):
+        _refuse_personal_field_names(name, column_type)
     columns = [exact_parquet_column(n, table.column(i)) for i, n in enumerate(names)]
     # The file's own metadata (pandas index, writer statistics) is not carried over: it can
     # hold raw values, and the stored file is ours.
     return pa.table(columns, names=names), neutralized
+
+
+def _refuse_personal_field_names(column: str, kind: pa.DataType) -> None:
+    """Nested field names (a struct's, at any depth) are part of the column's public type:
+    one that is a personal-data value is refused, as the file cannot be stored without it."""
+    for name in _nested_field_names(kind):
+        found = sensitive_name_kind(name)
+        if found is not None:
+            raise InvalidFile(
+                f"A nested field of column {column!r} is named with personal data (a "
+                f"{found.value} value); rename the field and upload the file again.",
+                f"列“{column}”的嵌套字段以个人信息（{found.value}）命名，"
+                "请重命名该字段后重新上传。",
+            )
+
+
+def _nested_field_names(kind: pa.DataType) -> list[str]:
+    if pa.types.is_struct(kind):
+        return [n for f in kind for n in [f.name, *_nested_field_names(f.type)]]
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return [kind.value_field.name, *_nested_field_names(kind.value_type)]
+    if pa.types.is_map(kind):
+        return _nested_field_names(kind.key_type) + _nested_field_names(kind.item_type)
+    return []
 
 
 def _check_names(names: list[str]) -> None:

@@ -7,7 +7,12 @@ a file wholly in one encoding is read, detected and masked."""
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from anonymize import synthetic
@@ -95,3 +100,36 @@ def test_a_file_wholly_in_one_encoding_is_read_detected_and_masked(
     for channel, body in views.items():
         assert_absent(body, [p[0] for p in people] + [p[1] for p in people], where=channel)
     assert [row["城市"] for row in views["rows"]["rows"]] == [p[2] for p in people]
+
+
+def _parquet_of_bytes(values: list[bytes]) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"person": pa.array(values, pa.binary())}), sink)
+    return sink.getvalue()
+
+
+def test_gbk_names_in_a_parquet_binary_column_are_detected_and_masked(
+    outsider: Outsider,
+) -> None:
+    provider, compliance = outsider.account("provider"), outsider.account("compliance")
+    buyer = outsider.account("buyer")
+    names = [p[0] for p in _people(seed=302)]
+    content = _parquet_of_bytes([n.encode("gbk") for n in names])
+    dataset = outsider.uploaded(provider, content, filename="people.parquet")
+    assert dataset["columns"][0]["kind"] == "name"
+    outsider.list_dataset(provider, compliance, dataset["id"])
+    views = buyer_views(outsider, buyer, dataset["id"], ROWS)
+    gbk_as_base64 = [base64.b64encode(n.encode("gbk")).decode() for n in names]
+    for channel, body in views.items():
+        assert_absent(body, names + gbk_as_base64, where=channel)
+
+
+def test_a_parquet_binary_column_mixing_encodings_is_refused(outsider: Outsider) -> None:
+    provider = outsider.account("provider")
+    names = [p[0] for p in _people(seed=303)]
+    content = _parquet_of_bytes([names[0].encode(), *(n.encode("gbk") for n in names[1:])])
+    response = outsider.upload(provider, content, filename="mixed.parquet")
+    assert response.status_code == 422, response.text
+    assert "row 2 is not UTF-8, while row 1 is UTF-8" in response.json()["detail"]
+    assert_absent(response.text, names)
+    assert outsider.get(provider, "/api/v1/datasets")["total"] == 0

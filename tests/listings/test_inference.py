@@ -109,3 +109,16 @@ def test_a_parquet_float_column_of_identifiers_is_refused_naming_the_row() -> No
     assert "第 3 行" in refused.value.detail_zh
     fine = pa.chunked_array([pa.array([1.5, 1e14, None, float("nan")])])
     assert exact_parquet_column("x", fine) is fine
+
+
+def test_binary_parquet_text_follows_the_one_encoding_rule() -> None:
+    utf8 = pa.chunked_array([pa.array(["张伟".encode(), None], pa.binary())])
+    assert exact_parquet_column("n", utf8).to_pylist() == ["张伟", None]
+    gbk = pa.chunked_array([pa.array(["张伟".encode("gbk"), b"ok"], pa.binary())])
+    assert exact_parquet_column("n", gbk).to_pylist() == ["张伟", "ok"]
+    mixed = pa.chunked_array([pa.array(["李娜".encode(), "张伟".encode("gbk")], pa.binary())])
+    with pytest.raises(InvalidFile) as refused:
+        exact_parquet_column("n", mixed)
+    assert "row 2 is not UTF-8, while row 1 is UTF-8" in refused.value.detail
+    blob = pa.chunked_array([pa.array([b"\xff\xfe\x00\x81"], pa.binary())])
+    assert exact_parquet_column("n", blob).type == pa.binary()

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -21,6 +22,7 @@ from anonymize import synthetic
 from listings.ingestion import ParsedUpload, parse_upload
 from market.accounts.models import User
 from market.config import Settings
+from market.errors import InvalidFile
 from tests.fixtures.client import bearer
 
 
@@ -163,3 +165,13 @@ def test_the_providers_keep_preview_returns_every_value_as_uploaded(
     assert preview.status_code == 200, preview.text
     served = [[_as_uploaded(row[name]) for name in table[0]] for row in preview.json()["rows"]]
     assert served == table[1:]
+
+
+def test_a_nested_field_named_with_personal_data_is_refused(tmp_path: Path) -> None:
+    sink = io.BytesIO()
+    records = pa.array([{"13812345678": "x"}], pa.struct([("13812345678", pa.string())]))
+    pq.write_table(pa.table({"record": records}), sink)
+    with pytest.raises(InvalidFile) as refused:
+        _parse(tmp_path, sink.getvalue(), "nested.parquet")
+    assert "(a mobile value)" in refused.value.detail
+    assert "13812345678" not in refused.value.detail
