@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,7 @@ from listings.inference import exact_parquet_column, infer_text_column
 from market.errors import InvalidFile, UnsupportedFile
 
 HeaderMode = Literal["auto", "present", "absent"]
+log = logging.getLogger(__name__)
 SourceFormat = Literal["csv", "parquet"]
 _PARQUET_MAGIC = b"PAR1"
 _CSV_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
@@ -100,13 +102,7 @@ def _read_csv(text: str, *, tab: bool, header: HeaderMode, encoding: str) -> Par
     raw = _read_cells(text, delimiter, len(first))
     cells = [raw.column(i)[0].as_py() for i in range(raw.num_columns)]
     body = raw.slice(1)
-    is_header = {
-        "present": True,
-        "absent": False,
-        "auto": first_row_is_header(cells, body.columns).is_header if body.num_rows else None,
-    }[header]
-    if is_header is None:  # one line only: a header alone, unless it is a record
-        is_header = first_row_is_header(cells, [pa.array([], pa.string())] * len(cells)).is_header
+    is_header = _is_header(header, cells, body)
     if is_header:
         names, neutralized = _header_names([str(c or "").strip() for c in cells], body.columns)
         data = body
@@ -117,6 +113,17 @@ def _read_csv(text: str, *, tab: bool, header: HeaderMode, encoding: str) -> Par
         raise InvalidFile("The file has a header but no data rows.", "文件只有表头，没有数据行。")
     columns = [infer_text_column(data.column(i)) for i in range(data.num_columns)]
     return ParsedUpload(pa.table(columns, names=names), "csv", encoding, is_header, neutralized)
+
+
+def _is_header(mode: HeaderMode, cells: list[str | None], body: pa.Table) -> bool:
+    """The provider's answer, or with ``auto`` the values' (``anonymize.headers``). A file of
+    one line is a header alone (refused: no data) unless that line is a record."""
+    if mode != "auto":
+        return mode == "present"
+    columns = body.columns if body.num_rows else [pa.array([], pa.string())] * len(cells)
+    decision = first_row_is_header(cells, columns)
+    log.info("header decision: %s (%s)", decision.is_header, decision.reason)
+    return decision.is_header
 
 
 def _delimiter(text: str, *, tab: bool) -> str:
