@@ -8,12 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from sqlmodel import Session
 
-from listings import grading, review, service
+from listings import columns, grading, review, service
+from listings.ingestion import HeaderMode
 from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.policy_endpoints import k_read
 from listings.schemas import (
     ApprovalRequest,
     CatalogEntry,
+    ColumnRenames,
     DatasetRead,
     ListingReviewRead,
     RejectionReason,
@@ -65,9 +67,23 @@ def upload_dataset(
     title: Annotated[str, Form(min_length=1, max_length=200)],
     domain: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=5000)] = "",
+    header: Annotated[
+        HeaderMode,
+        Form(
+            description="Is the CSV's first row a header? `auto` (default) decides from the "
+            "values: a first row that looks like a record is data, and the columns are named "
+            "`column_1` … (rename them with `PUT /datasets/{id}/columns`)."
+        ),
+    ] = "auto",
 ) -> DatasetRead:
     """Upload a dataset. It is validated, stored as Parquet, then profiled by the ingest task
-    (status `processing`, then `draft` with each column's detected kind, or `failed`)."""
+    (status `processing`, then `draft` with each column's detected kind, or `failed`).
+
+    Refused (nothing stored) when the file is not wholly UTF-8 or wholly GB18030/GBK (the
+    message names the first bad line), or when a Parquet float column holds 16+-digit
+    integers. Values keep their exact text: identifiers stay strings. A column name that is
+    a personal-data value (an ID, a mobile, a person's name over names …) is replaced by a
+    neutral `column_N`."""
     dataset = service.create_dataset(
         session,
         principal,
@@ -77,6 +93,7 @@ def upload_dataset(
         description=description,
         domain=domain.strip(),
         settings=settings,
+        header=header,
     )
     return dataset_read(dataset)
 
@@ -101,6 +118,31 @@ def get_dataset(
 ) -> DatasetRead:
     """A dataset's metadata, schema, row count, status and detected column kinds."""
     return dataset_read(service.get_visible(session, principal, dataset_id))
+
+
+@router.put("/datasets/{dataset_id}/columns", response_model=DatasetRead)
+def rename_columns(
+    dataset_id: uuid.UUID,
+    body: ColumnRenames,
+    principal: ProviderPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> DatasetRead:
+    """Rename columns of your draft or rejected dataset (409 otherwise), e.g. the `column_1`
+    … of a header-less upload. The stored file, the columns, the draft policy (a new policy
+    version) and the sandbox profile follow the new names. 400 for an unknown column, an
+    empty or repeated name, or a name that is itself personal data (an ID, a mobile, a
+    person's name over a column of names …)."""
+    return dataset_read(
+        columns.rename_columns(
+            session,
+            principal,
+            dataset_id,
+            body.names,
+            data_dir=settings.data_dir,
+            k_threshold=settings.k_anonymity_min,
+        )
+    )
 
 
 @router.post("/datasets/{dataset_id}/submit", response_model=DatasetRead)

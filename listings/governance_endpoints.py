@@ -13,6 +13,7 @@ from listings import authorization, grading, policies, review, service, storage
 from listings.endpoints import dataset_read
 from listings.models import Dataset, DatasetAttachment
 from listings.policy_endpoints import k_read
+from listings.rows import json_rows
 from listings.schemas import (
     AttachmentRead,
     AuthorizationUpdate,
@@ -198,5 +199,5 @@ def _preview(
         policy=which,
         policy_version=dataset.policy_version,
         columns=table.column_names,
-        rows=table.to_pylist(),
+        rows=json_rows(table),
     )

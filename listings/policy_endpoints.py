@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from anonymize import KAnonymityReport, Policy
 from listings import policies
 from listings.models import Dataset, PolicyVersion
+from listings.rows import json_rows
 from listings.schemas import (
     KAnonymityRead,
     PolicyRead,
@@ -138,7 +139,7 @@ def preview(
             dataset.approved_policy_version if which == "approved" else dataset.policy_version
         ),
         columns=table.column_names,
-        rows=table.to_pylist(),
+        rows=json_rows(table),
     )
 
 

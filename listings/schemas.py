@@ -179,6 +179,16 @@ class PolicyRead(PolicyVersionRead):
     )
 
 
+class ColumnRenames(BaseModel):
+    """New names for columns, by current name; columns not named keep theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: dict[str, str] = Field(
+        max_length=2000, description="{current name: new name}", examples=[{"column_1": "城市"}]
+    )
+
+
 class PreviewRead(BaseModel):
     dataset_id: uuid.UUID
     policy: str = Field(description="draft or approved")

@@ -42,16 +42,20 @@ def create_dataset(
     description: str,
     domain: str,
     settings: Settings,
+    header: ingestion.HeaderMode = "auto",
 ) -> Dataset:
     """Validate and store an upload as Parquet, then queue its profiling.
 
     The file is parsed completely before anything is stored, so a malformed upload is refused
     with nothing half-written; the Parquet file is removed again if the transaction rolls back.
+    ``header`` says whether a CSV's first row is its header (``auto``: decided from the
+    values, see ``listings.ingestion``). The audit record names the positions of columns
+    whose name was replaced, never the names themselves.
     """
     with storage.staged_upload(
         source, settings.data_dir, max_bytes=settings.max_upload_bytes
     ) as staged:
-        parsed = ingestion.parse_upload(staged, filename)
+        parsed = ingestion.parse_upload(staged, filename, header=header)
         size = staged.stat().st_size
     dataset_id = uuid.uuid4()
     relpath = storage.dataset_relpath(dataset_id)
@@ -84,6 +88,8 @@ def create_dataset(
             "encoding": parsed.encoding,
             "size_bytes": size,
             "rows": parsed.table.num_rows,
+            "header_row": parsed.header,
+            "neutralized_columns": parsed.neutralized,
         },
     )
     return dataset

@@ -17,8 +17,11 @@ from market.errors import PayloadTooLarge
 _CHUNK = 1024 * 1024
 
 
-def dataset_relpath(dataset_id: uuid.UUID) -> str:
-    return f"datasets/{dataset_id}/data.parquet"
+def dataset_relpath(dataset_id: uuid.UUID, *, revision: str = "") -> str:
+    """Where a dataset's file lives; a rewritten file (columns renamed) gets a new
+    ``revision`` name, so the old file stays readable until the change commits."""
+    suffix = f"-{revision}" if revision else ""
+    return f"datasets/{dataset_id}/data{suffix}.parquet"
 
 
 def resolve(data_dir: Path, relpath: str) -> Path:

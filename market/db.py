@@ -7,6 +7,7 @@ tasks the work enqueued (see ``market.worker``), so a task never races the commi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -161,6 +162,8 @@ def new_session() -> Session:
 
 
 _ROLLBACK_KEY = "sluice.on_rollback"
+_COMMIT_KEY = "sluice.on_commit"
+log = logging.getLogger(__name__)
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
@@ -169,6 +172,21 @@ def on_rollback(session: Session, undo: Callable[[], None]) -> None:
     Run if the unit of work rolls back, so a failed request leaves no orphaned file behind.
     """
     session.info.setdefault(_ROLLBACK_KEY, []).append(undo)
+
+
+def on_commit(session: Session, cleanup: Callable[[], None]) -> None:
+    """Register a cleanup outside the database (e.g. removing a file a change replaced) to
+    run once the unit of work has committed, never before: until then the old state must
+    stay usable. A failing cleanup is logged, not raised (the commit already happened)."""
+    session.info.setdefault(_COMMIT_KEY, []).append(cleanup)
+
+
+def _run_after_commit(session: Session) -> None:
+    for cleanup in session.info.pop(_COMMIT_KEY, []):
+        try:
+            cleanup()
+        except Exception:
+            log.exception("a cleanup after commit failed")
 
 
 @contextmanager
@@ -183,11 +201,13 @@ def unit_of_work() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         discard_pending(session)
+        session.info.pop(_COMMIT_KEY, None)
         for undo in reversed(session.info.pop(_ROLLBACK_KEY, [])):
             undo()
         raise
     else:
         session.info.pop(_ROLLBACK_KEY, None)
+        _run_after_commit(session)
         send_pending(session)
     finally:
         session.close()

@@ -14,6 +14,7 @@ DOMAIN_MODULES = (
     "billing.service",  # subscribes to listings.events.dataset_listed
     "sandbox.tasks",
     "sandbox.subscriptions",  # sandbox packs grant budgets; emergency stops end grants
+    "sandbox.columns",  # subscribes to listings.events.columns_renamed
 )
 
 

@@ -59,6 +59,7 @@ from market.console import (
     home,
     nav,
     provider,
+    provider_columns,
     provider_documents,
     provider_sandbox,
 )
@@ -70,6 +71,7 @@ AREAS = (
     home,
     catalog,
     provider,
+    provider_columns,
     provider_documents,
     provider_sandbox,
     buyer,

@@ -22,6 +22,7 @@ from listings import grading, policies
 from listings import service as listings
 from listings.endpoints import catalog_entries, dataset_read
 from listings.models import DataGrade, DatasetStatus
+from listings.rows import json_rows
 from listings.versions import Which
 from market.accounts import service as accounts
 from market.accounts.models import Role
@@ -40,7 +41,7 @@ PREVIEW_ROWS = 10
 
 def rows_view(table: pa.Table) -> dict[str, Any]:
     """A table as the ``rows_table`` macro shows it."""
-    return {"columns": table.column_names, "rows": table.to_pylist()}
+    return {"columns": table.column_names, "rows": json_rows(table)}
 
 
 def masked_preview(

@@ -25,6 +25,7 @@ from billing.usage import daily_totals, usage_report
 from listings import authorization, grading, policies, review
 from listings import service as listings
 from listings.endpoints import dataset_read
+from listings.ingestion import HeaderMode
 from listings.models import DatasetStatus
 from listings.policy_endpoints import k_read
 from listings.schemas import AuthorizationUpdate, GradeProposal
@@ -53,7 +54,15 @@ PAGE_SIZE = 20
 REVENUE_MONTHS = 6
 # Confirmations shown after a redirect (?done=...); anything else is ignored.
 DONE = frozenset(
-    {"uploaded", "policy_saved", "submitted", "plan_created", "plan_updated", "attachment_added"}
+    {
+        "uploaded",
+        "policy_saved",
+        "submitted",
+        "plan_created",
+        "plan_updated",
+        "attachment_added",
+        "columns_renamed",
+    }
 )
 
 
@@ -154,6 +163,7 @@ def upload(
     title: Annotated[str, Form(min_length=1, max_length=200)],
     domain: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=5000)] = "",
+    header: Annotated[HeaderMode, Form()] = "auto",
 ) -> Response:
     """The same ingestion as ``POST /datasets``: parsed, stored as Parquet, then profiled."""
     dataset = listings.create_dataset(
@@ -165,6 +175,7 @@ def upload(
         description=description,
         domain=domain.strip(),
         settings=settings,
+        header=header,
     )
     return redirect(request, _manage_url(dataset.id, "uploaded"))
 
@@ -210,6 +221,7 @@ def manage(
             "sensitive": set(flags.sensitive_columns),
             "personal": set(flags.personal_columns),
             "submittable": dataset.status in (DatasetStatus.draft, DatasetStatus.rejected),
+            "renamable": dataset.status in (DatasetStatus.draft, DatasetStatus.rejected),
             "grade_value": dataset.proposed_grade or suggested_grade,
             "level_value": dataset.proposed_grade_level
             if dataset.proposed_grade

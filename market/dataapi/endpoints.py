@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from market.accounts.dependencies import ApiKeyPrincipal
 from market.dataapi import service
@@ -17,13 +16,14 @@ from market.pagination import MAX_OFFSET
 
 router = APIRouter(tags=["data"])
 
-Cell = str | int | float | bool | date | datetime | None
-
 
 class RowsPage(BaseModel):
     dataset_id: uuid.UUID
     columns: list[str]
-    rows: list[dict[str, Cell]]
+    rows: list[dict[str, JsonValue]] = Field(
+        description="Masked rows; integers beyond ±(2^53 − 1) and non-integral decimals are "
+        "strings, so no JSON client rounds them (see listings.rows)"
+    )
     limit: int
     offset: int
     total_rows: int

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from billing import metering
 from billing.models import UsageKind
 from listings import service as listings
+from listings.rows import json_rows
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.audit import service as audit
@@ -80,7 +81,7 @@ def read_rows(
     return {
         "dataset_id": dataset.id,
         "columns": table.column_names,
-        "rows": table.to_pylist(),
+        "rows": json_rows(table),
         "limit": limit,
         "offset": offset,
         "total_rows": dataset.row_count,

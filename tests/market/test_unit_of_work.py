@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from market.accounts.models import User
 from market.config import Settings
+from market.db import on_commit, unit_of_work
 from tests.fixtures.client import bearer
 
 
@@ -46,3 +47,29 @@ def test_the_commit_happens_before_the_response_is_sent(
         )
     assert response.status_code == 201
     assert events == ["commit", "response"]
+
+
+def test_cleanups_run_only_after_a_commit_and_a_failing_one_does_not_raise(
+    connection: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[str] = []
+
+    def failing() -> None:
+        raise OSError("disk gone")
+
+    with unit_of_work() as session:
+        on_commit(session, lambda: ran.append("first"))
+        on_commit(session, failing)
+        on_commit(session, lambda: ran.append("after the failure"))
+        assert ran == []
+    assert ran == ["first", "after the failure"]
+    assert "a cleanup after commit failed" in caplog.text
+
+    def failing_request() -> None:
+        with unit_of_work() as session:
+            on_commit(session, lambda: ran.append("rolled back"))
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    assert "rolled back" not in ran

@@ -36,7 +36,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "provider.field_title": ("数据集名称", "Title"),
     "provider.domain_hint": ("例如：社会保障、交通、市场监管", "e.g. social_security, transport"),
     "provider.file": ("数据文件", "Data file"),
-    "provider.file_hint": ("CSV 或 Parquet 文件", "A CSV or Parquet file"),
+    "provider.file_hint": (
+        "CSV 或 Parquet 文件；整个文件须为同一种编码（UTF-8 或 GB18030/GBK）",
+        "A CSV or Parquet file; the whole file in one encoding (UTF-8 or GB18030/GBK)",
+    ),
+    "provider.header": ("首行是否为表头", "Is the first row a header?"),
+    "provider.header.auto": ("自动判断", "Decide from the values"),
+    "provider.header.present": ("是，首行为列名", "Yes, the first row names the columns"),
+    "provider.header.absent": ("否，首行即数据", "No, the first row is data"),
+    "provider.header_hint": (
+        "自动判断时，看起来像数据的首行按数据处理，列名为 column_1 等，上传后可重命名。"
+        "本身是个人信息的列名（如身份证号、手机号、人名）一律替换为中性列名。",
+        "When deciding, a first row that looks like a record is data and the columns are "
+        "named column_1 …; rename them after the upload. A column name that is itself "
+        "personal data (an ID, a mobile, a person's name) is always replaced by a neutral one.",
+    ),
     "provider.progress": ("上传进度", "Upload progress"),
     "provider.upload_button": ("上传", "Upload"),
     "provider.view_listing": ("查看上架页面", "See the listing"),
@@ -193,6 +207,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The sandbox privacy profile is declared and waits for compliance approval.",
     ),
     "provider.done.attachment_added": ("附件已上传。", "The document is attached."),
+    "provider.done.columns_renamed": (
+        "列已重命名，脱敏策略已按新列名另存为新版本。",
+        "The columns are renamed; the policy is saved under the new names as a new version.",
+    ),
+    "provider.columns_title": ("列名", "Column names"),
+    "provider.columns_intro": (
+        "提交审核前可以重命名列，例如为没有表头的文件中的 column_1 等列命名。"
+        "列名会展示给所有买方，不能是个人信息（身份证号、手机号、人名等）。",
+        "Before review you can rename columns, e.g. name the column_1 … of a file without a "
+        "header row. Every buyer sees column names, so they cannot be personal data (an ID, "
+        "a mobile, a person's name …).",
+    ),
+    "provider.columns_caption": ("当前列名与新列名", "Current and new column names"),
+    "provider.column_current": ("当前列名", "Current name"),
+    "provider.column_new": ("新列名", "New name"),
+    "provider.column_new_for": ("列“{column}”的新名称", "New name for “{column}”"),
+    "provider.rename_button": ("保存列名", "Save the names"),
     # The sandbox privacy profile ("usable but not visible").
     "provider.sandbox.link": ("沙箱隐私配置", "Sandbox privacy profile"),
     "provider.sandbox.link_hint": (

@@ -1,0 +1,48 @@
+"""The sandbox's part in a column rename (``listings.columns``): its privacy profile names
+columns, so it follows the new names in the same transaction.
+
+The declaration keeps its meaning under the new names (privacy unit, bounds and public
+domains are renamed). An approval is withdrawn: compliance approved a profile of the old
+file, and the rename wrote a new one, so the profile waits for review again. Registered by
+``market.domains``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from listings import events
+from listings.models import Dataset
+from market.db import utcnow
+from sandbox.models import ProfileStatus
+from sandbox.repository import SandboxRepository
+
+
+@events.on_columns_renamed
+def rename_profile_columns(session: Session, dataset: Dataset, renames: dict[str, str]) -> None:
+    repo = SandboxRepository(session)
+    profile = repo.profile(dataset.id, for_update=True)
+    if profile is None:
+        return
+    profile.declared = renamed_declaration(profile.declared, renames)
+    profile.approved = None
+    profile.approved_by_id = None
+    profile.approved_at = None
+    profile.status = ProfileStatus.pending
+    profile.updated_at = utcnow()
+    repo.add(profile)
+
+
+def renamed_declaration(declared: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    """A profile declaration with its column names renamed; everything else unchanged."""
+    unit = declared.get("privacy_unit")
+    return {
+        **declared,
+        "privacy_unit": renames.get(unit, unit) if isinstance(unit, str) else unit,
+        "bounds": {renames.get(k, k): v for k, v in declared.get("bounds", {}).items()},
+        "public_domains": {
+            renames.get(k, k): v for k, v in declared.get("public_domains", {}).items()
+        },
+    }
