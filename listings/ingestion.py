@@ -21,6 +21,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from market.errors import InvalidFile, UnsupportedFile
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 SourceFormat = Literal["csv", "parquet"]
 _PARQUET_MAGIC = b"PAR1"
@@ -86,6 +89,7 @@ def _decode(raw: bytes) -> tuple[str, str]:
         try:
             return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
         except UnicodeDecodeError:
+            log.debug("upload is not in this encoding; trying the next", encoding=encoding)
             continue
     raise InvalidFile(
         "The file's text encoding is not recognised; save it as UTF-8 or GB18030/GBK.",
@@ -142,6 +146,7 @@ def _infer(column: pa.ChunkedArray) -> pa.ChunkedArray:
         try:
             dates = pc.cast(pc.strptime(column, format="%Y-%m-%d", unit="s"), pa.date32())
         except pa.ArrowInvalid:
+            log.debug("column looks like dates but does not parse; kept as text")
             return column
         # strptime rolls 2024-02-30 over to March; only a value that round-trips is a date.
         if pc.all(pc.equal(pc.strftime(dates, format="%Y-%m-%d"), column)).as_py():
