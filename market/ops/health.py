@@ -21,7 +21,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from kombu import Connection
-from sqlalchemy import text
 
 from market.config import Settings
 from market.db import engine_for
@@ -70,9 +69,17 @@ def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
 
 
 def _check_database(settings: Settings) -> str:
+    # A raw DBAPI connection from the pool: ``SELECT 1`` outside any transaction, so the probe
+    # takes no lock (SQLite's sessions begin with BEGIN IMMEDIATE, a write lock).
     try:
-        with engine_for(settings.database_url).connect() as connection:
-            connection.execute(text("SELECT 1"))
+        connection = engine_for(settings.database_url).raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()
     except Exception as exc:
         log.warning("readiness: database unreachable", exc_info=exc)
         return f"unreachable ({type(exc).__name__})"

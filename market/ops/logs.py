@@ -143,6 +143,14 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event: EventDict) -> Ev
     return event
 
 
+def _drop_formatted_copies(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    """Attributes another formatter left on a record (the message again, uvicorn's coloured
+    copy of it, a time string) are not fields of the line."""
+    for key in ("message", "color_message", "asctime"):
+        event.pop(key, None)
+    return event
+
+
 def _shared(foreign: bool) -> list[Processor]:
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -151,7 +159,7 @@ def _shared(foreign: bool) -> list[Processor]:
     ]
     if foreign:
         # ``log.info("...", extra={...})`` of stdlib loggers becomes fields of the line.
-        chain.append(structlog.stdlib.ExtraAdder())
+        chain += [structlog.stdlib.ExtraAdder(), _drop_formatted_copies]
     chain += [
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         summarize_exception,

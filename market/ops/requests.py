@@ -132,8 +132,9 @@ def _fields(scope: Scope, status: int, started: float) -> dict[str, Any]:
 
 def _log_answer(fields: dict[str, Any]) -> None:
     status = fields["status"]
-    if fields["route"] in _QUIET_ROUTES and status < 500:
-        log.debug("request", **fields)
+    if fields["route"] in _QUIET_ROUTES:
+        # A failed probe has logged its cause already; one warning per probe is enough.
+        (log.debug if status < 500 else log.warning)("request", **fields)
     elif status >= 500:
         log.error("request", **fields)
     else:

@@ -2,7 +2,8 @@
 
 What a report carries: the exception's class, its stack frames (file, line, function and the
 code around it — code, never data), the environment, and tags naming the request id or the
-task. What it never carries: request bodies (``max_request_body_size="never"``), headers,
+task. What it never carries: request bodies (``max_request_body_size="never"`` and
+``data_collection`` turning every automatic collection off), headers,
 cookies, query strings, users, local variables, exception messages (they can quote values,
 as in ``market.ops.logs``), log lines or breadcrumbs.
 
@@ -36,12 +37,25 @@ def init_sentry(settings: Settings, *, transport: Transport | None = None) -> bo
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
         environment=str(settings.environment),
-        send_default_pii=False,
+        # Nothing an integration could collect automatically: no user, cookie, header, body,
+        # query string, SQL data, queue payload or frame variable.
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "off"}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
         include_local_variables=False,
         default_integrations=False,
         auto_enabling_integrations=False,
         max_breadcrumbs=0,
+        send_client_reports=False,
+        auto_session_tracking=False,
         before_send=_scrub,
         transport=transport,
     )
