@@ -3,8 +3,11 @@
 ``RequestContextMiddleware`` is a plain ASGI middleware (not ``BaseHTTPMiddleware``, which
 would run the endpoint in another task and lose context variables). For each HTTP request it:
 
-- takes the client's ``X-Request-ID`` when it is sane (1–128 characters of letters, digits and
-  ``._:-``, so it cannot split a header or forge a log line), or makes one; binds it to every
+- takes the client's ``X-Request-ID`` when it has the shape of a request id — a UUID, or 16
+  to 64 hex digits with at least one letter (nginx's ``$request_id``, Envoy's, Heroku's) — or
+  makes one (32 hex digits). Nothing else is kept: not because of header splitting alone,
+  but because a client's "correlation id" is often a business key (a resident ID number, a
+  phone, a card number: digits only), which would then sit in every log line. Binds it to every
   log line written while the request is handled; stores it in ``request.state.request_id``
   for the error handlers (every error body carries it); and returns it as ``X-Request-ID``;
 - logs one line when the request ends: method, route template, status, duration, and the
@@ -32,7 +35,9 @@ from market.ops import metrics, sentry
 from market.ops.logs import bind_context, get_logger, unbind_context
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Hex with a letter: an all-digit string could be an identity, phone or card number.
+_HEX_ID = re.compile(r"(?=.*[a-fA-F])[0-9a-fA-F]{16,64}")
 # Probes and scrapes come every few seconds: their lines are DEBUG, not INFO.
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -40,8 +45,8 @@ log = get_logger("sluice.request")
 
 
 def request_id_from(value: str | None) -> str:
-    """The client's id if it is sane, else a new random one (32 hex digits)."""
-    if value is not None and _SANE_REQUEST_ID.fullmatch(value):
+    """The client's id if it has a request id's shape (see above), else a new random one."""
+    if value is not None and (_UUID.fullmatch(value) or _HEX_ID.fullmatch(value)):
         return value
     return uuid.uuid4().hex
 

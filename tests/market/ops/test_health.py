@@ -47,7 +47,7 @@ def test_not_ready_when_the_database_url_is_broken(
     client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch, log_output: LogOutput
 ) -> None:
     apply_settings(monkeypatch, database_url=BROKEN_DATABASE)
-    response = client.get("/readyz", headers={"X-Request-ID": "probe-1"})
+    response = client.get("/readyz", headers={"X-Request-ID": "feed000000000001"})
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
@@ -55,13 +55,13 @@ def test_not_ready_when_the_database_url_is_broken(
     assert body["checks"]["database"] == "unreachable (OperationalError)"
     assert body["detail"] == "Not ready: database: unreachable (OperationalError)."
     assert body["detail_zh"]
-    assert body["request_id"] == "probe-1"
+    assert body["request_id"] == "feed000000000001"
     # Neither the body nor the log line names the host, the port or the database.
     for text in (response.text, log_output.text):
         assert "127.0.0.1" not in text
         assert "unreachable_test" not in text
     [line] = log_output.events("readiness: database unreachable")
-    assert line["request_id"] == "probe-1"
+    assert line["request_id"] == "feed000000000001"
     assert line["exception"]["type"] == "psycopg.OperationalError"
 
 

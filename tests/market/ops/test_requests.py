@@ -18,16 +18,40 @@ from tests.fixtures.logs import LogOutput
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
 
-def test_a_sane_client_request_id_is_kept_and_returned(client: TestClient) -> None:
-    response = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.42:x_1"})
-    assert response.headers["X-Request-ID"] == "lb-7f3a.42:x_1"
+@pytest.mark.parametrize(
+    "given",
+    [
+        "3f2b8c1e-9a4d-4f6b-8e2a-1c3d5e7f9a0b",
+        "3F2B8C1E-9A4D-4F6B-8E2A-1C3D5E7F9A0B",
+        "9f86d081884c7d659a2feaa0c55ad015",
+        "0123456789abcdef",
+    ],
+)
+def test_a_client_request_id_of_a_known_shape_is_kept_and_returned(
+    client: TestClient, given: str
+) -> None:
+    response = client.get("/healthz", headers={"X-Request-ID": given})
+    assert response.headers["X-Request-ID"] == given
 
 
 @pytest.mark.parametrize(
     "given",
-    ["", "has space", "x" * 129, "new\\nline", 'quote"d', "<script>", "-leading-dash", "中文"],
+    [
+        "",
+        "has space",
+        "a" * 65,
+        "new\nline",
+        "<script>",
+        "中文",
+        "lb-7f3a.42:x_1",
+        "110105199003071234",  # a resident ID number: digits only
+        "11010519900307123X",
+        "6222021234567890123",  # a bank card
+        "13812345678",  # a mobile number
+        "slk_" + "a1" * 20,  # an API key
+    ],
 )
-def test_an_insane_request_id_is_replaced_by_a_generated_one(given: str) -> None:
+def test_anything_else_is_replaced_by_a_generated_id(given: str) -> None:
     assert GENERATED.fullmatch(request_id_from(given))
 
 
@@ -56,13 +80,13 @@ def test_every_error_body_keeps_its_fields_and_adds_the_request_id(
     status: int,
     error: str,
 ) -> None:
-    response = getattr(client, method)(path, headers={"X-Request-ID": "err-123"}, **kwargs)
+    response = getattr(client, method)(path, headers={"X-Request-ID": "eee0000000000123"}, **kwargs)
     assert response.status_code == status
     body = response.json()
     assert body["error"] == error
     assert body["detail"]
     assert body["detail_zh"]
-    assert body["request_id"] == "err-123" == response.headers["X-Request-ID"]
+    assert body["request_id"] == "eee0000000000123" == response.headers["X-Request-ID"]
 
 
 def test_a_service_error_carries_the_request_id(
@@ -70,10 +94,10 @@ def test_a_service_error_carries_the_request_id(
 ) -> None:
     response = client.get(
         "/api/v1/billing/statements?month=2026-13",
-        headers={**bearer(buyer, settings), "X-Request-ID": "svc-1"},
+        headers={**bearer(buyer, settings), "X-Request-ID": "5e7c000000000001"},
     )
     assert 400 <= response.status_code < 500
-    assert response.json()["request_id"] == "svc-1"
+    assert response.json()["request_id"] == "5e7c000000000001"
 
 
 @pytest.fixture
@@ -91,17 +115,19 @@ def test_an_unexpected_error_is_a_500_with_a_fixed_text_and_the_request_id(
     failing_app: FastAPI, log_output: LogOutput
 ) -> None:
     with TestClient(failing_app, raise_server_exceptions=False) as client:
-        response = client.get("/boom/110105199003071234", headers={"X-Request-ID": "boom-1"})
+        response = client.get(
+            "/boom/110105199003071234", headers={"X-Request-ID": "b00b000000000001"}
+        )
     assert response.status_code == 500
     assert response.json() == {
         "error": "InternalError",
         "detail": "An unexpected error occurred; quote the request id to the operator.",
         "detail_zh": "服务器发生意外错误，请向平台运营方提供请求编号。",
-        "request_id": "boom-1",
+        "request_id": "b00b000000000001",
     }
-    assert response.headers["X-Request-ID"] == "boom-1"
+    assert response.headers["X-Request-ID"] == "b00b000000000001"
     [line] = log_output.events("request failed")
-    assert line["request_id"] == "boom-1"
+    assert line["request_id"] == "b00b000000000001"
     assert (line["route"], line["status"]) == ("/boom/{item_id}", 500)
     assert line["exception"]["type"] == "RuntimeError"
     assert "110105199003071234" not in log_output.text
@@ -112,9 +138,9 @@ def test_one_line_per_request_with_route_template_status_duration_and_error_clas
 ) -> None:
     client.get(
         "/api/v1/datasets/00000000-0000-0000-0000-000000000000",
-        headers={**bearer(buyer, settings), "X-Request-ID": "line-1"},
+        headers={**bearer(buyer, settings), "X-Request-ID": "1111aaaa00000001"},
     )
-    [line] = [r for r in log_output.events("request") if r.get("request_id") == "line-1"]
+    [line] = [r for r in log_output.events("request") if r.get("request_id") == "1111aaaa00000001"]
     assert line["route"] == "/api/v1/datasets/{dataset_id}"
     assert (line["method"], line["status"], line["error"]) == ("GET", 404, "NotFound")
     assert line["duration_ms"] >= 0
@@ -130,18 +156,20 @@ def test_lines_written_inside_the_request_carry_its_id(
         client.post(
             "/api/v1/auth/token",
             data={"username": "nobody@example.com", "password": "wrong-password-1"},
-            headers={"X-Request-ID": "deep-1"},
+            headers={"X-Request-ID": "dee9000000000001"},
         )
     throttled = log_output.events("sign-in throttled")
     assert throttled
-    assert {line["request_id"] for line in throttled} == {"deep-1"}
+    assert {line["request_id"] for line in throttled} == {"dee9000000000001"}
 
 
 def test_a_path_no_route_matches_is_logged_as_unmatched(
     client: TestClient, log_output: LogOutput
 ) -> None:
-    client.get("/api/v1/data/110105199003071234/anything", headers={"X-Request-ID": "u-1"})
-    [line] = [r for r in log_output.events("request") if r.get("request_id") == "u-1"]
+    client.get(
+        "/api/v1/data/110105199003071234/anything", headers={"X-Request-ID": "a000000000000001"}
+    )
+    [line] = [r for r in log_output.events("request") if r.get("request_id") == "a000000000000001"]
     assert line["route"] == "unmatched"
     assert "110105199003071234" not in log_output.text
 
@@ -150,8 +178,8 @@ def test_console_pages_get_the_header_and_their_error_class_logged(
     client: TestClient, log_output: LogOutput
 ) -> None:
     response = client.get(
-        "/console/catalog", headers={"X-Request-ID": "page-1"}, follow_redirects=False
+        "/console/catalog", headers={"X-Request-ID": "9a9e000000000001"}, follow_redirects=False
     )
-    assert response.headers["X-Request-ID"] == "page-1"
-    [line] = [r for r in log_output.events("request") if r.get("request_id") == "page-1"]
+    assert response.headers["X-Request-ID"] == "9a9e000000000001"
+    [line] = [r for r in log_output.events("request") if r.get("request_id") == "9a9e000000000001"]
     assert (line["route"], line["error"]) == ("/console/catalog", "LoginRequired")

@@ -77,14 +77,14 @@ def test_an_unexpected_error_is_reported_without_body_headers_message_or_locals(
         response = client.post(
             "/boom",
             content=f'{{"id_no": "{SECRET}"}}',
-            headers={"X-Request-ID": "sentry-1", "Authorization": "Bearer tok-123"},
+            headers={"X-Request-ID": "5e47000000000001", "Authorization": "Bearer tok-123"},
         )
     assert response.status_code == 500
     [event] = recorder.events()
     [exception] = event["exception"]["values"]
     assert exception["type"] == "RuntimeError"
     assert exception["value"] == sentry.REDACTED
-    assert event["tags"]["request_id"] == "sentry-1"
+    assert event["tags"]["request_id"] == "5e47000000000001"
     assert "request" not in event
     assert "breadcrumbs" not in event
     assert "user" not in event

@@ -154,10 +154,10 @@ def test_an_in_process_task_logs_with_the_request_that_enqueued_it(
         provider = create_user(session, role=Role.provider)
     response = client.post(
         "/api/v1/datasets",
-        headers={**bearer(provider, settings), "X-Request-ID": "upload-1"},
+        headers={**bearer(provider, settings), "X-Request-ID": "abad000000000001"},
         files={"file": ("people.csv", csv_bytes(people_table(rows=20)), "text/csv")},
         data={"title": "Tasks", "domain": "test"},
     )
     assert response.status_code == 201, response.text
     [line] = [r for r in log_output.events("task finished") if r["task"] == "listings.ingest"]
-    assert (line["request_id"], line["outcome"]) == ("upload-1", "success")
+    assert (line["request_id"], line["outcome"]) == ("abad000000000001", "success")
