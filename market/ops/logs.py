@@ -21,9 +21,11 @@ What a log line can never carry, and why (privacy is the product, and logs are a
   wherever it appears, the message included.
 - **Libraries that quote values are held back.** ``celery.app.trace`` (it logs task results
   and exception text) is silenced: ``market.ops.tasks`` logs every task's outcome itself.
-  SQLAlchemy's and python-multipart's loggers stay at WARNING whatever the level, and the
-  server is run without uvicorn's access log (it carries query strings); our request line
-  replaces it.
+  SQLAlchemy's, python-multipart's, the HTTP clients' and Stripe's loggers stay at WARNING
+  whatever the level (they print SQL parameters, form fields and URLs), and the server runs
+  without uvicorn's access log (it carries query strings); our request line replaces it.
+  Task arguments are ids by convention (STYLE, thin tasks), so Celery's "received" line
+  quotes nothing else.
 """
 
 from __future__ import annotations
