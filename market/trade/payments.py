@@ -195,6 +195,7 @@ def _checkout_completed(
         try:
             _check_amount(order, amount, currency)
         except BadRequest as exc:
+            log.warning("stripe payment does not match its order", order_id=str(order.id))
             problem = AnomalyKind.amount_mismatch, exc.detail
     if problem is not None:
         kind, why = problem

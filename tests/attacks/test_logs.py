@@ -80,10 +80,18 @@ def test_failed_sign_ins_never_log_the_password_tried(
         outsider.client.post(
             "/api/v1/auth/token", data={"username": buyer.email, "password": password}
         )
-    outsider.client.post(
-        "/console/login", data={"email": buyer.email, "password": "console-guess-Zq8!pw"}
+    outsider.client.get("/console/login")  # the form sets its CSRF cookie, as in a browser
+    console = outsider.client.post(
+        "/console/login",
+        data={
+            "email": buyer.email,
+            "password": "console-guess-Zq8!pw",
+            "csrf_token": outsider.client.cookies["sluice_csrf"],
+        },
     )
+    assert console.status_code == 429, console.text
     assert log_output.events("sign-in throttled")
+    assert log_output.events("console sign-in refused")
     assert_absent(log_output.text, [*tried, "console-guess-Zq8!pw", PASSWORD], where="log lines")
 
 
