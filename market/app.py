@@ -21,7 +21,7 @@ listing, and buyers read rows masked by the approved policy.
 Sign in at `POST /api/v1/auth/token` (the **Authorize** button) for the management API; the data
 API (`/api/v1/data/...`) takes a buyer's API key in the `X-API-Key` header. Errors have the
 shape `{"error": "...", "detail": "...", "detail_zh": "...", "request_id": "..."}`; every
-response carries its `X-Request-ID` (yours, if you send a sane one).
+response carries its `X-Request-ID` (yours, if you send a UUID or a hex id).
 """
 
 
