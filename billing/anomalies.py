@@ -30,6 +30,9 @@ from market.accounts.principal import Principal
 from market.config import Settings
 from market.db import utcnow
 from market.errors import Conflict, NotFound
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 
 def register(
@@ -64,6 +67,8 @@ def register(
         with session.begin_nested():
             session.add(anomaly)
     except IntegrityError:
+        # Registered before (a replayed webhook): the first registration stands.
+        log.info("payment anomaly already registered", kind=str(kind), order_id=str(order_id))
         return None
     _audit(session, "payment.anomaly_detected", anomaly, None, {"kind": str(kind)})
     return anomaly

@@ -15,6 +15,9 @@ import stripe
 
 from market.config import Settings
 from market.errors import BadRequest, Conflict, SluiceError
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 
 class PaymentProviderUnavailable(SluiceError):
@@ -77,6 +80,7 @@ def create_checkout_session(
             options={"idempotency_key": f"checkout-{order_id}"},
         )
     except stripe.StripeError as exc:
+        _log_stripe_error("stripe checkout session failed", exc, order_id=str(order_id))
         raise PaymentProviderUnavailable(
             f"The card payment provider refused or failed: {exc.user_message or exc}",
             "银行卡支付服务暂时不可用，请稍后重试或使用银行转账。",
@@ -110,6 +114,7 @@ def refund(
             options={"idempotency_key": key},
         )
     except stripe.StripeError as exc:
+        _log_stripe_error("stripe refund failed", exc, order_id=order_id)
         raise PaymentProviderUnavailable(
             f"The card payment provider refused the refund: {exc.user_message or exc}",
             "银行卡支付服务拒绝了退款，请稍后重试。",
@@ -130,8 +135,23 @@ def verify_event(settings: Settings, payload: bytes, signature: str | None) -> s
             payload, signature, settings.stripe_webhook_secret.get_secret_value()
         )
     except stripe.SignatureVerificationError as exc:
+        log.warning("stripe webhook signature does not verify")
         raise BadRequest("The webhook signature does not verify.", "回调签名校验失败。") from exc
     except ValueError as exc:
+        log.warning("stripe webhook body is not JSON")
         raise BadRequest(
             "The webhook body is not valid JSON.", "回调内容不是有效的 JSON。"
         ) from exc
+
+
+def _log_stripe_error(event: str, exc: stripe.StripeError, *, order_id: str) -> None:
+    """Stripe's classification of the failure (class, code, HTTP status, request id), not its
+    message: an operator can look the request up on Stripe's side."""
+    log.warning(
+        event,
+        order_id=order_id,
+        error_class=type(exc).__name__,
+        stripe_code=exc.code,
+        http_status=exc.http_status,
+        stripe_request_id=exc.request_id,
+    )

@@ -12,6 +12,9 @@ from sqlmodel import Session, col, select
 
 from billing.models import WebhookEvent, WebhookStatus
 from market.db import utcnow
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 
 def store(
@@ -31,6 +34,7 @@ def store(
         with session.begin_nested():
             session.add(event)
     except IntegrityError:
+        log.info("webhook replay ignored", source=source, external_id=external_id, type=type_)
         return None
     return event
 

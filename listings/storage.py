@@ -13,6 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from market.errors import PayloadTooLarge
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 _CHUNK = 1024 * 1024
 
@@ -67,5 +70,6 @@ def remove_dataset_files(data_dir: Path, relpath: str) -> None:
     path.unlink(missing_ok=True)
     try:
         path.parent.rmdir()
-    except OSError:
-        pass
+    except OSError as exc:
+        # Other files are still there (another version): the directory stays.
+        log.debug("dataset directory kept", relpath=relpath, error_class=type(exc).__name__)

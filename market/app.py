@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from market.config import check_process_environment
+from market.config import check_process_environment, get_settings
 from market.domains import load_domains
 from market.errors import install_error_handlers
 from market.openapi import install_openapi
+from market.ops import health
+from market.ops.logs import configure_logging
+from market.ops.requests import RequestContextMiddleware
+from market.ops.sentry import init_sentry
 
 API_PREFIX = "/api/v1"
 
@@ -17,7 +21,8 @@ listing, and buyers read rows masked by the approved policy.
 
 Sign in at `POST /api/v1/auth/token` (the **Authorize** button) for the management API; the data
 API (`/api/v1/data/...`) takes a buyer's API key in the `X-API-Key` header. Errors have the
-shape `{"error": "...", "detail": "...", "detail_zh": "..."}`.
+shape `{"error": "...", "detail": "...", "detail_zh": "...", "request_id": "..."}`; every
+response carries its `X-Request-ID` (yours, if you send a UUID or a hex id).
 """
 
 
@@ -39,9 +44,13 @@ def create_app() -> FastAPI:
     from sandbox.endpoints import router as sandbox_router
 
     check_process_environment()
+    settings = get_settings()
+    configure_logging(settings)
+    init_sentry(settings)
     load_domains()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
     api = APIRouter(prefix=API_PREFIX)
     routers = (
         accounts_router,
@@ -63,10 +72,5 @@ def create_app() -> FastAPI:
     app.include_router(api)
     install_openapi(app, api_prefix=API_PREFIX)
     console.install(app)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        """Liveness probe."""
-        return {"status": "ok"}
-
+    app.include_router(health.router)
     return app

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from market import migrations
 from market.audit import cli as audit_cli
 from market.config import SettingsError, check_process_environment, get_settings
 from market.domains import load_domains
+from market.ops.logs import configure_logging
 
 app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
@@ -21,9 +23,11 @@ console = Console()
 def _load() -> None:
     try:
         check_process_environment()
-    except SettingsError as refusal:
+        settings = get_settings()
+    except (SettingsError, ValidationError) as refusal:
         console.print(f"[red]{refusal}[/red]")
         raise typer.Exit(code=2) from None
+    configure_logging(settings)
     load_domains()
 
 
@@ -56,7 +60,16 @@ def serve(
     if beat is not None:
         beat.start()
     try:
-        uvicorn.run("market.app:create_app", factory=True, host=host, port=port)
+        # Logging is ours (market.ops.logs): uvicorn's own configuration and its access log,
+        # which prints query strings, are replaced by the app's request lines.
+        uvicorn.run(
+            "market.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
     finally:
         if beat is not None:
             beat.stop()

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -98,6 +99,32 @@ class Settings(BaseSettings):
     login_max_failures_per_client: int = Field(default=50, gt=0)
     login_failure_window_minutes: int = Field(default=15, gt=0)
     rate_limit_storage_url: str = ""
+    # Operations (README, "Operating"). Logs: JSON lines for a collector, or readable lines.
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # GET /metrics: with a token, only ``Authorization: Bearer <token>`` may scrape (from
+    # anywhere); without one, only clients on the loopback interface may.
+    metrics_token: SecretStr | None = None
+    # A Celery worker serves its own task metrics on 127.0.0.1:<port>; 0 serves none.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65_535)
+    # Errors are reported to Sentry only when a DSN is set (never request bodies or messages).
+    sentry_dsn: SecretStr | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_weak_metrics_token(self) -> Settings:
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            raise SettingsError("SLUICE_METRICS_TOKEN must be at least 16 characters")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -174,6 +201,12 @@ def check_process_environment() -> None:
     """``check_environment`` on this process's environment: called where the app and the CLI
     start, so a misspelt variable stops them before they serve anything."""
     check_environment(os.environ)
+
+
+def prometheus_multiproc_dir() -> str | None:
+    """prometheus-client's own variable (not a Sluice setting; the library reads it when it is
+    imported): a directory shared by the processes whose metrics ``/metrics`` sums."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 @lru_cache

@@ -49,6 +49,9 @@ class ErrorBody(BaseModel):
     error: str = Field(description="The error's name, e.g. QuotaExhausted or ValidationError")
     detail: str = Field(description="What went wrong and what to do, in English")
     detail_zh: str = Field(description="The same message in Chinese")
+    request_id: str | None = Field(
+        default=None, description="The request's id (also in X-Request-ID): quote it to support"
+    )
     errors: list[ValidationProblem] | None = Field(
         default=None, description="Each invalid field (validation errors only)"
     )

@@ -7,6 +7,12 @@ that are not committed yet, or act on work that is later rolled back.
 
 Without ``SLUICE_CELERY_BROKER_URL`` tasks run in-process right after the commit (Celery's eager
 mode), which is what the demo and most tests use; with a Redis URL a real worker runs them.
+
+Every task is idempotent (a redelivered or repeated run finds its work done) and declared with
+``IDEMPOTENT_TASK``: acknowledged only after it ran (``acks_late``), and sent again with an
+exponential, jittered backoff when it fails on a transient error (``TRANSIENT_ERRORS``: the
+database or the broker was unreachable, a deadlock or serialization failure), at most
+``max_retries`` times. Outcomes and durations are logged and counted by ``market.ops.tasks``.
 """
 
 from __future__ import annotations
@@ -16,16 +22,57 @@ import threading
 import uuid
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
 from kombu import pools as kombu_pools
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from sqlalchemy.exc import InterfaceError as DatabaseInterfaceError
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from sqlmodel import Session
 
 from market.config import Settings, get_settings
+from market.ops import sentry
+from market.ops.logs import configure_logging, current_request_id, get_logger
+from market.ops.metrics import serve_worker_metrics
+from market.ops.tasks import REQUEST_ID_HEADER, connect_task_signals
 
 TASK_MODULES = ("listings.tasks", "market.trade.tasks", "sandbox.tasks")
 _PENDING_KEY = "sluice.pending_tasks"
 
 celery_app = Celery("sluice", include=list(TASK_MODULES))
+log = get_logger(__name__)
+
+# Errors that say "try again later", not "this input is bad": the database or the broker did
+# not answer (or dropped the connection), a deadlock or serialization failure was detected.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
+    DatabaseInterfaceError,
+    BrokerUnavailable,
+    ConnectionError,
+    TimeoutError,
+)
+# The options of every task (all are idempotent): see the module docstring.
+IDEMPOTENT_TASK: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def will_retry(task: Task, exc: BaseException) -> bool:
+    """Whether ``exc`` raised from ``task`` now will be retried by ``autoretry_for``: a
+    transient error on a worker with retries left (in-process runs and direct calls are not
+    retried: the caller gets the error)."""
+    request = task.request
+    return (
+        isinstance(exc, TRANSIENT_ERRORS)
+        and not request.is_eager
+        and not request.called_directly
+        and request.retries < (task.max_retries or 0)
+    )
+
 
 # Run by `celery -A market.worker:celery_app beat`. Every run is idempotent (conditional
 # UPDATEs), so a missed or doubled beat never resets a quota twice in one period.
@@ -93,11 +140,25 @@ def configure_celery(settings: Settings) -> None:
 configure_celery(get_settings())
 
 
+connect_task_signals()
+
+
+@signals.setup_logging.connect
+def _configure_worker_logging(**_kwargs: Any) -> None:
+    """Connected, so Celery leaves logging to us: the worker logs like the API."""
+    configure_logging(get_settings())
+
+
 @signals.worker_init.connect
 def _load_domains(**_kwargs: Any) -> None:
     from market.domains import load_domains
 
+    settings = get_settings()
     load_domains()
+    sentry.init_sentry(settings)
+    if settings.worker_metrics_port:
+        serve_worker_metrics(settings.worker_metrics_port)
+        log.info("worker metrics served", address=f"127.0.0.1:{settings.worker_metrics_port}")
 
 
 def enqueue(session: Session, name: str, **kwargs: Any) -> str:
@@ -113,8 +174,11 @@ def send_pending(session: Session) -> None:
         return
     for module in TASK_MODULES:
         importlib.import_module(module)
+    # The request that enqueued the work travels with it, so its lines share the request id.
+    request_id = current_request_id()
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
     for name, kwargs, task_id in pending:
-        celery_app.tasks[name].apply_async(kwargs=kwargs, task_id=task_id)
+        celery_app.tasks[name].apply_async(kwargs=kwargs, task_id=task_id, headers=headers)
 
 
 def discard_pending(session: Session) -> None:

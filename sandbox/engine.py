@@ -24,7 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from market.config import Settings
+from market.ops.logs import get_logger
 from sandbox.query import TABLE_NAME, ValueType, quote_identifier, quote_string
+
+log = get_logger(__name__)
 
 
 class ExecutionFailed(Exception):
@@ -140,7 +143,9 @@ def run(path: Path, statements: list[str], limits: Limits) -> list[list[tuple[An
             return results
         except duckdb.InterruptException:
             raise ExecutionTimedOut("time limit") from None
-        except duckdb.Error:
+        except duckdb.Error as exc:
+            # The class only: DuckDB's messages can quote data values.
+            log.warning("sandbox engine error", error_class=type(exc).__name__)
             if not timer.is_alive():
                 raise ExecutionTimedOut("time limit") from None
             raise ExecutionFailed("engine error") from None

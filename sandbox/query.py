@@ -24,6 +24,9 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from market.errors import BadRequest
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 TABLE_NAME = "dataset"
 #: MIN and MAX are released as these DP quantiles (an exact extreme is never private).
@@ -158,7 +161,8 @@ def parse(sql: str, schema: Schema, *, max_limit: int) -> QueryPlan:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except ParseError:
         raise refuse("the SQL could not be parsed", "SQL 无法解析") from None
-    except Exception:  # sqlglot's tokenizer raises plain errors on some input
+    except Exception as exc:  # sqlglot's tokenizer raises plain errors on some input
+        log.info("sandbox SQL not parsed by sqlglot", error_class=type(exc).__name__)
         raise refuse("the SQL could not be parsed", "SQL 无法解析") from None
     if len(statements) != 1:
         raise refuse("multiple statements", "多条语句")

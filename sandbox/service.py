@@ -39,6 +39,8 @@ from market.audit import service as audit
 from market.config import Settings
 from market.db import utcnow
 from market.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
+from market.ops import metrics
+from market.ops.logs import get_logger
 from market.trade import service as trade
 from market.worker import enqueue
 from sandbox import allotments, engine, profiles, query, release, rewrite
@@ -52,6 +54,8 @@ from sandbox.models import (
     SandboxQuery,
 )
 from sandbox.repository import Balance, SandboxRepository
+
+log = get_logger(__name__)
 
 _STAFF = (Role.compliance, Role.admin)
 
@@ -512,8 +516,9 @@ def execute(
                 accountant.epsilon_from_units(item.epsilon_units),
                 settings,
             )
-        except Exception:
+        except Exception as exc:
             # Nothing was read: the grant, profile or listing changed since the reservation.
+            _log_failure("sandbox query not runnable; reservation released", item, exc)
             return _settle(session, item, LedgerKind.release, error="not_runnable")
     plan = prepared.plan
     source = rewrite.bounded_rows(
@@ -534,13 +539,28 @@ def execute(
             raise engine.ExecutionFailed("too many groups")
         histograms = dict(zip(quantiles, results[1:], strict=True))
         item.result = release.release(plan, prepared.privacy, prepared.cost, results[0], histograms)
-    except engine.ExecutionTimedOut:
+    except engine.ExecutionTimedOut as exc:
+        _log_failure("sandbox query timed out; charged", item, exc)
         return _settle(session, item, LedgerKind.commit, error="timeout")
-    except Exception:
+    except Exception as exc:
         # Any failure after data was read is charged, and its text is not kept (it could quote
         # a value); only a fixed code is stored.
+        _log_failure("sandbox query failed after reading data; charged", item, exc)
         return _settle(session, item, LedgerKind.commit, error="failed")
     return _settle(session, item, LedgerKind.commit, error=None)
+
+
+def _log_failure(event: str, item: SandboxQuery, exc: Exception) -> None:
+    """The query id and the exception's class and frames, never its message: the engine's
+    and the release's messages can quote data values (``market.ops.logs`` renders no
+    exception message anyway; naming only the class here says so where it matters)."""
+    log.warning(
+        event,
+        query_id=str(item.id),
+        dataset_id=str(item.dataset_id),
+        error_class=type(exc).__name__,
+        exc_info=exc,
+    )
 
 
 def _settle(
@@ -567,6 +587,10 @@ def _settle(
     repo.add(item)
     entitlement_id = allotments.entitlement_of(repo, allotment_id)
     _account(session, item, charged=kind is LedgerKind.commit, entitlement_id=entitlement_id)
+    metrics.sandbox_query_settled(
+        error or "succeeded",
+        accountant.epsilon_from_units(item.epsilon_units) if kind is LedgerKind.commit else 0.0,
+    )
     return item
 
 

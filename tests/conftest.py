@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.settings",
     "tests.fixtures.client",
+    "tests.fixtures.logs",
     "tests.fixtures.people",
     "tests.fixtures.stripe",
     "tests.fixtures.worker",

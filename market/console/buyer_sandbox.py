@@ -34,11 +34,14 @@ from market.console.session import BuyerUser, ConsoleUser
 from market.console.templating import render
 from market.dependencies import SessionDep, SettingsDep
 from market.errors import NotFound, SluiceError
+from market.ops.logs import get_logger
 from sandbox import profiles
 from sandbox import service as sandbox
 from sandbox.endpoints import budget_read, estimate_read, query_read
 from sandbox.models import QueryStatus
 from sandbox.schemas import QueryCreate, QueryEstimate, QueryRead
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/sandbox")
 NAV = (NavItem("buyer.nav.sandbox", "/console/sandbox", frozenset({Role.buyer})),)
@@ -165,6 +168,7 @@ def _approved(session: Session, user: ConsoleUser, dataset_id: uuid.UUID) -> dic
     try:
         return profiles.get(session, user.principal, dataset_id).approved
     except NotFound:
+        log.debug("no sandbox profile declared yet", dataset_id=str(dataset_id))
         return None  # no profile declared yet: the page says queries cannot run
 
 
@@ -291,6 +295,7 @@ def run(
         query, estimate = _run(session, user, settings, dataset_id, body)
     except SluiceError as exc:
         # Like the API's unit of work: whatever the failed call left unflushed is dropped.
+        log.info("console sandbox query refused", error=type(exc).__name__)
         session.rollback()
         error, status = error_text(exc, lang_of(request)), exc.status_code
     context = _context(

@@ -45,6 +45,9 @@ from market.console.templating import render
 from market.db import new_session
 from market.dependencies import SessionDep
 from market.errors import NotFound
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/compliance/audit")
 NAV = (
@@ -95,6 +98,7 @@ def _names(session: Session, records: list[AuditRecord]) -> dict[str, dict[Any, 
         try:
             titles[dataset_id] = listings.get_dataset(session, dataset_id).title
         except NotFound:
+            log.debug("audit record names a dataset that is gone", dataset_id=str(dataset_id))
             titles[dataset_id] = str(dataset_id)
     orgs = {r.actor_org_id for r in records if r.actor_org_id is not None}
     return {
@@ -128,6 +132,7 @@ def audit_log(
             session, where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
     except FormInvalid as exc:
+        log.info("audit filter refused", error=type(exc).__name__)
         error = exc.detail_zh if lang_of(request) == "zh" else exc.detail
     kept = {k: v.strip() for k, v in typed.items() if v.strip()}
     return render(

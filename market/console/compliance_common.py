@@ -21,6 +21,9 @@ from sqlmodel import Session
 from market.accounts import service as accounts
 from market.console.forms import FormInvalid
 from market.errors import NotFound
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 E = TypeVar("E", bound=StrEnum)
 PAGE_SIZE = 20
@@ -92,5 +95,6 @@ def user_emails(session: Session, user_ids: set[uuid.UUID | None]) -> dict[uuid.
         try:
             found[user_id] = accounts.get_user(session, user_id).email
         except NotFound:
+            log.debug("page names a user that is gone", user_id=str(user_id))
             found[user_id] = str(user_id)
     return found

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from market.console.i18n import lang_of
 from market.console.templating import finish, render
 from market.errors import HTTP_ZH, NotAuthenticated, SluiceError, validation_summary
+from market.ops.requests import note_error
 
 PREFIX = "/console"
 Handler = Callable[[Request, Exception], Any]
@@ -50,6 +51,7 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
 
 
 def error_response(request: Request, exc: Exception) -> Response:
+    note_error(request, exc)
     htmx = request.headers.get("HX-Request") == "true"
     if isinstance(exc, NotAuthenticated):
         target = login_url(request.url.path)

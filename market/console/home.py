@@ -19,6 +19,9 @@ from market.console.session import (
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep, SettingsDep, client_address
 from market.errors import NotAuthenticated
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 router = APIRouter()
 NAV = ()
@@ -64,6 +67,7 @@ def login(
             session, email.strip(), password, client=client_address(request), settings=settings
         )
     except (NotAuthenticated, TooManyAttempts) as exc:
+        log.info("console sign-in refused", error=type(exc).__name__)
         context = {"next": safe_next(next), "error": error_text(exc, lang_of(request))}
         return render(
             request,

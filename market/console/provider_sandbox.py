@@ -21,9 +21,12 @@ from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep, SettingsDep
+from market.ops.logs import get_logger
 from sandbox import profiles
 from sandbox.query import ValueType
 from sandbox.schemas import ProfileDeclare
+
+log = get_logger(__name__)
 
 router = APIRouter(prefix="/provider")
 NAV: tuple[NavItem, ...] = ()  # reached from the dataset page
@@ -42,6 +45,7 @@ def _domain_value(text: str, kind: ValueType | None, column: str) -> str | int |
             try:
                 return parse(text)
             except ValueError:
+                log.debug("public value is not of this number type", parser=parse.__name__)
                 continue
         raise FormInvalid(
             f"Public values of {column}: {text!r} is not a number.",

@@ -29,6 +29,9 @@ from market.accounts.schemas import TokenPair
 from market.config import Environment, Settings
 from market.dependencies import SessionDep, SettingsDep
 from market.errors import NotAuthenticated
+from market.ops.logs import get_logger
+
+log = get_logger(__name__)
 
 ACCESS_COOKIE = "sluice_access"
 REFRESH_COOKIE = "sluice_refresh"
@@ -92,13 +95,15 @@ def _principal(request: Request, session: Session, settings: Settings) -> Princi
         try:
             return accounts.principal_from_token(session, access, settings)
         except NotAuthenticated:
-            pass  # expired or invalid: try the refresh token below
+            # Expired or invalid: try the refresh token below.
+            log.debug("console access token rejected; trying the refresh token")
     refresh = request.cookies.get(REFRESH_COOKIE)
     if not refresh:
         return None
     try:
         tokens = accounts.refresh(session, refresh, settings)
     except NotAuthenticated:
+        log.debug("console refresh token rejected; signed out")
         return None
     setattr(request.state, _RENEWED, tokens)
     return accounts.principal_from_token(session, tokens.access_token, settings)

@@ -16,6 +16,7 @@ from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.audit import service as audit
 from market.errors import Forbidden
+from market.ops import metrics
 from market.trade import service as trade
 
 
@@ -78,6 +79,7 @@ def read_rows(
             "usage_scenario": charge.usage_scenario,
         },
     )
+    metrics.rows_served(table.num_rows)
     return {
         "dataset_id": dataset.id,
         "columns": table.column_names,

@@ -37,8 +37,11 @@ from listings import service as listings
 from market.accounts.principal import Principal
 from market.config import Settings
 from market.errors import BadRequest, Conflict, NotFound
+from market.ops.logs import get_logger
 from market.trade import bookkeeping, overage, refunds, service, states
 from market.trade.models import Order, OrderKind, OrderStatus
+
+log = get_logger(__name__)
 
 S = OrderStatus
 STRIPE = "stripe"
@@ -169,7 +172,12 @@ def _checkout_completed(
         return
     try:
         order = service.get_any_order(session, uuid.UUID(str(raw_id)), for_update=True)
-    except (ValueError, NotFound):
+    except (ValueError, NotFound) as exc:
+        log.warning(
+            "stripe checkout names no order of ours; ignored",
+            webhook_event_id=event.external_id,
+            error_class=type(exc).__name__,
+        )
         webhooks.finish(session, event, WebhookStatus.ignored, f"unknown order {raw_id}")
         return
     amount, currency = int(obj.get("amount_total") or 0), str(obj.get("currency") or "")
@@ -187,6 +195,7 @@ def _checkout_completed(
         try:
             _check_amount(order, amount, currency)
         except BadRequest as exc:
+            log.warning("stripe payment does not match its order", order_id=str(order.id))
             problem = AnomalyKind.amount_mismatch, exc.detail
     if problem is not None:
         kind, why = problem

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from market.db import unit_of_work
 from market.trade import service
-from market.worker import celery_app
+from market.worker import IDEMPOTENT_TASK, celery_app
 
 
-@celery_app.task(name="billing.reset_quotas", acks_late=True)
+@celery_app.task(name="billing.reset_quotas", **IDEMPOTENT_TASK)
 def reset_quotas() -> dict[str, int]:
     """Expire entitlements past their validity, refill subscriptions whose period ended, and
-    bill the overage of ended periods and entitlements (orders awaiting payment)."""
+    bill the overage of ended periods and entitlements (orders awaiting payment).
+
+    Idempotent (conditional UPDATEs), so a transient failure is simply retried."""
     with unit_of_work() as session:
         done = service.expire_and_reset(session)
     return {"expired": done.expired, "reset": done.reset, "invoiced": done.invoiced}
