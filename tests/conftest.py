@@ -4,11 +4,17 @@ import functools
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from market.accounts import security
 from market.domains import load_domains
 
 load_domains()
+
+# Tests never assert wall-clock times: hypothesis's per-example deadline (200 ms) is one, and a
+# loaded CI machine misses it. Examples stay bounded by max_examples, not by the clock.
+hypothesis_settings.register_profile("sluice", deadline=None)
+hypothesis_settings.load_profile("sluice")
 
 
 @pytest.fixture(scope="session", autouse=True)
