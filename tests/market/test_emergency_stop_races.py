@@ -65,10 +65,10 @@ def test_overlapping_emergency_stops_revoke_each_entitlement_once(
         gate.wait(timeout=60)
         try:
             with unit_of_work() as session:
-                count = revocation.emergency_stop(
+                stop = revocation.emergency_stop(
                     session, staff, buyer_org_id=scope[0], dataset_id=scope[1], reason="排查异常"
                 )
-            return "ok", count
+            return "ok", stop.revoked_count
         except Exception as exc:  # a deadlock surfaces as a driver error
             return f"{type(exc).__name__}: {str(exc).splitlines()[0]}", 0
 
