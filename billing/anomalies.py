@@ -1,7 +1,8 @@
 """Payment anomalies: money Stripe captured that no order was credited with.
 
 A buyer can pay an order twice (two Checkout Sessions completed), pay after the order was
-cancelled, or pay an amount that is not the order's price. None of these is credited (the
+cancelled, pay an amount that is not the order's price, or pay while an emergency stop covers
+the order's buyer or dataset (``market.trade.stops``). None of these is credited (the
 order and the ledger are untouched); each is registered here when its webhook arrives, for an
 admin to act on:
 

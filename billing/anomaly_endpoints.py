@@ -42,7 +42,8 @@ def list_anomalies(
 ) -> Page[PaymentAnomalyRead]:
     """Card payments Stripe captured that no order was credited with, newest first: an order
     paid twice (`double_payment`), paid after it was cancelled or before review
-    (`order_not_payable`), or paid the wrong amount (`amount_mismatch`). Filter by `status`
+    (`order_not_payable`), paid the wrong amount (`amount_mismatch`), or paid while an
+    emergency stop covered the order's buyer or dataset (`emergency_stop`). Filter by `status`
     (`open`, `refunded`, `resolved`)."""
     rows, total = anomalies.list_anomalies(
         session, status=status, limit=page.limit, offset=page.offset

@@ -268,6 +268,7 @@ class AnomalyKind(StrEnum):
     double_payment = "double_payment"  # the order had already been paid
     order_not_payable = "order_not_payable"  # cancelled, or still under review
     amount_mismatch = "amount_mismatch"  # paid a different amount or currency than the price
+    emergency_stop = "emergency_stop"  # paid while an emergency stop covered the order's scope
 
 
 class AnomalyStatus(StrEnum):

@@ -170,6 +170,8 @@ def on_rollback(session: Session, undo: Callable[[], None]) -> None:
     """Register an undo for a side effect outside the database (e.g. a file written).
 
     Run if the unit of work rolls back, so a failed request leaves no orphaned file behind.
+    Also used for what must be written because of the rollback (the audit record of a
+    refusal, ``audit.record_refusal``).
     """
     session.info.setdefault(_ROLLBACK_KEY, []).append(undo)
 

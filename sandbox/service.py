@@ -42,6 +42,7 @@ from market.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
 from market.ops import metrics
 from market.ops.logs import get_logger
 from market.trade import service as trade
+from market.trade import stops
 from market.worker import enqueue
 from sandbox import allotments, engine, profiles, query, release, rewrite
 from sandbox.errors import BudgetExpired, QueryFailed, QueryTimedOut
@@ -86,9 +87,25 @@ def grant_budget(
     totals; the caps in settings bound the total ε and δ any grant may reach. Each call adds
     one allotment, valid until ``valid_until``: queries are charged to allotments, so a pack's
     use is metered on its entitlement (``sandbox.allotments``).
+
+    Refused (``EmergencyStopped``, 403, audited) while an emergency stop covers the buyer on
+    the dataset, under the stop's scope lock, so no budget is granted or topped up in its
+    scope.
     """
     listings.get_listed(session, dataset_id)
     accounts.get_organization(session, buyer_org_id)
+    stops.enforce(
+        session,
+        buyer_org_id=buyer_org_id,
+        dataset_id=dataset_id,
+        door=stops.Door.sandbox_grant,
+        actor_user_id=created_by_id,
+        lock=True,
+        details={
+            "source": source,
+            "entitlement_id": str(entitlement_id) if entitlement_id else None,
+        },
+    )
     if not (math.isfinite(epsilon) and epsilon > 0) or not (0 <= delta < 1):
         raise BadRequest(
             "ε must be positive and δ in [0, 1).", "ε 必须为正数，δ 必须在 [0, 1) 内。"
@@ -331,10 +348,17 @@ def prepare(
     epsilon: float | None,
     settings: Settings,
 ) -> Prepared:
-    """Everything that needs no data: entitlement, profile, allow-list, cost."""
+    """Everything that needs no data: emergency stops, entitlement, profile, allow-list, cost."""
     if buyer.role is not Role.buyer:
         raise Forbidden("Only buyers can run sandbox queries.", "只有买方可以执行沙箱查询。")
     dataset = listings.get_listed(session, dataset_id)
+    stops.enforce(
+        session,
+        buyer_org_id=buyer.org_id,
+        dataset_id=dataset.id,
+        door=stops.Door.sandbox_query,
+        actor=buyer,
+    )
     grant = _active_grant(session, buyer, dataset.id)
     approved = profiles.approved_profile(session, dataset.id)
     path = profiles.query_path(dataset, approved, settings.data_dir)

@@ -6,6 +6,7 @@ Services only flush; the caller's unit of work commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import jwt
@@ -251,8 +252,24 @@ def _check_role_fits_org(role: Role, kind: OrgKind) -> None:
         )
 
 
+ApiKeyGate = Callable[[Session, Principal], None]
+_api_key_gates: list[ApiKeyGate] = []
+
+
+def gate_api_keys(gate: ApiKeyGate) -> ApiKeyGate:
+    """Subscribe a check run before every new API key, which raises to refuse the key. Domains
+    above accounts decide who may not get one (trade: a buyer under an emergency stop) without
+    accounts importing them; ``market.domains`` loads the subscribers."""
+    if gate not in _api_key_gates:
+        _api_key_gates.append(gate)
+    return gate
+
+
 def create_api_key(session: Session, principal: Principal, name: str) -> tuple[ApiKey, str]:
-    """Create a key; the secret is returned once and only its digest is stored."""
+    """Create a key, unless a subscribed gate refuses it; the secret is returned once and only
+    its digest is stored."""
+    for gate in _api_key_gates:
+        gate(session, principal)
     secret = security.new_api_key_secret()
     key = ApiKey(
         organization_id=principal.org_id,

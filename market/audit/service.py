@@ -14,6 +14,7 @@ database (e.g. in the regulator's export) closes that gap.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +28,11 @@ from market.accounts.principal import Principal
 from market.audit.chain import record_hash
 from market.audit.models import GENESIS_HASH, AuditRecord
 from market.audit.repository import AuditFilter, AuditRepository
-from market.db import utcnow
+from market.db import on_rollback, unit_of_work, utcnow
 from market.errors import NotFound
 
 _PENDING_KEY = "sluice.audit_pending"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,44 @@ def record(
     session.info.setdefault(_PENDING_KEY, []).append(
         _Pending(action, actor, actor_user_id, dataset_id, subject_id, dict(details or {}))
     )
+
+
+def record_refusal(
+    session: Session,
+    action: str,
+    *,
+    actor: Principal | None,
+    dataset_id: uuid.UUID | None = None,
+    subject_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+    actor_user_id: uuid.UUID | None = None,
+) -> None:
+    """Record that something was refused, even though the refused request rolls back.
+
+    A refusal raises, so the request's unit of work rolls back and leaves the state unchanged;
+    an ordinary ``record`` would vanish with it. This one is queued like any record (kept when
+    the unit of work commits anyway, e.g. a webhook that answers 200 after refusing to credit a
+    payment) and, should the unit of work roll back, written right after the rollback by a
+    unit of work of its own, chained like every other record. If even that fails, the failure
+    is logged and the refusal still stands.
+    """
+    fields: dict[str, Any] = {
+        "actor": actor,
+        "dataset_id": dataset_id,
+        "subject_id": subject_id,
+        "details": details,
+        "actor_user_id": actor_user_id,
+    }
+    record(session, action, **fields)
+
+    def write_after_rollback() -> None:
+        try:
+            with unit_of_work() as own:
+                record(own, action, **fields)
+        except Exception:
+            log.exception("audit record of a refusal could not be written: %s", action)
+
+    on_rollback(session, write_after_rollback)
 
 
 @event.listens_for(OrmSession, "before_commit")

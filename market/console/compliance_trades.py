@@ -8,7 +8,9 @@ lets only the compliance role do this, and so do these pages.
 
 The emergency stop takes two steps: choosing a buyer and/or a dataset shows what would be
 ended (the active entitlements, and the sandbox budgets the stop also closes), and only the
-second form, with its confirmation ticked, revokes anything.
+second form, with its confirmation ticked, revokes anything. The stop then stands until
+compliance lifts it; the queue and the stop page show the standing stops, lifted on
+``compliance_stops``'s pages.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from listings.endpoints import dataset_read
 from listings.models import DatasetStatus
 from market.accounts import service as accounts
 from market.accounts.models import OrgKind, Role
+from market.console import compliance_stops
 from market.console.compliance_common import (
     PAGE_SIZE,
     optional_choice,
@@ -71,11 +74,13 @@ def orders(
     queue = order_queue(
         user.principal, session, PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     )
+    _, standing = compliance_stops.standing_stops(session, limit=0)
     return render(
         request,
         "compliance/orders.html",
         user,
         {
+            "standing_stops": standing,
             "orders": queue.items,
             "total": queue.total,
             "page": page,
@@ -209,7 +214,8 @@ def emergency_stop_form(
     dataset: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Step one: choose a buyer organization, a dataset, or both. With a choice made, the
-    page shows what the stop would end and asks for the reason and a confirmation."""
+    page shows what the stop would end and asks for the reason and a confirmation. The
+    standing stops are listed above, each with its lift form."""
     buyer_id = optional_uuid(buyer, "buyer")
     dataset_id = optional_uuid(dataset, "dataset")
     orgs, _ = accounts.list_organizations(session, limit=CHOICES_LIMIT, offset=0)
@@ -237,11 +243,14 @@ def emergency_stop_form(
             else None,
             "active": active,
         }
+    standing, standing_total = compliance_stops.standing_stops(session)
     return render(
         request,
         "compliance/emergency_stop.html",
         user,
         {
+            "standing": standing,
+            "standing_total": standing_total,
             "orgs": [o for o in orgs if o.kind is not OrgKind.platform],
             "datasets": datasets,
             "chosen": {"buyer": str(buyer_id or ""), "dataset": str(dataset_id or "")},
@@ -255,7 +264,8 @@ def emergency_stop(
     request: Request, user: ComplianceUser, session: SessionDep, form: FormFields
 ) -> Response:
     """Step two: revoke every active entitlement of the buyer, on the dataset, or of the
-    buyer on the dataset, and close the matching sandbox budgets, in one unit of work."""
+    buyer on the dataset, and close the matching sandbox budgets, in one unit of work; the
+    stop then stands until lifted."""
     fields = blank_to_none(form)
     if fields.get("confirm") != "1":
         raise FormInvalid(
@@ -270,7 +280,7 @@ def emergency_stop(
             "reason": fields.get("reason") or "",
         },
     )
-    revoked = revocation.emergency_stop(
+    stop = revocation.emergency_stop(
         session,
         user.principal,
         buyer_org_id=body.buyer_org_id,
@@ -281,6 +291,6 @@ def emergency_stop(
         "buyer": body.buyer_org_id or "",
         "dataset": body.dataset_id or "",
         "status": EntitlementStatus.revoked.value,
-        "stopped": revoked,
+        "stopped": stop.revoked_count,
     }
     return redirect(request, f"{ENTITLEMENTS}?{urlencode(shown)}")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from market.db import StrEnumType, UTCDateTime, utcnow
@@ -100,3 +100,49 @@ class Entitlement(SQLModel, table=True):
     period_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StopStatus(StrEnum):
+    active = "active"  # standing: every way into its scope is refused
+    lifted = "lifted"  # compliance lifted it; what it revoked stays revoked
+
+
+class EmergencyStop(SQLModel, table=True):
+    """A standing emergency stop on a buyer organization, a dataset, or a buyer on a dataset.
+
+    Placing one revokes every active entitlement in its scope (``revocation.emergency_stop``);
+    while it stands (``lifted_at`` is NULL) ``stops.enforce`` refuses every way back in: new
+    orders, checkout and payment, activation, API keys, data API calls, sandbox queries and
+    grants. Lifting it only ends the refusals: revoked entitlements and ended sandbox budgets
+    stay ended, so access comes back only through a new order.
+    """
+
+    __tablename__ = "emergency_stop"
+    __table_args__ = (
+        CheckConstraint("buyer_org_id IS NOT NULL OR dataset_id IS NOT NULL", name="has_scope"),
+        # The check every door makes reads standing stops only: this partial index holds just
+        # those (a handful), so the data API's extra query stays a lookup in a tiny index.
+        Index(
+            "ix_emergency_stop_standing",
+            "buyer_org_id",
+            "dataset_id",
+            postgresql_where=text("lifted_at IS NULL"),
+            sqlite_where=text("lifted_at IS NULL"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    buyer_org_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    dataset_id: uuid.UUID | None = Field(default=None, foreign_key="dataset.id")
+    reason: str = Field(sa_type=Text)
+    # Entitlements the stop revoked when it was placed (named in its audit record).
+    revoked_count: int = 0
+    created_by_id: uuid.UUID = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lifted_by_id: uuid.UUID | None = Field(default=None, foreign_key="user.id")
+    lift_reason: str | None = Field(default=None, sa_type=Text)
+
+    @property
+    def status(self) -> StopStatus:
+        return StopStatus.active if self.lifted_at is None else StopStatus.lifted

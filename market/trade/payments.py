@@ -8,10 +8,10 @@ are taken from Stripe's cumulative ``amount_refunded``, so refund events in any 
 exactly what Stripe refunded.
 
 Money captured but not credited (a second payment for a paid order, a payment after a
-cancellation, a wrong amount) is registered in ``billing.anomalies`` for an operator to refund
-or resolve. Refunds (an admin's, or Stripe's) are booked by ``market.trade.refunds``. An
-overage invoice (``OrderKind.overage``) is paid through the same paths; its payment settles
-the overage instead of granting an entitlement.
+cancellation, a wrong amount, a payment under an emergency stop) is registered in
+``billing.anomalies`` for an operator to refund or resolve. Refunds (an admin's, or Stripe's)
+are booked by ``market.trade.refunds``. An overage invoice (``OrderKind.overage``) is paid
+through the same paths; its payment settles the overage instead of granting an entitlement.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from market.accounts.principal import Principal
 from market.config import Settings
 from market.errors import BadRequest, Conflict, NotFound
 from market.ops.logs import get_logger
-from market.trade import bookkeeping, overage, refunds, service, states
+from market.trade import bookkeeping, overage, refunds, service, states, stops
 from market.trade.models import Order, OrderKind, OrderStatus
 
 log = get_logger(__name__)
@@ -103,6 +103,7 @@ def start_checkout(
     states.check(order, S.paid)  # 409 unless the order is awaiting payment: no paying twice
     if order.price_minor == 0:
         raise Conflict("A free order needs no payment.", "免费订单无需付款。")
+    stops.enforce_for_order(session, order, door=stops.Door.checkout, actor=buyer)
     plan = billing.plan_by_id(session, order.plan_id)
     dataset = listings.get_dataset(session, order.dataset_id)
     product = plan.name
@@ -194,9 +195,19 @@ def _checkout_completed(
     else:
         try:
             _check_amount(order, amount, currency)
+            # Under the stop's scope lock until commit: a stop placed meanwhile waits for this
+            # payment, then revokes what it activated.
+            stops.enforce_for_order(session, order, door=stops.Door.card_payment, lock=True)
         except BadRequest as exc:
             log.warning("stripe payment does not match its order", order_id=str(order.id))
             problem = AnomalyKind.amount_mismatch, exc.detail
+        except stops.EmergencyStopped as stopped:
+            # The money was captured: kept out of the ledger and listed for a refund; the
+            # order stays unpaid and grants nothing.
+            problem = (
+                AnomalyKind.emergency_stop,
+                f"emergency stop {stopped.stop_id} covers the order; payment {intent} not credited",
+            )
     if problem is not None:
         kind, why = problem
         # Captured money nobody was credited with: listed for an operator to refund.
@@ -294,6 +305,8 @@ def record_bank_transfer(
     if order.price_minor == 0:
         raise Conflict("A free order needs no payment.", "免费订单无需付款。")
     _check_amount(order, amount_minor, currency)
+    # Refused under an emergency stop: the admin sends the transfer back instead.
+    stops.enforce_for_order(session, order, door=stops.Door.bank_transfer, actor=admin, lock=True)
     payment = payments.record(
         session,
         order_id=order.id,

@@ -1,19 +1,24 @@
-"""Compliance review of orders on datasets graded "important" or above."""
+"""Compliance review of orders on datasets graded "important" or above, revocations, and
+emergency stops (placed, listed, lifted)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from market.accounts.dependencies import CompliancePrincipal
 from market.dependencies import SessionDep
 from market.pagination import Page, PageDep
-from market.trade import review_view, revocation, service
+from market.trade import review_view, revocation, service, stops
 from market.trade.endpoints import order_read, stored_order_read
+from market.trade.models import EmergencyStop as StopRecord
+from market.trade.models import StopStatus
 from market.trade.schemas import (
     EmergencyStop,
-    EmergencyStopResult,
+    EmergencyStopLift,
+    EmergencyStopRead,
     EntitlementRead,
     OrderApproval,
     OrderRead,
@@ -84,17 +89,74 @@ def revoke_entitlement(
     return EntitlementRead.model_validate(entitlement.model_dump())
 
 
-@router.post("/reviews/emergency-stop", response_model=EmergencyStopResult)
+def stop_read(stop: StopRecord) -> EmergencyStopRead:
+    return EmergencyStopRead.model_validate(
+        {**stop.model_dump(), "status": stop.status, "revoked": stop.revoked_count}
+    )
+
+
+@router.post("/reviews/emergency-stop", response_model=EmergencyStopRead)
 def emergency_stop(
     body: EmergencyStop, reviewer: CompliancePrincipal, session: SessionDep
-) -> EmergencyStopResult:
-    """Revoke every entitlement of a buyer organization, on a dataset, or both at once, API
-    quotas and sandbox budgets alike."""
-    revoked = revocation.emergency_stop(
+) -> EmergencyStopRead:
+    """Stop a buyer organization, a dataset, or a buyer on a dataset at once: every active
+    entitlement in the scope is revoked (API quotas and sandbox budgets alike, `revoked` says
+    how many), and the stop **stands until compliance lifts it**. Meanwhile new orders,
+    checkout and payment, API keys (for a stopped buyer), data API calls with any key, sandbox
+    queries and budget grants in the scope get a 403 naming the stop, each refusal audited.
+    404 for an unknown buyer or dataset; 409 if a stop on exactly this scope already stands."""
+    stop = revocation.emergency_stop(
         session,
         reviewer,
         buyer_org_id=body.buyer_org_id,
         dataset_id=body.dataset_id,
         reason=body.reason.strip(),
     )
-    return EmergencyStopResult(revoked=revoked)
+    return stop_read(stop)
+
+
+@router.get("/reviews/emergency-stops", response_model=Page[EmergencyStopRead])
+def list_emergency_stops(
+    reviewer: CompliancePrincipal,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[
+        StopStatus | None, Query(description="active (standing) or lifted; both if omitted")
+    ] = None,
+    buyer_org_id: Annotated[uuid.UUID | None, Query()] = None,
+    dataset_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[EmergencyStopRead]:
+    """Emergency stops, newest first: standing ones and those lifted, with who placed and
+    lifted them and why."""
+    rows, total = stops.list_stops(
+        session,
+        status=status,
+        buyer_org_id=buyer_org_id,
+        dataset_id=dataset_id,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    items = [stop_read(s) for s in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/reviews/emergency-stops/{stop_id}", response_model=EmergencyStopRead)
+def get_emergency_stop(
+    stop_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep
+) -> EmergencyStopRead:
+    """One emergency stop."""
+    return stop_read(stops.get_stop(session, stop_id))
+
+
+@router.post("/reviews/emergency-stops/{stop_id}/lift", response_model=EmergencyStopRead)
+def lift_emergency_stop(
+    stop_id: uuid.UUID,
+    body: EmergencyStopLift,
+    reviewer: CompliancePrincipal,
+    session: SessionDep,
+) -> EmergencyStopRead:
+    """Lift a standing stop (the reason is required and audited): orders, keys, calls and
+    queries in its scope are accepted again. Lifting **does not restore** what the stop
+    revoked: revoked entitlements and ended sandbox budgets stay ended, and the buyer places
+    a new order to get access back. 409 if the stop was already lifted."""
+    return stop_read(stops.lift(session, reviewer, stop_id, body.reason))

@@ -1,9 +1,11 @@
 """Ending access at once: one entitlement, or every entitlement of a buyer or on a dataset.
 
 Revocation is a status change the data API checks on every call (the quota decrement requires
-an active entitlement), so it takes effect on the next request. Subscribers (the sandbox) end
-what they granted in the same transaction: ``on_entitlements_revoked`` for emergency stops,
-``on_entitlement_revoked`` for one entitlement (the budget its sandbox pack brought).
+an active entitlement), so it takes effect on the next request. An emergency stop also leaves
+a standing record (``stops``) that refuses every way back into its scope until compliance
+lifts it. Subscribers (the sandbox) end what they granted in the same transaction:
+``on_entitlements_revoked`` for emergency stops, ``on_entitlement_revoked`` for one
+entitlement (the budget its sandbox pack brought).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from market.accounts.principal import Principal
 from market.audit import service as audit
-from market.errors import BadRequest, Conflict, NotFound
-from market.trade.models import Entitlement, EntitlementStatus
+from market.errors import Conflict, NotFound
+from market.trade import stops
+from market.trade.models import EmergencyStop, Entitlement, EntitlementStatus
 
 RevokedHandler = Callable[[Session, uuid.UUID | None, uuid.UUID | None], None]
 OneRevokedHandler = Callable[[Session, Entitlement], None]
@@ -74,13 +77,14 @@ def emergency_stop(
     buyer_org_id: uuid.UUID | None,
     dataset_id: uuid.UUID | None,
     reason: str,
-) -> int:
-    """Revoke every active entitlement of a buyer, on a dataset, or of a buyer on a dataset, in
-    one statement; returns how many were revoked."""
-    if buyer_org_id is None and dataset_id is None:
-        raise BadRequest(
-            "Name a buyer organization, a dataset, or both.", "请指定买方机构、数据集或两者。"
-        )
+) -> EmergencyStop:
+    """Place a standing emergency stop on a buyer, a dataset, or a buyer on a dataset, and
+    revoke every active entitlement in its scope in one statement; the stop (with how many it
+    revoked). It stands until compliance lifts it (``stops.lift``): meanwhile every way back
+    into the scope is refused (``stops.enforce``)."""
+    stop = stops.place(
+        session, reviewer, buyer_org_id=buyer_org_id, dataset_id=dataset_id, reason=reason
+    )
     conditions = [col(Entitlement.status) == EntitlementStatus.active]
     if buyer_org_id is not None:
         conditions.append(col(Entitlement.buyer_org_id) == buyer_org_id)
@@ -107,15 +111,20 @@ def emergency_stop(
         )
     for handler in _on_revoked:
         handler(session, buyer_org_id, dataset_id)
+    stop.revoked_count = len(ids)
+    session.add(stop)
+    session.flush()
     audit.record(
         session,
         "entitlement.emergency_stop",
         actor=reviewer,
         dataset_id=dataset_id,
+        subject_id=stop.id,
         details={
+            "stop_id": str(stop.id),
             "buyer_org_id": str(buyer_org_id) if buyer_org_id else None,
             "revoked": [str(i) for i in ids],
             "reason": reason,
         },
     )
-    return len(ids)
+    return stop

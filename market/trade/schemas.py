@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from market.trade.models import EntitlementStatus, OrderKind, OrderStatus
+from market.trade.models import EntitlementStatus, OrderKind, OrderStatus, StopStatus
 
 
 class OrderCreate(BaseModel):
@@ -167,5 +167,21 @@ class EmergencyStop(BaseModel):
     reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
 
 
-class EmergencyStopResult(BaseModel):
-    revoked: int
+class EmergencyStopRead(BaseModel):
+    """A standing or lifted emergency stop."""
+
+    id: uuid.UUID
+    buyer_org_id: uuid.UUID | None
+    dataset_id: uuid.UUID | None
+    reason: str
+    status: StopStatus = Field(description="active: standing; lifted: no longer refusing")
+    revoked: int = Field(description="Entitlements the stop revoked when it was placed")
+    created_by_id: uuid.UUID
+    created_at: datetime
+    lifted_at: datetime | None
+    lifted_by_id: uuid.UUID | None
+    lift_reason: str | None
+
+
+class EmergencyStopLift(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")

@@ -20,7 +20,7 @@ from market.audit import service as audit
 from market.config import get_settings
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound, QuotaExhausted
-from market.trade import events, overage, states
+from market.trade import events, overage, states, stops
 from market.trade.models import (
     Entitlement,
     EntitlementStatus,
@@ -58,6 +58,13 @@ def place_order(
     where review is required), and each organization may take it once.
     """
     dataset = listings.get_listed(session, dataset_id)
+    stops.enforce(
+        session,
+        buyer_org_id=buyer.org_id,
+        dataset_id=dataset.id,
+        door=stops.Door.order,
+        actor=buyer,
+    )
     plan = billing.get_plan(session, dataset.id, plan_id)
     repo = TradeRepository(session)
     if plan.is_free and repo.has_live_order_for_plan(buyer.org_id, plan.id):
@@ -97,8 +104,13 @@ def granted_quota(plan: Plan, order: Order) -> int:
 
 
 def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> Entitlement:
-    """``paid -> active``: grant the entitlement the plan describes, from now."""
+    """``paid -> active``: grant the entitlement the plan describes, from now. Refused
+    (``stops.EmergencyStopped``) under a standing emergency stop: every way to an entitlement
+    passes here, under the stop's scope lock."""
     states.check(order, S.active)
+    stops.enforce_for_order(
+        session, order, door=stops.Door.activation, actor_user_id=actor_id, lock=True
+    )
     plan = billing.plan_by_id(session, order.plan_id)
     now = utcnow()
     # The usage scenario is approved for a limited time; the plan and compliance's conditions
@@ -220,6 +232,7 @@ def approve_order(
     """Compliance lets an order on a graded dataset proceed to payment (or, if free, activate),
     optionally with conditions: a lower quota or a shorter duration than the plan's."""
     order = get_any_order(session, order_id, for_update=True)
+    stops.enforce_for_order(session, order, door=stops.Door.order_approval, actor=reviewer)
     order.max_quota, order.max_valid_days = max_quota, max_valid_days
     if max_quota is not None or max_valid_days is not None:
         audit.record(
@@ -300,9 +313,19 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
     the call, the oldest entitlement with an overage price and room under its overage limit
     takes it (what is left of its quota first, the rest as overage; see ``trade.overage``).
 
-    Raises ``Forbidden`` without a usable entitlement and ``QuotaExhausted`` (429) when none has
-    enough left, ``OverageLimitReached`` (429) when overage was possible but is at its limit.
+    Raises ``stops.EmergencyStopped`` (403) under a standing emergency stop, whatever
+    entitlements exist; ``Forbidden`` without a usable entitlement and ``QuotaExhausted`` (429)
+    when none has enough left, ``OverageLimitReached`` (429) when overage was possible but is
+    at its limit.
     """
+    stops.enforce(
+        session,
+        buyer_org_id=buyer.org_id,
+        dataset_id=dataset_id,
+        door=stops.Door.data_rows,
+        actor=buyer,
+        details={"api_key_id": str(buyer.api_key_id) if buyer.api_key_id else None},
+    )
     repo = TradeRepository(session)
     now = utcnow()
     candidates = repo.active_entitlements(buyer.org_id, dataset_id, now, DATA_API_UNITS)

@@ -59,6 +59,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/console/compliance/entitlements/{entitlement_id}/revoke"): frozenset({C}),
     ("GET", "/console/compliance/emergency-stop"): frozenset({C}),
     ("POST", "/console/compliance/emergency-stop"): frozenset({C}),
+    ("GET", "/console/compliance/emergency-stops"): frozenset({C}),
+    ("POST", "/console/compliance/emergency-stops/{stop_id}/lift"): frozenset({C}),
     ("GET", "/console/compliance/audit"): frozenset({C, A}),
     ("GET", "/console/compliance/audit/verify"): frozenset({C, A}),
     ("GET", "/console/compliance/audit/export"): frozenset({C, A}),

@@ -16,9 +16,10 @@ from listings.models import DataGrade, Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
 from market.console import buyer as buyer_pages
+from market.trade import revocation
 from market.trade import service as trade
 from market.trade.models import Order, OrderStatus
-from tests.console.conftest import SignIn, post_form
+from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import (
     activate_plan,
     create_dataset,
@@ -429,3 +430,37 @@ def test_cancelling_or_paying_without_the_csrf_token_changes_nothing(
     assert order.status is OrderStatus.awaiting_payment
     assert order.checkout_session_id is None
     assert stripe_api.requests == []
+
+
+def test_a_stopped_buyer_is_told_why_in_their_language_and_nothing_is_ordered(
+    client: TestClient,
+    session: Session,
+    listed: Dataset,
+    provider: User,
+    buyer: User,
+    reviewer: User,
+    signed_in: SignIn,
+) -> None:
+    plan = create_plan(session, listed, provider=provider, name="季度包")
+    stop = revocation.emergency_stop(
+        session,
+        principal_of(reviewer),
+        buyer_org_id=buyer.organization_id,
+        dataset_id=None,
+        reason="内部调查",
+    )
+    signed_in(buyer)
+    chinese = post_form(client, "/console/orders", _order_form(listed, plan))
+    assert chinese.status_code == 403
+    assert f"紧急停止（编号 {stop.id}）" in chinese.text
+    assert "内部调查" not in chinese.text
+    client.cookies.set("lang", "en")
+    english = client.post(
+        "/console/orders",
+        data=_order_form(listed, plan),
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_token(client)},
+    )
+    assert english.status_code == 403
+    assert f"emergency stop {stop.id}" in english.text
+    assert english.headers["HX-Retarget"] == "#flash"
+    assert _orders(session, buyer) == []

@@ -16,6 +16,7 @@ from billing import ledger
 from billing.models import LedgerAccount, LedgerEntry, WebhookEvent, WebhookStatus
 from listings.models import Dataset
 from market.accounts.models import Role, User
+from market.audit.models import AuditRecord
 from market.config import Settings
 from market.trade.models import Order
 from tests.fixtures.client import bearer
@@ -368,3 +369,99 @@ def test_webhooks_are_refused_when_no_secret_is_configured(
         WEBHOOK, content=payload, headers={"Stripe-Signature": sign(payload, WEBHOOK_SECRET)}
     )
     assert response.status_code == 409
+
+
+def _stop_buyer(client: TestClient, session: Session, settings: Settings, buyer: User) -> str:
+    reviewer = create_user(session, role=Role.compliance)
+    session.commit()
+    stop = client.post(
+        "/api/v1/reviews/emergency-stop",
+        headers=bearer(reviewer, settings),
+        json={"buyer_org_id": str(buyer.organization_id), "reason": "调查"},
+    )
+    assert stop.status_code == 200, stop.text
+    return str(stop.json()["id"])
+
+
+def _refusals(session: Session, stop_id: str) -> list[str]:
+    session.expire_all()
+    return [
+        r.details["door"]
+        for r in session.exec(
+            select(AuditRecord).where(AuditRecord.action == "entitlement.emergency_stop_refused")
+        )
+        if r.details["stop_id"] == stop_id
+    ]
+
+
+def test_checkout_under_an_emergency_stop_is_refused_before_stripe_is_called(
+    client: TestClient,
+    session: Session,
+    stripe_settings: Settings,
+    stripe_api: StripeStandIn,
+    buyer: User,
+    order: Order,
+) -> None:
+    stop_id = _stop_buyer(client, session, stripe_settings, buyer)
+    checkout = client.post(
+        f"/api/v1/orders/{order.id}/checkout", headers=bearer(buyer, stripe_settings)
+    )
+    assert checkout.status_code == 403
+    assert stop_id in checkout.json()["detail"]
+    assert stop_id in checkout.json()["detail_zh"]
+    assert stripe_api.requests == []
+    assert _refusals(session, stop_id) == ["order.checkout"]
+
+
+def test_a_card_payment_under_an_emergency_stop_is_not_credited_but_listed_for_a_refund(
+    client: TestClient,
+    session: Session,
+    stripe_settings: Settings,
+    admin: User,
+    buyer: User,
+    order: Order,
+) -> None:
+    """A Checkout Session opened before the stop can still complete: Stripe has the money."""
+    stop_id = _stop_buyer(client, session, stripe_settings, buyer)
+    response = _post_event(client, checkout_completed(str(order.id), PRICE, "pi_stopped"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "ignored"
+    body = _order(client, buyer, stripe_settings, order)
+    assert (body["status"], body["entitlement"]) == ("awaiting_payment", None)
+    assert ledger.paid_net(session, order.id) == 0
+    [anomaly] = client.get(
+        "/api/v1/billing/payments/anomalies", headers=bearer(admin, stripe_settings)
+    ).json()["items"]
+    assert (anomaly["kind"], anomaly["status"], anomaly["amount_minor"]) == (
+        "emergency_stop",
+        "open",
+        PRICE,
+    )
+    stored = session.exec(select(WebhookEvent).where(WebhookEvent.reference == "pi_stopped")).one()
+    assert stop_id in stored.note
+    assert "needs a refund" in stored.note
+    assert _refusals(session, stop_id) == ["payment.stripe"]
+    refunded = client.post(
+        f"/api/v1/billing/payments/anomalies/{anomaly['id']}/refund",
+        headers=bearer(admin, stripe_settings),
+        json={"note": "紧急停止期间的付款，原路退回"},
+    )
+    assert refunded.status_code == 200, refunded.text
+    assert refunded.json()["status"] == "refunded"
+
+
+def test_a_bank_transfer_under_an_emergency_stop_is_refused_and_changes_nothing(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    admin: User,
+    buyer: User,
+    order: Order,
+) -> None:
+    stop_id = _stop_buyer(client, session, settings, buyer)
+    response = _transfer(client, admin, settings, order)
+    assert response.status_code == 403
+    assert stop_id in response.json()["detail"]
+    assert _order(client, buyer, settings, order)["status"] == "awaiting_payment"
+    assert ledger.paid_net(session, order.id) == 0
+    assert _refusals(session, stop_id) == ["payment.bank_transfer"]

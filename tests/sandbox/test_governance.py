@@ -94,7 +94,8 @@ def test_suspension_and_emergency_stop_end_sandbox_access(
     assert stop.status_code == 200
     stopped = _query(client, buyer, settings, dataset, COUNT + " WHERE age > 40")
     assert stopped["http_status"] == 403
-    assert "expired" in stopped["detail"]
+    # The standing stop answers first (it used to be the ended budget's "expired").
+    assert f"emergency stop {stop.json()['id']}" in stopped["detail"]
 
 
 def test_a_buyer_probing_the_allow_list_is_flagged(
@@ -112,3 +113,36 @@ def test_a_buyer_probing_the_allow_list_is_flagged(
     [anomaly] = [a for a in report["anomalies"] if a["kind"] == "refused_sandbox_queries"]
     assert anomaly["buyer_org_id"] == str(buyer.organization_id)
     assert "10 sandbox queries" in anomaly["detail"]
+
+
+def test_no_budget_is_granted_or_topped_up_under_an_emergency_stop(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    dataset, _provider, reviewer = create_sandbox_dataset(session, settings)
+    buyer = create_sandbox_buyer(session, settings, dataset, epsilon=1.0)
+    session.commit()
+    as_reviewer = bearer(reviewer, settings)
+    stop = client.post(
+        "/api/v1/reviews/emergency-stop",
+        headers=as_reviewer,
+        json={"dataset_id": str(dataset.id), "reason": "核查"},
+    )
+    assert stop.status_code == 200, stop.text
+    top_up = client.post(
+        "/api/v1/sandbox/grants",
+        headers=as_reviewer,
+        json={"buyer_org_id": str(buyer.organization_id), "dataset_id": str(dataset.id),
+              "epsilon": 2.0, "delta": 1e-5},
+    )  # fmt: skip
+    assert top_up.status_code == 403
+    assert stop.json()["id"] in top_up.json()["detail"]
+    budget = client.get("/api/v1/sandbox/budget", headers=bearer(buyer, settings)).json()
+    assert budget["items"][0]["epsilon_total"] == 1.0
+    refusals = client.get(
+        "/api/v1/audit",
+        params={"action": "entitlement.emergency_stop_refused"},
+        headers=as_reviewer,
+    ).json()["items"]
+    assert [(r["subject_id"], r["details"]["door"]) for r in refusals] == [
+        (stop.json()["id"], "sandbox.grant")
+    ]

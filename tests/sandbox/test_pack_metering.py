@@ -232,17 +232,29 @@ def test_a_compliance_grant_is_metered_without_an_entitlement(
     assert today["epsilon"] == pytest.approx(0.4)
 
 
-def test_a_pack_bought_after_an_emergency_stop_does_not_revive_the_stopped_ones(
+def test_a_pack_bought_after_an_emergency_stop_is_lifted_does_not_revive_the_stopped_ones(
     market: Market, reviewer: User
 ) -> None:
+    """Changed with standing stops: a pack can no longer be bought while the stop stands
+    (tests/attacks/test_emergency_stop.py), so this one is bought after the stop is lifted."""
     stopped = market.buy_pack(epsilon=1.0, queries=5)
+    as_reviewer = bearer(reviewer, market.settings)
     stop = market.client.post(
         "/api/v1/reviews/emergency-stop",
-        headers=bearer(reviewer, market.settings),
+        headers=as_reviewer,
         json={"buyer_org_id": str(market.buyer.organization_id), "reason": "异常访问"},
     )
     assert stop.status_code == 200, stop.text
     assert market.query("SELECT COUNT(*) AS a FROM dataset", 0.3)["http_status"] == 403
+    lifted = market.client.post(
+        f"/api/v1/reviews/emergency-stops/{stop.json()['id']}/lift",
+        headers=as_reviewer,
+        json={"reason": "调查结束"},
+    )
+    assert lifted.status_code == 200, lifted.text
+    # Lifting restores nothing: the stopped pack's budget stays ended.
+    ended = market.query("SELECT COUNT(*) AS c FROM dataset", 0.3)
+    assert ended["http_status"] == 403, ended
     fresh = market.buy_pack(epsilon=1.0, queries=5)
     assert market.query("SELECT COUNT(*) AS b FROM dataset", 0.3)["http_status"] == 200
     assert _used_and_left(market.statement(stopped)) == (0.0, 1.0, 0, 5)

@@ -7,6 +7,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "compliance.nav.entitlements": ("授权管理", "Entitlements"),
     "compliance.nav.audit": ("审计日志", "Audit log"),
     "compliance.nav.report": ("合规报告", "Compliance report"),
+    "compliance.nav.stops": ("紧急停止", "Emergency stops"),
     "compliance.filters": ("筛选条件", "Filters"),
     "compliance.apply": ("筛选", "Apply"),
     "compliance.found": ("共 {total} 条", "{total} found"),
@@ -50,6 +51,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "紧急停止已执行：撤销了 {count} 项授权，相关沙箱预算已关闭。",
         "Emergency stop done: {count} entitlements revoked and the matching sandbox budgets "
         "closed.",
+    ),
+    "compliance.done.lifted": (
+        "紧急停止已解除。被撤销的授权不会恢复：需求方需重新下单。",
+        "The emergency stop is lifted. Revoked entitlements stay revoked: the buyer orders anew.",
     ),
     # Listing queue
     "compliance.listings.title": ("上架审核队列", "Listing review queue"),
@@ -220,10 +225,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "compliance.entitlement.expired": ("已到期", "expired"),
     "compliance.stop.title": ("紧急停止", "Emergency stop"),
     "compliance.stop.intro": (
-        "立即撤销某一需求方、某一数据集（或两者交集）的全部有效授权，并关闭相应的沙箱预算。"
+        "立即撤销某一需求方、某一数据集（或两者交集）的全部有效授权，并关闭相应的沙箱预算；"
+        "停止在合规人员解除之前持续有效，期间该范围内的一切新访问均被拒绝。"
         "先选择范围，确认影响后再执行。",
         "Revoke at once every active entitlement of a buyer, on a dataset, or of a buyer on a "
-        "dataset, and close the matching sandbox budgets. Choose first, then confirm.",
+        "dataset, and close the matching sandbox budgets; the stop then stands, refusing every "
+        "new way in, until compliance lifts it. Choose first, then confirm.",
     ),
     "compliance.stop.step1": ("第一步：选择范围", "Step 1: choose"),
     "compliance.stop.step2": ("第二步：确认并执行", "Step 2: confirm"),
@@ -248,10 +255,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "budget on it.",
     ),
     "compliance.stop.confirm": (
-        "我确认立即停止上述访问（不可撤回）",
-        "I confirm: stop this access now (it cannot be undone)",
+        "我确认立即停止上述访问（被撤销的授权即使解除停止后也不会恢复）",
+        "I confirm: stop this access now (revoked entitlements stay revoked even after the "
+        "stop is lifted)",
     ),
     "compliance.stop.button": ("执行紧急停止", "Stop access now"),
+    "compliance.stop.standing": ("生效中的紧急停止", "Standing emergency stops"),
+    "compliance.stops.title": ("紧急停止记录", "Emergency stops"),
+    "compliance.stops.intro": (
+        "紧急停止在合规人员解除之前持续有效：期间该范围内的新订单、付款、API 密钥、数据调用、"
+        "沙箱查询与预算授予均被拒绝，每次拒绝都记入审计日志。",
+        "An emergency stop stands until compliance lifts it: meanwhile new orders, payments, "
+        "API keys, data calls, sandbox queries and budget grants in its scope are refused, each "
+        "refusal recorded in the audit log.",
+    ),
+    "compliance.stops.standing_count": (
+        "当前有 {count} 项紧急停止生效中。",
+        "{count} emergency stops stand.",
+    ),
+    "compliance.stops.caption": ("紧急停止（最新在前）", "Emergency stops, newest first"),
+    "compliance.stops.scope": ("范围（需求方 · 数据集）", "Scope (buyer · dataset)"),
+    "compliance.stops.id": ("编号", "Id"),
+    "compliance.stops.placed": ("实施时间 / 实施人", "Placed (when, by)"),
+    "compliance.stops.revoked": ("撤销授权数", "Entitlements revoked"),
+    "compliance.stops.status.active": ("生效中", "standing"),
+    "compliance.stops.status.lifted": ("已解除", "lifted"),
+    "compliance.stops.lift": ("解除", "Lift"),
+    "compliance.stops.lift_reason": ("解除理由（必填）", "Reason for lifting (required)"),
+    "compliance.stops.lift_button": ("解除紧急停止", "Lift the stop"),
+    "compliance.stops.lift_note": (
+        "解除只会重新开放该范围：被撤销的授权和已关闭的沙箱预算不会恢复，需求方需重新下单。",
+        "Lifting only reopens the scope: revoked entitlements and closed sandbox budgets do "
+        "not come back; the buyer places a new order.",
+    ),
+    "compliance.stops.new": ("实施新的紧急停止", "Place a new emergency stop"),
+    "compliance.stops.all": ("全部紧急停止记录", "All emergency stops"),
+    "compliance.stops.empty": ("没有符合条件的紧急停止。", "No emergency stop matches."),
     # Audit log
     "compliance.audit.title": ("审计日志", "Audit log"),
     "compliance.audit.intro": (

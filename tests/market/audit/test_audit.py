@@ -285,3 +285,38 @@ def test_one_record_by_its_place_in_the_chain(session: Session) -> None:
         audit.get_record(session, records[-1].seq + 1)
     assert refused.value.status_code == 404
     assert "审计记录" in refused.value.detail_zh
+
+
+def test_a_refusal_is_recorded_although_its_request_rolls_back(
+    session: Session, auditor: User
+) -> None:
+    """An ordinary record vanishes with a rolled-back request; a refusal's is written anyway,
+    chained like the rest."""
+
+    class Refused(Exception):
+        pass
+
+    def refused_request() -> None:
+        with db.unit_of_work() as request:
+            audit.record(request, "kept.never", actor=principal_of(auditor))
+            audit.record_refusal(
+                request, "kept.refusal", actor=principal_of(auditor), details={"door": "x"}
+            )
+            raise Refused
+
+    with pytest.raises(Refused):
+        refused_request()
+    session.expire_all()
+    assert "kept.never" not in _actions(session)
+    [record] = session.exec(select(AuditRecord).where(AuditRecord.action == "kept.refusal")).all()
+    assert record.details == {"door": "x"}
+    assert audit.verify(session).ok
+
+
+def test_a_refusal_in_a_request_that_commits_is_recorded_once(
+    session: Session, auditor: User
+) -> None:
+    with db.unit_of_work() as request:
+        audit.record_refusal(request, "kept.refusal", actor=principal_of(auditor))
+    session.expire_all()
+    assert _actions(session).count("kept.refusal") == 1
