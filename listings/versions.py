@@ -1,7 +1,8 @@
 """Saving policy versions and releasing rows through one: the core both the upload
 pipeline (`service`) and the policy API (`policies`) build on.
 
-Keys: each dataset has a random secret that never leaves the server. A buyer's key is
+Keys (`listings.keys`): each dataset has a random secret, sealed at rest, that never leaves
+the server. A buyer's key is
 HMAC(secret, "buyer" | buyer organization id), so pseudonyms and noise differ per buyer and
 two buyers cannot link their tokens; previews use the key of a fixed "preview" audience, a
 generic buyer that no real organization's key equals.
@@ -17,24 +18,16 @@ import duckdb
 import pyarrow as pa
 from sqlmodel import Session
 
-from anonymize import KAnonymityReport, Policy, apply_policy, derive_key
+from anonymize import KAnonymityReport, Policy, apply_policy
 from listings import storage
+from listings.keys import PREVIEW_AUDIENCE, release_key
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
 from market.db import utcnow
 from market.errors import Conflict
 
 Which = Literal["draft", "approved"]
-PREVIEW_AUDIENCE = "preview"
-
-
-def release_key(dataset: Dataset, buyer_org_id: uuid.UUID | None) -> bytes:
-    """The key for one audience: a buyer organization, or None for the generic preview."""
-    secret = bytes.fromhex(dataset.pseudonym_secret)
-    if len(secret) < 32:  # never key pseudonyms with an empty or truncated secret
-        raise RuntimeError(f"dataset {dataset.id} has no usable pseudonymization secret")
-    audience = str(buyer_org_id) if buyer_org_id is not None else PREVIEW_AUDIENCE
-    return derive_key(secret, "buyer", audience)
+__all__ = ["PREVIEW_AUDIENCE", "Which", "release", "release_key", "release_with"]
 
 
 def has_pending_change(dataset: Dataset) -> bool:

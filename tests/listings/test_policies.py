@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from billing.service import plans_for
+from listings import keys
 from listings.models import Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
@@ -263,7 +264,9 @@ def test_the_dataset_secret_never_leaves_the_server(
         f"/api/v1/datasets/{draft.id}/preview",
         "/api/v1/datasets",
     ):
-        assert draft.pseudonym_secret not in client.get(url, headers=as_provider).text
+        text = client.get(url, headers=as_provider).text
+        assert draft.pseudonym_secret not in text  # neither the sealed form
+        assert keys.dataset_secret(draft).hex() not in text  # nor the secret itself
 
 
 def test_preview_shows_the_draft_to_its_provider(
