@@ -16,18 +16,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
-from anonymize import KAnonymityReport, Policy, apply_policy, k_anonymity
+from anonymize import KAnonymityReport, Policy, k_anonymity
 from listings import storage
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
 from listings.service import get_owned, get_visible
 from listings.versions import (
     Which,
+    apply_for,
     column_names,
     policy_of,
     record_version,
     release,
-    release_key,
     release_with,
 )
 from market.accounts.models import Role
@@ -75,7 +75,8 @@ def measure_k_anonymity(
     """k-anonymity of the released form over `quasi_identifiers`, over every row.
 
     Only the quasi-identifier columns are read and passed through the policy (with the
-    preview key, which groups exactly as any buyer's key would). A quasi-identifier the
+    preview key, which groups exactly as any buyer's key would, and the dataset's cell key,
+    so noisy and shifted cells are the very values buyers receive). A quasi-identifier the
     policy drops is not released, so it does not split classes: it is left out of the
     grouping and listed in the report's `dropped_quasi_identifiers`.
     """
@@ -83,7 +84,7 @@ def measure_k_anonymity(
     dropped = [name for name in quasi_identifiers if not policy.releases(name)]
     path = storage.resolve(data_dir, dataset.file_path)
     raw = pq.read_table(path, columns=released) if released else _row_stub(path)
-    table = apply_policy(raw, policy, key=release_key(dataset, None))
+    table = apply_for(dataset, raw, policy, buyer_org_id=None, row_offset=0)
     return k_anonymity(table, released, threshold=threshold, dropped_quasi_identifiers=dropped)
 
 
