@@ -81,6 +81,10 @@ def laplace_ladder(key: bytes, level: int, row_offset: int, count: int) -> np.nd
     ever released at, the set is a post-processing of its least noisy member: it is no more
     revealing than that one release, and averaging the releases gains nothing. Levels are
     added bottom-up, so a level without a jump leaves the sum bit-for-bit unchanged.
+
+    Cost: one AES block per cell and level from the bottom (2^-20) up, about 125 levels at a
+    scale of 2,000; measured on a loaded 2-vCPU machine (2026-12-03), about 30 ms per
+    1,000-row page and 5 s per million rows of one noised column.
     """
     if not NOISE_MIN_LEVEL <= level <= NOISE_MAX_LEVEL:
         raise ValueError("noise level out of range")
@@ -88,10 +92,17 @@ def laplace_ladder(key: bytes, level: int, row_offset: int, count: int) -> np.nd
     for current in range(NOISE_MIN_LEVEL, level + 1):
         words = keyed_words(key, current - NOISE_MIN_LEVEL, row_offset, count)
         scale = 2.0 ** (current / NOISE_LEVELS_PER_DOUBLING)
-        centred = open_uniforms(words[:, 1]) - 0.5
-        draw = -scale * np.sign(centred) * np.log1p(-2.0 * np.abs(centred))
         if current == NOISE_MIN_LEVEL:
-            total += draw
-        else:
-            total += np.where(words[:, 0] < _JUMP_THRESHOLD, draw, 0.0)
+            total += _laplace(words[:, 1], scale)
+            continue
+        # Only the rows that jump at this level (about 29%) need a draw: the logarithms are
+        # the costly part, and the others add exactly nothing.
+        jumped = np.flatnonzero(words[:, 0] < _JUMP_THRESHOLD)
+        total[jumped] += _laplace(words[jumped, 1], scale)
     return total
+
+
+def _laplace(words: np.ndarray, scale: float) -> np.ndarray:
+    """Laplace(scale) by inverse CDF from keyed words."""
+    centred = open_uniforms(words) - 0.5
+    return -scale * np.sign(centred) * np.log1p(-2.0 * np.abs(centred))
