@@ -7,11 +7,13 @@ column for the dataset's grade (`propose_policy`), applies a reviewed policy to 
 table (`apply_policy`), and measures the k-anonymity of the result (`k_anonymity`).
 
 Guarantees: every operator is irreversible and nulls stay null. Keyless operators (mask,
-redact, generalize, truncate) are deterministic; keyed ones (pseudonymize, noise,
-date_shift) are deterministic for a key, and the caller derives one key per buyer so two
-buyers' outputs cannot be linked. `apply_policy` fails closed: a column leaves only under an
-explicit rule, a column missing from the policy is dropped, and a keyed rule without a key
-raises.
+redact, generalize, truncate) are deterministic. Pseudonyms are deterministic for a key the
+caller derives per buyer, so two buyers' tokens cannot be linked. Noise and date shifts are
+one draw per cell under a key the caller derives per dataset (`cell_key`), the same for every
+viewer, so no two viewers hold different draws of a cell to average; noise at several scales
+(policy versions) is coupled so that together they reveal no more than the least noisy one
+(`anonymize.noise`). `apply_policy` fails closed: a column leaves only under an explicit
+rule, a column missing from the policy is dropped, and a keyed rule without its key raises.
 Detection is a heuristic that a person reviews; it is deterministic for a given column but
 can miss data it has no detector for, which is why the policy, not the detector, decides.
 

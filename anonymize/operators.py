@@ -4,18 +4,23 @@ Each operator takes an Arrow column and returns one of the same length; nulls st
 What each guarantees, in one line (details in the docstrings):
 
 - `pseudonymize`: keyed, deterministic for one key, irreversible without the key
-  (HMAC-SHA256). Different keys give unlinkable tokens.
+  (HMAC-SHA256). Different keys give unlinkable tokens: callers key it per audience (buyer).
 - `generalize_*`, `truncate`: keyless, deterministic, irreversible (information is dropped).
   GPS coordinates are generalized in `anonymize.coordinates`.
-- `add_laplace_noise`: keyed, deterministic per (key, row position), so re-reading a row
-  returns the same noisy value and averaging repeated reads gains nothing; each released
-  value is epsilon-differentially private for changes of up to `sensitivity` in that cell.
-- `shift_dates`: keyed, deterministic per (key, row position); every date column of a row
+- `add_laplace_noise`: one draw per cell, a function of (key, column, absolute row) and the
+  scale; each released value is epsilon-differentially private for changes of up to
+  `sensitivity` in that cell. Re-reading a row returns the same value, and releases of one
+  cell at several scales (policy versions) reveal no more than the least noisy one.
+- `shift_dates`: one offset per (key, max_days, absolute row); every date column of a row
   moves by the same offset, so intervals inside a record survive.
 
-Row-keyed operators need the row's absolute position in the dataset (`row_offset` plus the
-index in the batch), so a page read at offset 100 gets the same values as the same rows
-read in a bigger page.
+The per-cell perturbations (noise, date shifts) must be keyed per dataset, the same key for
+every viewer: if two viewers got different draws of one cell, averaging their copies would
+shrink the noise. Pseudonyms are the opposite case, keyed per audience. Row-keyed operators
+need the row's absolute position in the dataset (`row_offset` plus the index in the batch), so
+a page read at offset 100 gets the same values as the same rows read in a bigger page; their
+random bits come from an AES keystream (`_keystream`), so cells a reader can compute reveal
+nothing about the others.
 """
 
 import hashlib
@@ -25,18 +30,18 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-from diffprivlib.mechanisms import Laplace
 
 from anonymize._buffers import fixed_width_strings
 from anonymize._hmac import hmac_sha256_hex
+from anonymize._keystream import keyed_words, open_uniforms
 from anonymize._text import ArrowColumn, as_text, as_text_array, encode_distinct
+from anonymize.noise import laplace_ladder, noise_level
 from anonymize.validators import ADDRESS_CITY_PATTERN
 
 _PROVINCE_PATTERN = r"^(?:\p{Han}{2,7}?(?:省|自治区)|北京市|天津市|上海市|重庆市)"
 _DISTRICT_PATTERN = ADDRESS_CITY_PATTERN + r"(?:\p{Han}{1,7}?(?:区|县|市|旗))?"
 ADDRESS_LEVELS = {"province": _PROVINCE_PATTERN, "city": ADDRESS_CITY_PATTERN}
 ADDRESS_LEVELS["district"] = _DISTRICT_PATTERN
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def derive_key(secret: bytes, *context: str) -> bytes:
@@ -162,21 +167,6 @@ def truncate(values: ArrowColumn, *, length: int) -> ArrowColumn:
     return pc.utf8_slice_codeunits(as_text(values), 0, length)
 
 
-def _row_uniforms(key: bytes, salt: str, row_offset: int, count: int) -> np.ndarray:
-    """A uniform in (0, 1) per absolute row position, keyed: a SplitMix64 stream whose
-    seed is the first 8 bytes of HMAC(key, salt). The same key, salt and row give the same
-    number, without any per-row Python call."""
-    seed = np.frombuffer(derive_key(key, "rows", salt)[:8], dtype=np.uint64)[0]
-    rows = np.arange(row_offset, row_offset + count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        z = seed + (rows + np.uint64(1)) * _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    # 53 random bits, shifted off zero so the logarithm below stays finite.
-    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
-
-
 def add_laplace_noise(
     values: ArrowColumn,
     key: bytes,
@@ -186,18 +176,22 @@ def add_laplace_noise(
     column: str,
     row_offset: int = 0,
 ) -> ArrowColumn:
-    """Add Laplace noise of scale sensitivity / epsilon to each number.
+    """Add Laplace noise of scale sensitivity / epsilon (rounded up onto the noise ladder,
+    `released_scale`) to each number.
 
     Guarantee: each released value is epsilon-DP with respect to a change of at most
-    `sensitivity` in that one cell (delta = 0); diffprivlib's `Laplace` mechanism validates
-    the parameters and fixes the scale. The noise is drawn by inverse CDF from a keyed
-    uniform per (column, absolute row), so it is vectorized and stable: a buyer re-reading
-    a row gets the same value back and cannot average the noise away. Non-numeric text
-    becomes null. Output is float64.
+    `sensitivity` in that one cell (delta = 0). One draw per cell: the noise is a function of
+    (key, column, absolute row) and the scale only, so every caller holding the same key gets
+    the same noisy value, and re-reading a row returns the same value. Pass one key per
+    dataset, the same for every viewer (`apply_policy`'s `cell_key`): a key per viewer would
+    give each viewer an independent draw, and averaging across viewers would defeat the
+    per-cell guarantee. Changing epsilon or sensitivity moves the cell along the ladder
+    (`laplace_ladder`): the releases at several scales together reveal no more than the least
+    noisy one, so versions of a policy cannot be averaged either. The draws come from an AES
+    keystream: cells whose true value a reader knows reveal nothing about the noise of
+    others. Non-numeric text becomes null. Output is float64.
     """
-    # Laplace(b) has variance 2 b^2: reading the scale back from diffprivlib's public
-    # variance keeps it the single source of the mechanism's parameters.
-    scale = float(np.sqrt(Laplace(epsilon=epsilon, sensitivity=sensitivity).variance(0.0) / 2))
+    level = noise_level(epsilon=epsilon, sensitivity=sensitivity)
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         numbers = pc.cast(values, pa.float64())
     else:
@@ -206,8 +200,7 @@ def add_laplace_noise(
         numbers = pc.cast(pc.if_else(numeric, text, pa.scalar(None, text.type)), pa.float64())
     if isinstance(numbers, pa.ChunkedArray):
         numbers = numbers.combine_chunks()
-    u = _row_uniforms(key, f"noise:{column}", row_offset, len(numbers)) - 0.5
-    noise = -scale * np.sign(u) * np.log1p(-2.0 * np.abs(u))
+    noise = laplace_ladder(derive_key(key, "noise", column), level, row_offset, len(numbers))
     raw = pc.fill_null(numbers, 0.0).to_numpy(zero_copy_only=False)
     return pa.array(raw + noise, pa.float64(), mask=pc.is_null(numbers).to_numpy(False))
 
@@ -217,7 +210,12 @@ def shift_dates(
 ) -> ArrowColumn:
     """Move each date by a keyed offset in [-max_days, max_days] days, the same for every
     date column of a row (the offset depends on the row, not the column), so the time
-    between two events of one record survives. Deterministic per (key, row).
+    between two events of one record survives. Deterministic per (key, max_days, row): with
+    one key per dataset every viewer sees the same shifted date, so colluding viewers have
+    nothing to average. A policy version with another `max_days` draws new offsets (the
+    uniform offsets of two widths cannot be nested the way the noise ladder nests Laplace
+    draws, and reusing one draw at two widths would pin the offset down), so each distinct
+    `max_days` a row is released with is one more independent look at its dates.
 
     Date and timestamp columns keep their type; text dates in YYYY-MM-DD form are shifted
     and returned as text; anything else becomes null.
@@ -225,7 +223,8 @@ def shift_dates(
     if max_days < 1:
         raise ValueError("max_days must be at least 1")
     n = len(values)
-    u = _row_uniforms(key, "date_shift", row_offset, n)
+    words = keyed_words(derive_key(key, "date_shift", str(max_days)), 0, row_offset, n)
+    u = open_uniforms(words[:, 0])
     offsets = np.floor(u * (2 * max_days + 1)).astype(np.int64) - max_days
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()

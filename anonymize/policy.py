@@ -8,9 +8,14 @@ a misspelt key in a stored policy is an error, not a silently unmasked column; e
 operator's required parameters are checked when the rule is built.
 
 Keyless operators (mask, mask_name, redact, generalize, truncate) give the same output for
-everyone. Keyed ones (pseudonymize, noise, date_shift) need a `key`: the caller derives it
-per buyer from a per-dataset secret (`operators.derive_key`), so two buyers' tokens cannot
-be linked. A policy with a keyed rule refuses to run without a key.
+everyone. Keyed ones take one of two keys, because they need opposite things:
+- `key`, for pseudonyms: the caller derives it per audience (buyer) from a per-dataset secret
+  (`operators.derive_key`), so two buyers' tokens cannot be linked;
+- `cell_key`, for the per-cell perturbations (noise, date_shift): one key per dataset, the
+  same for every viewer, so every viewer gets the same draw of a cell and there are never
+  two draws to average.
+A policy with a keyed rule refuses to run without the key it needs (`MissingKey`); the
+library never substitutes one key for the other.
 """
 
 import os
@@ -21,7 +26,7 @@ from typing import Literal, Self
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from anonymize import coordinates, operators
+from anonymize import coordinates, noise, operators
 from anonymize._text import ArrowColumn
 from anonymize.detect import ColumnDetection, ColumnKind
 from anonymize.masking import mask_name, mask_partial, normalize_mobile, redact
@@ -41,7 +46,10 @@ Operator = Literal[
 Generalization = Literal[
     "age_band", "month", "year", "province", "city", "district", "region_birth_year", "gps"
 ]
-KEYED_OPERATORS = frozenset({"pseudonymize", "noise", "date_shift"})
+# Keyed per audience (unlinkable across audiences) and keyed per cell (one draw for everyone).
+AUDIENCE_KEYED_OPERATORS = frozenset({"pseudonymize"})
+CELL_KEYED_OPERATORS = frozenset({"noise", "date_shift"})
+KEYED_OPERATORS = AUDIENCE_KEYED_OPERATORS | CELL_KEYED_OPERATORS
 _PARALLEL_ROWS = 50_000
 
 
@@ -61,8 +69,10 @@ class ColumnRule(BaseModel):
       (resident IDs -> "110105-1990"), `gps` (coordinates rounded to `decimals` places
       or snapped to a `grid` of that many degrees: give exactly one).
     - `truncate`: the first `length` characters.
-    - `noise`: Laplace noise, `epsilon` and `sensitivity` required (per-cell epsilon-DP).
-    - `date_shift`: a keyed per-row shift of up to `max_days` days either way.
+    - `noise`: Laplace noise, `epsilon` and `sensitivity` required (per-cell epsilon-DP;
+      one draw per cell for every viewer, coupled across scales: `anonymize.noise`).
+    - `date_shift`: a per-row shift of up to `max_days` days either way, one per row for
+      every viewer.
 
     `normalize="mobile"` rewrites phone numbers to their bare 11 digits before the operator.
     """
@@ -95,6 +105,9 @@ class ColumnRule(BaseModel):
         }.get(self.operator, [])
         if missing:
             raise ValueError(f"operator {self.operator!r} needs {', '.join(missing)}")
+        if self.operator == "noise" and self.epsilon and self.sensitivity:
+            # Refused when saved rather than when served: a scale off the noise ladder.
+            noise.noise_level(epsilon=self.epsilon, sensitivity=self.sensitivity)
         if self.operator == "generalize" and self.generalize_to == "gps":
             # The same check the operator makes, so a bad grid is refused when the policy
             # is saved, not when rows are served.
@@ -104,6 +117,12 @@ class ColumnRule(BaseModel):
     @property
     def keyed(self) -> bool:
         return self.operator in KEYED_OPERATORS
+
+    @property
+    def cell_keyed(self) -> bool:
+        """Whether the rule perturbs each cell with a keyed draw (needs the dataset's
+        `cell_key`, not an audience key)."""
+        return self.operator in CELL_KEYED_OPERATORS
 
 
 class Policy(BaseModel):
@@ -123,6 +142,14 @@ class Policy(BaseModel):
     @property
     def keyed(self) -> bool:
         return any(rule.keyed for rule in self.columns.values())
+
+    @property
+    def audience_keyed(self) -> bool:
+        return any(rule.operator in AUDIENCE_KEYED_OPERATORS for rule in self.columns.values())
+
+    @property
+    def cell_keyed(self) -> bool:
+        return any(rule.cell_keyed for rule in self.columns.values())
 
     def releases(self, column: str) -> bool:
         """Whether `column` leaves under this policy: it has a rule, and not `drop`."""
@@ -254,16 +281,19 @@ def apply_rule(
     rule: ColumnRule,
     *,
     key: bytes | None = None,
+    cell_key: bytes | None = None,
     column: str = "",
     row_offset: int = 0,
 ) -> ArrowColumn:
     """Run one column through `rule` (which must not be `drop`).
 
-    Keyless rules are deterministic; keyed ones are deterministic for a given `key` (and,
-    for noise and date shifts, the absolute row position `row_offset + i`).
+    Keyless rules are deterministic; pseudonyms are deterministic for a given `key`; noise
+    and date shifts for a given `cell_key` and absolute row position `row_offset + i`.
     """
-    if rule.keyed and key is None:
+    if rule.operator in AUDIENCE_KEYED_OPERATORS and key is None:
         raise MissingKey(f"the {rule.operator} rule on {column!r} needs a key")
+    if rule.cell_keyed and cell_key is None:
+        raise MissingKey(f"the {rule.operator} rule on {column!r} needs the dataset's cell_key")
     if rule.normalize == "mobile":
         values = normalize_mobile(values)
     match rule.operator:
@@ -289,39 +319,53 @@ def apply_rule(
             assert rule.length is not None
             return operators.truncate(values, length=rule.length)
         case "noise":
-            assert key is not None
+            assert cell_key is not None
             assert rule.epsilon is not None
             assert rule.sensitivity is not None
             return operators.add_laplace_noise(
                 values,
-                key,
+                cell_key,
                 epsilon=rule.epsilon,
                 sensitivity=rule.sensitivity,
                 column=column,
                 row_offset=row_offset,
             )
         case "date_shift":
-            assert key is not None
+            assert cell_key is not None
             assert rule.max_days is not None
-            return operators.shift_dates(values, key, max_days=rule.max_days, row_offset=row_offset)
+            return operators.shift_dates(
+                values, cell_key, max_days=rule.max_days, row_offset=row_offset
+            )
         case "drop":
             raise ValueError("a dropped column has no values to transform")
 
 
 def apply_policy(
-    table: pa.Table, policy: Policy, *, key: bytes | None = None, row_offset: int = 0
+    table: pa.Table,
+    policy: Policy,
+    *,
+    key: bytes | None = None,
+    cell_key: bytes | None = None,
+    row_offset: int = 0,
 ) -> pa.Table:
     """Return `table` with every column transformed by its rule, in the input's order.
 
     Fails closed: a column absent from the policy is dropped like one whose rule is `drop`,
-    so no raw column leaves without an explicit decision; a keyed rule without `key` raises
-    `MissingKey`. Rules for columns the table lacks are ignored, so one policy serves every
-    batch of a dataset. `row_offset` is the absolute position of the table's first row
-    (row-keyed operators use it). Schema metadata is not carried over: it can hold
-    statistics (a Parquet writer's min/max) of the raw values.
+    so no raw column leaves without an explicit decision; a pseudonym rule without `key`, or
+    a noise or date-shift rule without `cell_key`, raises `MissingKey`. `key` is the
+    audience's (pseudonyms differ per audience); `cell_key` must be the dataset's, the same
+    for every viewer, so that each noisy or shifted cell has one value whoever reads it.
+    Rules for columns the table lacks are ignored, so one policy serves every batch of a
+    dataset. `row_offset` is the absolute position of the table's first row (row-keyed
+    operators use it). Schema metadata is not carried over: it can hold statistics (a
+    Parquet writer's min/max) of the raw values.
     """
-    if policy.keyed and key is None:
-        raise MissingKey("the policy has keyed rules (pseudonymize, noise, date_shift): pass key")
+    if policy.audience_keyed and key is None:
+        raise MissingKey("the policy has pseudonym rules: pass key (the audience's key)")
+    if policy.cell_keyed and cell_key is None:
+        raise MissingKey(
+            "the policy has noise or date_shift rules: pass cell_key (the dataset's key)"
+        )
     kept = [index for index, name in enumerate(table.column_names) if policy.releases(name)]
     # select() keeps the row count even when every column goes; replace_schema_metadata()
     # on a table without columns would not, so it comes first.
@@ -332,7 +376,14 @@ def apply_policy(
     def transform(index: int) -> ArrowColumn:
         name = names[index]
         rule = policy.columns[name]
-        return apply_rule(table.column(index), rule, key=key, column=name, row_offset=row_offset)
+        return apply_rule(
+            table.column(index),
+            rule,
+            key=key,
+            cell_key=cell_key,
+            column=name,
+            row_offset=row_offset,
+        )
 
     # Arrow kernels release the GIL, so big tables transform their columns in parallel;
     # each column's result does not depend on the others, so the output is the same.

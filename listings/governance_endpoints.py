@@ -12,6 +12,7 @@ from sqlmodel import Session
 from listings import authorization, grading, policies, review, service, storage
 from listings.endpoints import dataset_read
 from listings.models import Dataset, DatasetAttachment
+from listings.policies import PreviewDoor
 from listings.policy_endpoints import k_read
 from listings.rows import json_rows
 from listings.schemas import (
@@ -135,7 +136,21 @@ def review_page(
     dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep
 ) -> ListingReviewDetail:
     """The reviewer's page: provider and authorization, grade proposal and suggestion, detected
-    sensitive columns with evidence, the policy, the history and the checklist to complete."""
+    sensitive columns with evidence, the policy, the masked preview (audited as
+    `data.preview`), the history and the checklist to complete."""
+    return review_detail(session, reviewer, dataset_id, settings, door=PreviewDoor.api_review)
+
+
+def review_detail(
+    session: Session,
+    reviewer: Principal,
+    dataset_id: uuid.UUID,
+    settings: Settings,
+    *,
+    door: PreviewDoor,
+) -> ListingReviewDetail:
+    """What `GET /reviews/listings/{id}` returns; the console's review page shows the same,
+    its preview audited under its own door."""
     dataset = service.get_dataset(session, dataset_id)
     provider = accounts.get_organization(session, dataset.provider_org_id)
     flags = grading.personal_info(dataset.columns)
@@ -154,7 +169,7 @@ def review_page(
         sensitive_columns=flags.sensitive_columns,
         policy=dataset.policy,
         policy_version=dataset.policy_version,
-        preview=_preview(session, reviewer, dataset, settings),
+        preview=_preview(session, reviewer, dataset, settings, door),
         k_anonymity=k_read(version.k_anonymity if version else None, settings.k_anonymity_min),
         history=[
             ListingReviewRead.model_validate(r.model_dump())
@@ -187,12 +202,18 @@ def reinstate_listing(
 
 
 def _preview(
-    session: Session, reviewer: Principal, dataset: Dataset, settings: Settings
+    session: Session, reviewer: Principal, dataset: Dataset, settings: Settings, door: PreviewDoor
 ) -> PreviewRead | None:
     if dataset.policy is None:
         return None
     _, which, table = policies.preview(
-        session, reviewer, dataset.id, which="draft", rows=10, data_dir=settings.data_dir
+        session,
+        reviewer,
+        dataset.id,
+        which="draft",
+        rows=10,
+        data_dir=settings.data_dir,
+        door=door,
     )
     return PreviewRead(
         dataset_id=dataset.id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -68,11 +67,12 @@ class Dataset(SQLModel, table=True):
     legal_basis: str = Field(default="", sa_type=Text)
     policy_version: int | None = Field(default=None)
     approved_policy_version: int | None = Field(default=None)
-    # Hex of 32 random bytes: the root of every buyer's pseudonymization key. Never leaves
-    # the server (no API schema has it); per-buyer keys are HMACs of it.
-    pseudonym_secret: str = Field(
-        default_factory=lambda: secrets.token_hex(32), max_length=64, repr=False
-    )
+    # 32 random bytes, the root of every key of the dataset (per-buyer pseudonym keys, the
+    # cell key of noise and date shifts: `listings.keys`), stored only sealed under
+    # SLUICE_SECRETS_KEY (`market.secretbox`, bound to this row's id), never in the clear.
+    # Never leaves the server (no API schema has it). No default: a dataset is created with
+    # `keys.new_sealed_secret(id)`, so nothing can store an unsealed one by omission.
+    pseudonym_secret: str = Field(max_length=255, repr=False)
     ingest_task_id: str | None = Field(default=None, max_length=64)
     ingest_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

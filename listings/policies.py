@@ -5,29 +5,35 @@ Every edit saves a new `PolicyVersion`; versions are never changed. `Dataset.pol
 `approved_policy_version` the one compliance approved. Buyers are only ever served the
 approved version: editing a listed dataset's policy queues the change for review and does
 not alter what buyers receive until it is approved.
+
+Previews are rows leaving outside the data API, so each one is audited like a data call: an
+`data.preview` record (who, which dataset, through which door, which policy and version, how
+many rows) written in the same transaction as the preview. `preview` and `preview_unsaved`
+are the only ways to show rows outside the data API, and both take the door they serve.
 """
 
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
-from anonymize import KAnonymityReport, Policy, apply_policy, k_anonymity
+from anonymize import KAnonymityReport, Policy, k_anonymity
 from listings import storage
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
 from listings.service import get_owned, get_visible
 from listings.versions import (
     Which,
+    apply_for,
     column_names,
     policy_of,
     record_version,
     release,
-    release_key,
     release_with,
 )
 from market.accounts.models import Role
@@ -75,7 +81,8 @@ def measure_k_anonymity(
     """k-anonymity of the released form over `quasi_identifiers`, over every row.
 
     Only the quasi-identifier columns are read and passed through the policy (with the
-    preview key, which groups exactly as any buyer's key would). A quasi-identifier the
+    preview key, which groups exactly as any buyer's key would, and the dataset's cell key,
+    so noisy and shifted cells are the very values buyers receive). A quasi-identifier the
     policy drops is not released, so it does not split classes: it is left out of the
     grouping and listed in the report's `dropped_quasi_identifiers`.
     """
@@ -83,7 +90,7 @@ def measure_k_anonymity(
     dropped = [name for name in quasi_identifiers if not policy.releases(name)]
     path = storage.resolve(data_dir, dataset.file_path)
     raw = pq.read_table(path, columns=released) if released else _row_stub(path)
-    table = apply_policy(raw, policy, key=release_key(dataset, None))
+    table = apply_for(dataset, raw, policy, buyer_org_id=None, row_offset=0)
     return k_anonymity(table, released, threshold=threshold, dropped_quasi_identifiers=dropped)
 
 
@@ -160,6 +167,44 @@ def update_policy(
     return version
 
 
+class PreviewDoor(StrEnum):
+    """Every place that shows rows outside the data API, as named in its audit record."""
+
+    api_preview = "api.preview"  # GET /datasets/{id}/preview
+    api_review = "api.review"  # GET /reviews/listings/{id}
+    console_catalog = "console.catalog"  # the catalog's dataset page
+    console_provider = "console.provider"  # the provider's dataset page (draft policy)
+    console_policy_editor = "console.policy_editor"  # the editor's live preview, unsaved
+    console_review = "console.review"  # the compliance review page
+
+
+def _audit_preview(
+    session: Session,
+    principal: Principal,
+    dataset: Dataset,
+    table: pa.Table,
+    *,
+    door: PreviewDoor,
+    policy: str,
+    version: int | None,
+    rows_requested: int,
+    unsaved_policy: Policy | None = None,
+) -> None:
+    """One `data.preview` record, queued on the preview's own unit of work: committed with it
+    or not at all. An unsaved policy is recorded whole: it is what decided what was shown."""
+    details: dict[str, object] = {
+        "door": str(door),
+        "policy": policy,
+        "policy_version": version,
+        "rows_requested": rows_requested,
+        "rows_returned": table.num_rows,
+        "columns": table.column_names,
+    }
+    if unsaved_policy is not None:
+        details["unsaved_policy"] = unsaved_policy.model_dump(mode="json")
+    audit.record(session, "data.preview", actor=principal, dataset_id=dataset.id, details=details)
+
+
 def preview(
     session: Session,
     principal: Principal,
@@ -168,11 +213,14 @@ def preview(
     which: Which | None,
     rows: int,
     data_dir: Path,
+    door: PreviewDoor,
 ) -> tuple[Dataset, Which, pa.Table]:
-    """The first rows as a generic buyer would see them.
+    """The first rows as a generic buyer would see them, audited (`data.preview`).
 
     Providers (of their own datasets) and staff see the draft policy by default, to check
-    it before review; buyers only ever see a listed dataset under its approved policy.
+    it before review; buyers only ever see a listed dataset under its approved policy. Noise
+    and date shifts carry the same draw as every buyer's copy (one cell key per dataset);
+    pseudonyms are the generic preview audience's.
     """
     dataset = get_visible(session, principal, dataset_id)
     owner_or_staff = principal.role in (Role.compliance, Role.admin) or (
@@ -189,6 +237,16 @@ def preview(
     table = release(
         dataset, which=chosen, buyer_org_id=None, limit=rows, offset=0, data_dir=data_dir
     )
+    _audit_preview(
+        session,
+        principal,
+        dataset,
+        table,
+        door=door,
+        policy=chosen,
+        version=dataset.approved_policy_version if chosen == "approved" else dataset.policy_version,
+        rows_requested=rows,
+    )
     return dataset, chosen, table
 
 
@@ -200,13 +258,29 @@ def preview_unsaved(
     *,
     rows: int,
     data_dir: Path,
+    door: PreviewDoor,
 ) -> pa.Table:
     """The first rows under a policy the provider is editing and has not saved: what the
     editor shows before a change becomes a version. Only the owning provider, with the same
-    column checks as saving; the generic preview key, as for every preview."""
+    column checks as saving; the generic preview key, as for every preview. Audited
+    (`data.preview`, policy "unsaved", the policy itself in the record)."""
     dataset = get_owned(session, principal, dataset_id)
     _check_columns(dataset, policy)
-    return release_with(dataset, policy, buyer_org_id=None, limit=rows, offset=0, data_dir=data_dir)
+    table = release_with(
+        dataset, policy, buyer_org_id=None, limit=rows, offset=0, data_dir=data_dir
+    )
+    _audit_preview(
+        session,
+        principal,
+        dataset,
+        table,
+        door=door,
+        policy="unsaved",
+        version=None,
+        rows_requested=rows,
+        unsaved_policy=policy,
+    )
+    return table
 
 
 def k_anonymity_report(

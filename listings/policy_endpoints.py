@@ -127,10 +127,17 @@ def preview(
     ] = None,
 ) -> PreviewRead:
     """The first rows as a buyer would see them: through the policy, with the key of a
-    generic buyer (real buyers' pseudonyms differ). Buyers see listed datasets only, under
-    the approved policy."""
+    generic buyer (real buyers' pseudonyms differ; noisy and date-shifted cells are the same
+    values every buyer receives). Buyers see listed datasets only, under the approved policy.
+    Every preview is recorded in the audit log (`data.preview`), like a data call."""
     dataset, which, table = policies.preview(
-        session, principal, dataset_id, which=policy, rows=rows, data_dir=settings.data_dir
+        session,
+        principal,
+        dataset_id,
+        which=policy,
+        rows=rows,
+        data_dir=settings.data_dir,
+        door=policies.PreviewDoor.api_preview,
     )
     return PreviewRead(
         dataset_id=dataset.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import Session, col, func, select
 
 from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview, PolicyVersion
@@ -172,6 +172,24 @@ class DatasetRepository:
             .order_by(col(ListingReview.created_at))
         )
         return list(self.session.exec(stmt).all())
+
+    def sealed_secrets(self, *, after: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str]]:
+        """(id, sealed pseudonym secret) of datasets in id order, a page after ``after``, for
+        key rotation (keyset paging: rows added meanwhile are not skipped or repeated)."""
+        stmt = select(Dataset.id, Dataset.pseudonym_secret).order_by(col(Dataset.id)).limit(limit)
+        if after is not None:
+            stmt = stmt.where(col(Dataset.id) > after)
+        return [(row[0], row[1]) for row in self.session.exec(stmt).all()]
+
+    def replace_sealed_secret(self, dataset_id: uuid.UUID, old: str, new: str) -> bool:
+        """Swap one sealed value for another of the same secret, only if the row still holds
+        ``old`` (a concurrent rotation already did it otherwise)."""
+        result = self.session.execute(
+            update(Dataset)
+            .where(col(Dataset.id) == dataset_id, col(Dataset.pseudonym_secret) == old)
+            .values(pseudonym_secret=new)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
     def add(self, obj: Dataset | ListingReview | PolicyVersion) -> None:
         self.session.add(obj)

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from sqlmodel import Session
 
 from anonymize import DEFAULT_GRADE, classify_column, propose_policy
-from listings import ingestion, storage, versions
+from listings import ingestion, keys, storage, versions
 from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.repository import DatasetRepository
 from market.accounts.models import Role
@@ -72,6 +72,7 @@ def create_dataset(
         source_encoding=parsed.encoding,
         size_bytes=size,
         row_count=parsed.table.num_rows,
+        pseudonym_secret=keys.new_sealed_secret(dataset_id),
     )
     storage.write_parquet_atomically(parsed.table, storage.resolve(settings.data_dir, relpath))
     on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, relpath))

@@ -1,10 +1,12 @@
 """Saving policy versions and releasing rows through one: the core both the upload
 pipeline (`service`) and the policy API (`policies`) build on.
 
-Keys: each dataset has a random secret that never leaves the server. A buyer's key is
-HMAC(secret, "buyer" | buyer organization id), so pseudonyms and noise differ per buyer and
-two buyers cannot link their tokens; previews use the key of a fixed "preview" audience, a
-generic buyer that no real organization's key equals.
+Keys (`listings.keys`): each dataset has a random secret, sealed at rest, that never leaves
+the server. Pseudonyms use the audience's key — HMAC(secret, "buyer" | buyer organization id),
+or a fixed "preview" audience for previews — so two buyers cannot link their tokens. Noise and
+date shifts use the dataset's one cell key, so every release of a cell, to whoever, carries
+the same draw: the buyers, the preview, the console and the k-anonymity measurement can never
+be averaged against each other.
 """
 
 from __future__ import annotations
@@ -17,24 +19,16 @@ import duckdb
 import pyarrow as pa
 from sqlmodel import Session
 
-from anonymize import KAnonymityReport, Policy, apply_policy, derive_key
+from anonymize import KAnonymityReport, Policy, apply_policy
 from listings import storage
+from listings.keys import PREVIEW_AUDIENCE, cell_key, release_key
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
 from market.db import utcnow
 from market.errors import Conflict
 
 Which = Literal["draft", "approved"]
-PREVIEW_AUDIENCE = "preview"
-
-
-def release_key(dataset: Dataset, buyer_org_id: uuid.UUID | None) -> bytes:
-    """The key for one audience: a buyer organization, or None for the generic preview."""
-    secret = bytes.fromhex(dataset.pseudonym_secret)
-    if len(secret) < 32:  # never key pseudonyms with an empty or truncated secret
-        raise RuntimeError(f"dataset {dataset.id} has no usable pseudonymization secret")
-    audience = str(buyer_org_id) if buyer_org_id is not None else PREVIEW_AUDIENCE
-    return derive_key(secret, "buyer", audience)
+__all__ = ["PREVIEW_AUDIENCE", "Which", "apply_for", "release", "release_key", "release_with"]
 
 
 def has_pending_change(dataset: Dataset) -> bool:
@@ -140,4 +134,25 @@ def release_with(
             "SELECT * FROM read_parquet($path) LIMIT $limit OFFSET $offset",
             params={"path": str(path), "limit": limit, "offset": offset},
         ).to_arrow_table()
-    return apply_policy(raw, policy, key=release_key(dataset, buyer_org_id), row_offset=offset)
+    return apply_for(dataset, raw, policy, buyer_org_id=buyer_org_id, row_offset=offset)
+
+
+def apply_for(
+    dataset: Dataset,
+    table: pa.Table,
+    policy: Policy,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    row_offset: int,
+) -> pa.Table:
+    """`table` (rows of `dataset` from `row_offset` on) through `policy` for one audience:
+    pseudonyms under the audience's key, noise and date shifts under the dataset's cell key.
+    Every release of rows goes through here, so no caller can key a cell per viewer. Keys are
+    opened only when the policy needs them (a keyless policy serves even without them)."""
+    return apply_policy(
+        table,
+        policy,
+        key=release_key(dataset, buyer_org_id) if policy.audience_keyed else None,
+        cell_key=cell_key(dataset) if policy.cell_keyed else None,
+        row_offset=row_offset,
+    )

@@ -6,7 +6,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from market import migrations
+from market import migrations, secrets_cli
 from market.audit import cli as audit_cli
 from market.config import SettingsError, check_process_environment, get_settings
 from market.domains import load_domains
@@ -16,6 +16,7 @@ app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(secrets_cli.app, name="secrets")
 console = Console()
 
 

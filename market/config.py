@@ -12,12 +12,14 @@ import os
 import secrets
 from collections.abc import Mapping
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from market import secretbox
 
 VAR_DIR = Path("var")
 ENV_PREFIX = "SLUICE_"
@@ -37,12 +39,21 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SLUICE_", extra="forbid")
+    # hide_input_in_errors: a refused setting's error names the variable and the problem, never
+    # the values given (pydantic would otherwise print every input, secrets included).
+    model_config = SettingsConfigDict(
+        env_prefix="SLUICE_", extra="forbid", hide_input_in_errors=True
+    )
 
     environment: Environment = Environment.development
     database_url: str = f"sqlite:///{VAR_DIR / 'sluice.db'}"
     data_dir: Path = VAR_DIR / "data"
     jwt_secret: SecretStr | None = None
+    # The key that seals secrets stored in the database (datasets' pseudonym secrets): 32 bytes
+    # in URL-safe base64 (`sluice secrets generate-key`). Retired keys (comma-separated) still
+    # open values sealed under them until `sluice secrets rotate` has re-sealed everything.
+    secrets_key: SecretStr | None = None
+    secrets_retired_keys: SecretStr | None = None
     access_token_minutes: int = Field(default=15, gt=0)
     refresh_token_days: int = Field(default=14, gt=0)
     # Empty means "run tasks in-process" (Celery eager mode): no broker needed for the demo.
@@ -127,11 +138,26 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _refuse_malformed_secrets_keys(self) -> Settings:
+        # Checked at startup in every environment: a wrong key discovered at the first data
+        # call would be a 3 a.m. surprise. The message never repeats the value.
+        if self.secrets_key is not None:
+            _checked_key(self.secrets_key.get_secret_value(), "SLUICE_SECRETS_KEY")
+        for text in self._retired_key_texts():
+            _checked_key(text, "SLUICE_SECRETS_RETIRED_KEYS")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment is Environment.production:
             if self.jwt_secret is None or len(self.jwt_secret.get_secret_value()) < 32:
                 raise SettingsError(
                     "SLUICE_JWT_SECRET must be set to at least 32 characters in production"
+                )
+            if self.secrets_key is None:
+                raise SettingsError(
+                    "SLUICE_SECRETS_KEY must be set in production (generate one with "
+                    "`sluice secrets generate-key`; keep it outside the database and back it up)"
                 )
             if self.database_url.startswith("sqlite"):
                 raise SettingsError("production needs a server database (SLUICE_DATABASE_URL)")
@@ -157,6 +183,55 @@ class Settings(BaseSettings):
         if self.jwt_secret is not None:
             return self.jwt_secret.get_secret_value()
         return _stored_secret(VAR_DIR / "jwt_secret")
+
+    @cached_property
+    def secrets_keyring(self) -> secretbox.Keyring:
+        """The keys that seal and open stored secrets: SLUICE_SECRETS_KEY (outside production,
+        generated once into ``./var/secrets_key`` when unset) and SLUICE_SECRETS_RETIRED_KEYS.
+        Read once per settings object (settings are cached per process)."""
+        if self.secrets_key is not None:
+            current = self.secrets_key.get_secret_value()
+        else:
+            current = _stored_key(VAR_DIR / "secrets_key")
+        retired = tuple(
+            _checked_key(text, "SLUICE_SECRETS_RETIRED_KEYS") for text in self._retired_key_texts()
+        )
+        return secretbox.Keyring(_checked_key(current, "SLUICE_SECRETS_KEY"), retired)
+
+    def _retired_key_texts(self) -> list[str]:
+        if self.secrets_retired_keys is None:
+            return []
+        texts = self.secrets_retired_keys.get_secret_value().split(",")
+        return [text.strip() for text in texts if text.strip()]
+
+
+def _checked_key(text: str, variable: str) -> bytes:
+    try:
+        return secretbox.decode_key(text)
+    except ValueError as problem:
+        raise SettingsError(
+            f"{variable} is not a secrets key ({problem}): expected 32 random bytes in URL-safe "
+            "base64, as `sluice secrets generate-key` prints"
+        ) from None
+
+
+def _stored_key(path: Path) -> str:
+    # Like the JWT secret: generated on first use outside production, so a fresh clone works
+    # without setup; losing this file loses every dataset's pseudonym secret, so it is kept.
+    # Written under a temporary name and linked into place: two processes starting together
+    # agree on one key (the link fails for the second, which then reads the first's).
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        staged.write_text(secretbox.generate_key())
+        staged.chmod(0o600)
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            pass  # another process won the race: its key is the one
+        finally:
+            staged.unlink()
+    return path.read_text().strip()
 
 
 def _stored_secret(path: Path) -> str:

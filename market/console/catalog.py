@@ -2,7 +2,8 @@
 
 Open to every signed-in user, like ``GET /catalog``. The dataset page shows the rows as a
 buyer receives them (the approved policy, through ``listings.policies.preview``), so a
-provider or reviewer looking at a listed dataset sees exactly what is for sale.
+provider or reviewer looking at a listed dataset sees exactly what is for sale; each showing
+is audited (``data.preview``, door ``console.catalog``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from listings import grading, policies
 from listings import service as listings
 from listings.endpoints import catalog_entries, dataset_read
 from listings.models import DataGrade, DatasetStatus
+from listings.policies import PreviewDoor
 from listings.rows import json_rows
 from listings.versions import Which
 from market.accounts import service as accounts
@@ -45,11 +47,24 @@ def rows_view(table: pa.Table) -> dict[str, Any]:
 
 
 def masked_preview(
-    session: Session, principal: Principal, dataset_id: uuid.UUID, which: Which, data_dir: Path
+    session: Session,
+    principal: Principal,
+    dataset_id: uuid.UUID,
+    which: Which,
+    data_dir: Path,
+    *,
+    door: PreviewDoor,
 ) -> dict[str, Any]:
-    """The first rows through the draft or approved policy (``GET /datasets/{id}/preview``)."""
+    """The first rows through the draft or approved policy (``GET /datasets/{id}/preview``),
+    audited under ``door`` like every preview."""
     _, _, table = policies.preview(
-        session, principal, dataset_id, which=which, rows=PREVIEW_ROWS, data_dir=data_dir
+        session,
+        principal,
+        dataset_id,
+        which=which,
+        rows=PREVIEW_ROWS,
+        data_dir=data_dir,
+        door=door,
     )
     return rows_view(table)
 
@@ -112,7 +127,14 @@ def dataset_page(
     dataset = listings.get_visible(session, user.principal, dataset_id)
     preview = None
     if dataset.status == DatasetStatus.listed:
-        preview = masked_preview(session, user.principal, dataset.id, "approved", settings.data_dir)
+        preview = masked_preview(
+            session,
+            user.principal,
+            dataset.id,
+            "approved",
+            settings.data_dir,
+            door=PreviewDoor.console_catalog,
+        )
     flags = grading.personal_info(dataset.columns)
     return render(
         request,

@@ -23,8 +23,9 @@ from sqlmodel import Session
 from listings import authorization, review
 from listings import service as listings
 from listings.endpoints import dataset_read
-from listings.governance_endpoints import attachment_file, review_page
+from listings.governance_endpoints import attachment_file, review_detail
 from listings.models import DataGrade, Dataset, DatasetStatus
+from listings.policies import PreviewDoor
 from listings.policy_endpoints import k_read
 from listings.review import QueueKind
 from listings.schemas import ApprovalRequest, RejectionReason
@@ -149,7 +150,9 @@ def review_dataset(
     sensitive columns with their evidence, the policy, the masked preview, k-anonymity,
     history, the sandbox profile's status, and the decisions the dataset's status allows."""
     # The API's own view, so the console shows what GET /reviews/listings/{id} shows.
-    detail = review_page(dataset_id, user.principal, session, settings)
+    detail = review_detail(
+        session, user.principal, dataset_id, settings, door=PreviewDoor.console_review
+    )
     dataset = detail.dataset
     stored = listings.get_dataset(session, dataset_id)
     policy_change = has_pending_change(stored)

@@ -27,6 +27,7 @@ from listings import service as listings
 from listings.endpoints import dataset_read
 from listings.ingestion import HeaderMode
 from listings.models import DatasetStatus
+from listings.policies import PreviewDoor
 from listings.policy_endpoints import k_read
 from listings.schemas import AuthorizationUpdate, GradeProposal
 from listings.versions import has_pending_change
@@ -197,7 +198,14 @@ def manage(
     preview = None
     k_report = None
     if policy is not None:
-        preview = masked_preview(session, user.principal, dataset.id, "draft", settings.data_dir)
+        preview = masked_preview(
+            session,
+            user.principal,
+            dataset.id,
+            "draft",
+            settings.data_dir,
+            door=PreviewDoor.console_provider,
+        )
         version = policies.current_version(session, dataset)
         k_report = k_read(version.k_anonymity, settings.k_anonymity_min)
     flags = grading.personal_info(dataset.columns)
@@ -250,6 +258,7 @@ def preview_policy(
         policy_from_form(form),
         rows=PREVIEW_ROWS,
         data_dir=settings.data_dir,
+        door=PreviewDoor.console_policy_editor,
     )
     context = {"preview": rows_view(table), "draft": True}
     return render(request, "provider/_preview.html", user, context)

@@ -135,6 +135,28 @@ def test_noise_is_stable_per_row_so_repeated_reads_cannot_average_it_away() -> N
     assert len(set(first.to_pylist())) == 10
 
 
+def test_noise_is_one_draw_per_cell_for_every_holder_of_the_key() -> None:
+    """The caller passes one key per dataset: two readers get the same noisy cell, and the
+    noise differs between columns and between datasets' keys."""
+    values = pa.array([50.0] * 100)
+    reader_a = add_laplace_noise(values, KEY, epsilon=1.0, sensitivity=1.0, column="x")
+    reader_b = add_laplace_noise(values, KEY, epsilon=1.0, sensitivity=1.0, column="x")
+    assert reader_a == reader_b
+    other_column = add_laplace_noise(values, KEY, epsilon=1.0, sensitivity=1.0, column="y")
+    other_key = add_laplace_noise(values, b"9" * 32, epsilon=1.0, sensitivity=1.0, column="x")
+    assert reader_a != other_column
+    assert reader_a != other_key
+
+
+def test_a_new_epsilon_moves_the_cell_along_the_ladder_instead_of_redrawing_it() -> None:
+    """Loosening the noise (epsilon 1 -> 0.5) adds independent noise to the old release: a
+    quarter of the cells (the probability (b/b')^2) keep their value exactly."""
+    values = pa.array(np.zeros(20_000))
+    tight = add_laplace_noise(values, KEY, epsilon=1.0, sensitivity=1.0, column="x").to_numpy()
+    loose = add_laplace_noise(values, KEY, epsilon=0.5, sensitivity=1.0, column="x").to_numpy()
+    assert np.mean(tight == loose) == pytest.approx(0.25, abs=0.02)
+
+
 def test_noise_has_the_laplace_scale_sensitivity_over_epsilon() -> None:
     n = 200_000
     noisy = add_laplace_noise(
@@ -167,6 +189,23 @@ def test_date_shift_moves_every_date_of_a_row_by_the_same_bounded_offset() -> No
     offsets = [(m - d).days for m, d in zip(moved_start, start, strict=True)]
     assert all(-30 <= o <= 30 for o in offsets)
     assert len(set(offsets)) > 1
+
+
+def test_date_shift_is_one_offset_per_row_for_every_holder_of_the_key() -> None:
+    dates = pa.array([datetime.date(2021, 3, 1)] * 200)
+    assert shift_dates(dates, KEY, max_days=30) == shift_dates(dates, KEY, max_days=30)
+    page = shift_dates(dates.slice(50, 10), KEY, max_days=30, row_offset=50)
+    assert page.to_pylist() == shift_dates(dates, KEY, max_days=30).to_pylist()[50:60]
+
+
+def test_date_shift_of_another_width_is_an_independent_draw() -> None:
+    """One uniform reused at two widths would pin the offset down across policy versions
+    (floor(u * 61) and floor(u * 63) together locate u); another width draws afresh."""
+    start = datetime.date(2021, 3, 1)
+    dates = pa.array([start] * 20_000)
+    narrow = [(d - start).days for d in shift_dates(dates, KEY, max_days=30).to_pylist()]
+    wide = [(d - start).days for d in shift_dates(dates, KEY, max_days=31).to_pylist()]
+    assert abs(np.corrcoef(narrow, wide)[0, 1]) < 0.03
 
 
 def test_date_shift_on_text_dates_keeps_text_and_nulls_garbage() -> None:

@@ -141,6 +141,7 @@ def test_proposed_policy_masks_detected_columns() -> None:
 
 
 KEY = b"k" * 32
+CELL_KEY = b"c" * 32
 
 
 @pytest.mark.parametrize(
@@ -171,6 +172,43 @@ def test_keyed_rules_refuse_to_run_without_a_key() -> None:
         apply_policy(_table(), policy)
 
 
+@pytest.mark.parametrize(
+    "rule",
+    [
+        ColumnRule(operator="noise", epsilon=1.0, sensitivity=1.0),
+        ColumnRule(operator="date_shift", max_days=3),
+    ],
+)
+def test_per_cell_perturbations_refuse_an_audience_key_in_place_of_the_cell_key(
+    rule: ColumnRule,
+) -> None:
+    """Noise keyed per buyer would give each buyer a draw to average: the library never
+    falls back from the missing dataset key to the audience key."""
+    policy = Policy(columns={"mobile": rule})
+    with pytest.raises(MissingKey, match="cell_key"):
+        apply_policy(_table(), policy, key=KEY)
+    assert apply_policy(_table(), policy, cell_key=CELL_KEY).num_rows == 2
+
+
+def test_pseudonyms_vary_with_the_audience_key_and_noise_only_with_the_cell_key() -> None:
+    table = pa.table({"id": ["a", "b"], "income": [1000.0, 2000.0]})
+    policy = Policy(
+        columns={
+            "id": ColumnRule(operator="pseudonymize"),
+            "income": ColumnRule(operator="noise", epsilon=1.0, sensitivity=100.0),
+        }
+    )
+    buyer_a = apply_policy(table, policy, key=b"a" * 32, cell_key=CELL_KEY)
+    buyer_b = apply_policy(table, policy, key=b"b" * 32, cell_key=CELL_KEY)
+    assert buyer_a.column("income") == buyer_b.column("income")
+    assert set(buyer_a.column("id").to_pylist()).isdisjoint(buyer_b.column("id").to_pylist())
+
+
+def test_a_noise_scale_off_the_ladder_is_refused_when_the_rule_is_built() -> None:
+    with pytest.raises(ValidationError, match="noise scale"):
+        ColumnRule(operator="noise", epsilon=1e-3, sensitivity=1e10)
+
+
 def test_every_operator_through_a_policy() -> None:
     table = pa.table(
         {
@@ -198,7 +236,7 @@ def test_every_operator_through_a_policy() -> None:
             "where": ColumnRule(operator="generalize", generalize_to="gps", grid=0.05),
         }
     )
-    row = apply_policy(table, policy, key=KEY).to_pylist()[0]
+    row = apply_policy(table, policy, key=KEY, cell_key=CELL_KEY).to_pylist()[0]
     assert (row["id"], row["age"], row["born"], row["addr"], row["note"], row["where"]) == (
         "110105-1990",
         "30-39",

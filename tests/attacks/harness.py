@@ -12,9 +12,12 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import httpx2 as httpx
@@ -220,12 +223,75 @@ class Outsider:
             json={"dataset_id": dataset_id, "sql": sql, "epsilon": epsilon, **extra},
         )
 
+    # ----- console ---------------------------------------------------------------------------
+
+    @contextmanager
+    def console(self, account: Account) -> Iterator[TestClient]:
+        """A browser of its own signed in to the console as ``account``: the sign-in form with
+        the CSRF token the page carries, then cookies, as a person at a browser would."""
+        with TestClient(self.client.app) as browser:
+            page = browser.get("/console/login")
+            assert page.status_code == 200, page.text
+            signed = browser.post(
+                "/console/login",
+                data={"email": account.email, "password": PASSWORD, **form_token(page.text)},
+                follow_redirects=False,
+            )
+            assert signed.status_code == 303, signed.text
+            yield browser
+
+    def console_post(
+        self, browser: TestClient, page_path: str, path: str, data: dict[str, str]
+    ) -> httpx.Response:
+        """Submit a console form: fetch its page for the CSRF token, then post."""
+        page = browser.get(page_path)
+        assert page.status_code == 200, page.text
+        return browser.post(path, data={**data, **form_token(page.text)})
+
     # ----- plumbing ----------------------------------------------------------------------------
 
     def get(self, account: Account, path: str, **params: Any) -> Any:
         response = self.client.get(path, headers=account.headers, params=params)
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
         return response.json()
+
+
+def form_token(page: str) -> dict[str, str]:
+    """The hidden CSRF field of a console page, as its forms send it."""
+    found = re.search(r'name="(csrf_token)" value="([^"]+)"', page)
+    assert found, "the page carries no CSRF field"
+    return {found.group(1): found.group(2)}
+
+
+def html_tables(page: str) -> list[list[list[str]]]:
+    """Every table of an HTML page as rows of cell texts (header rows included)."""
+    parser = _TableParser()
+    parser.feed(page)
+    return parser.tables
+
+
+class _TableParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
 
 
 def csv_of(rows: Iterable[Iterable[object]], *, encoding: str = "utf-8") -> bytes:

@@ -13,6 +13,7 @@ from market.config import Environment, Settings
 from market.console.session import ACCESS_COOKIE, REFRESH_COOKIE, set_session_cookies
 from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import PASSWORD
+from tests.fixtures.settings import TEST_SECRETS_KEY
 
 
 def _logins(session: Session, user: User) -> list[AuditRecord]:
@@ -49,6 +50,7 @@ def test_session_cookies_are_secure_in_production(provider: User) -> None:
     production = Settings(
         environment=Environment.production,
         jwt_secret="p" * 40,
+        secrets_key=TEST_SECRETS_KEY,
         database_url="postgresql+psycopg://nobody@127.0.0.1/none",
     )
     response = Response()

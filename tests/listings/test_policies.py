@@ -9,11 +9,13 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from billing.service import plans_for
+from listings import keys
 from listings.models import Dataset
 from market.accounts.models import Role, User
+from market.audit.models import AuditRecord
 from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
@@ -263,7 +265,9 @@ def test_the_dataset_secret_never_leaves_the_server(
         f"/api/v1/datasets/{draft.id}/preview",
         "/api/v1/datasets",
     ):
-        assert draft.pseudonym_secret not in client.get(url, headers=as_provider).text
+        text = client.get(url, headers=as_provider).text
+        assert draft.pseudonym_secret not in text  # neither the sealed form
+        assert keys.dataset_secret(draft).hex() not in text  # nor the secret itself
 
 
 def test_preview_shows_the_draft_to_its_provider(
@@ -306,6 +310,44 @@ def test_buyers_preview_only_the_approved_policy_of_listed_datasets(
     assert all(row["姓名"].endswith("*") for row in shown["rows"])
     draft_view = client.get(url, params={"policy": "draft"}, headers=bearer(buyer, settings))
     assert draft_view.status_code == 404
+
+
+def _previews(session: Session, dataset: Dataset) -> list[AuditRecord]:
+    query = select(AuditRecord).where(
+        AuditRecord.action == "data.preview", AuditRecord.dataset_id == dataset.id
+    )
+    return list(session.exec(query.order_by(col(AuditRecord.seq))))
+
+
+def test_every_preview_is_audited_with_door_policy_version_and_rows(
+    client: TestClient, session: Session, settings: Settings, draft: Dataset, provider: User
+) -> None:
+    response = client.get(
+        f"/api/v1/datasets/{draft.id}/preview",
+        params={"rows": 4},
+        headers=bearer(provider, settings),
+    )
+    assert response.status_code == 200, response.text
+    [record] = _previews(session, draft)
+    assert record.actor_user_id == provider.id
+    assert record.details == {
+        "door": "api.preview",
+        "policy": "draft",
+        "policy_version": 1,
+        "rows_requested": 4,
+        "rows_returned": 4,
+        "columns": response.json()["columns"],
+    }
+
+
+def test_a_refused_preview_leaves_no_record(
+    client: TestClient, session: Session, settings: Settings, draft: Dataset
+) -> None:
+    buyer = create_user(session, role=Role.buyer)
+    session.commit()
+    url = f"/api/v1/datasets/{draft.id}/preview"
+    assert client.get(url, headers=bearer(buyer, settings)).status_code == 404
+    assert _previews(session, draft) == []
 
 
 def test_k_anonymity_matches_a_group_by_of_the_released_rows(

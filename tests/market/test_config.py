@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from market import secretbox
 from market.app import create_app
 from market.config import Environment, Settings, SettingsError, check_environment, get_settings
+from tests.fixtures.settings import TEST_SECRETS_KEY
 
 
 def test_defaults_are_the_embedded_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,8 +47,63 @@ def test_production_refuses_to_start_without_a_jwt_secret(
 def test_production_refuses_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="server database"):
         Settings(
-            environment=Environment.production, jwt_secret="x" * 40, database_url="sqlite:///x.db"
+            environment=Environment.production,
+            jwt_secret="x" * 40,
+            secrets_key=TEST_SECRETS_KEY,
+            database_url="sqlite:///x.db",
         )
+
+
+def test_production_refuses_to_start_without_a_secrets_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SLUICE_SECRETS_KEY", raising=False)
+    with pytest.raises(ValidationError, match="SLUICE_SECRETS_KEY must be set in production"):
+        Settings(
+            environment=Environment.production,
+            database_url="postgresql://db/sluice",
+            jwt_secret="x" * 40,
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "variable"),
+    [
+        ("secrets_key", "SLUICE_SECRETS_KEY"),
+        ("secrets_retired_keys", "SLUICE_SECRETS_RETIRED_KEYS"),
+    ],
+)
+@pytest.mark.parametrize("value", ["not-a-key", "c2hvcnQ=", "!" * 44])
+def test_a_malformed_secrets_key_stops_the_settings_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, field: str, variable: str, value: str
+) -> None:
+    monkeypatch.delenv("SLUICE_SECRETS_KEY", raising=False)
+    monkeypatch.delenv("SLUICE_SECRETS_RETIRED_KEYS", raising=False)
+    with pytest.raises(ValidationError, match=variable) as refusal:
+        Settings(**{field: value})  # type: ignore[arg-type]
+    assert value not in str(refusal.value)
+
+
+def test_the_keyring_holds_the_current_key_and_the_retired_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old, older = secretbox.generate_key(), secretbox.generate_key()
+    settings = Settings(secrets_key=TEST_SECRETS_KEY, secrets_retired_keys=f"{old}, {older}")
+    keyring = settings.secrets_keyring
+    assert keyring.current == secretbox.decode_key(TEST_SECRETS_KEY)
+    assert keyring.retired == (secretbox.decode_key(old), secretbox.decode_key(older))
+
+
+def test_the_secrets_key_is_generated_once_and_kept_outside_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SLUICE_SECRETS_KEY", raising=False)
+    first = Settings().secrets_keyring.current
+    assert Settings().secrets_keyring.current == first
+    stored = tmp_path / "var" / "secrets_key"
+    assert secretbox.decode_key(stored.read_text()) == first
+    assert stored.stat().st_mode & 0o777 == 0o600
 
 
 def test_unknown_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,6 +119,7 @@ def test_production_refuses_stripe_without_keys(monkeypatch: pytest.MonkeyPatch)
             environment=Environment.production,
             database_url="postgresql://db/sluice",
             jwt_secret="x" * 40,
+            secrets_key=TEST_SECRETS_KEY,
             stripe_enabled=True,
             stripe_webhook_secret="whsec_x",
         )
@@ -70,6 +128,7 @@ def test_production_refuses_stripe_without_keys(monkeypatch: pytest.MonkeyPatch)
         environment=Environment.production,
         database_url="postgresql://db/sluice",
         jwt_secret="x" * 40,
+        secrets_key=TEST_SECRETS_KEY,
     ).stripe_enabled
 
 

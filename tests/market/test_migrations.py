@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect
 from sqlmodel import SQLModel
 
-from market import db, migrations
+from anonymize import derive_key
+from listings.keys import release_key, secret_context
+from listings.models import Dataset
+from market import db, migrations, secretbox
+from market.config import Settings
+from tests.fixtures.settings import apply_settings
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -63,7 +69,7 @@ def _insert_listed_dataset(
 
 
 def test_the_policy_version_migration_backfills_existing_datasets(
-    scratch_database_url: str,
+    scratch_database_url: str, settings: Settings
 ) -> None:
     scratch_url = scratch_database_url
     migrations.upgrade(scratch_url, "43a7b03dce18")  # the revision before policy versions
@@ -127,12 +133,19 @@ def test_the_policy_version_migration_backfills_existing_datasets(
         ).all()
     assert [tuple(r) for r in rows] == [(1, approved), (2, draft)]
     assert sorted((p[0], p[1]) for p in pointers if p[0] is not None) == [(2, 1)]
-    assert all(len(p[2]) == 64 for p in pointers)
-    assert len({p[2] for p in pointers}) == 2
+    # Each got a random secret of its own (sealed since the secrets-at-rest revision).
+    with scratch.connect() as conn:
+        sealed = conn.execute(sa.select(datasets.c.id, datasets.c.pseudonym_secret)).all()
+    opened = {
+        settings.secrets_keyring.open(value, context=secret_context(ident))
+        for ident, value in sealed
+    }
+    assert len(opened) == 2
+    assert all(len(secret) == 32 for secret in opened)
 
 
 def test_the_overage_migration_backfills_limits_and_reverses_emptied_grants(
-    scratch_database_url: str,
+    scratch_database_url: str, settings: Settings
 ) -> None:
     """Plans priced for overage before limits existed get the default limit (their quota); a
     grant a refund emptied cannot go back under the old constraints, so the downgrade ends it."""
@@ -176,7 +189,7 @@ def test_the_overage_migration_backfills_limits_and_reverses_emptied_grants(
 
 
 def test_the_allotment_migration_charges_existing_ledgers_to_one_allotment_per_grant(
-    scratch_database_url: str,
+    scratch_database_url: str, settings: Settings
 ) -> None:
     """Grants from before allotments become one allotment each, with the grant's totals, and
     their ledger entries are charged to it; the downgrade drops the split."""
@@ -224,3 +237,55 @@ def test_the_allotment_migration_charges_existing_ledgers_to_one_allotment_per_g
     with scratch.connect() as conn:
         assert "sandbox_allotment" not in sa.inspect(conn).get_table_names()
         assert conn.execute(sa.select(before("privacy_ledger"))).all()
+
+
+def _stored_secret(url: str, dataset: uuid.UUID) -> str:
+    table = SQLModel.metadata.tables["dataset"]
+    with db.engine_for(url).connect() as conn:
+        return str(
+            conn.execute(
+                sa.select(table.c.pseudonym_secret).where(table.c.id == dataset)
+            ).scalar_one()
+        )
+
+
+def test_the_secrets_migration_seals_plaintext_secrets_and_its_downgrade_restores_them(
+    scratch_database_url: str, settings: Settings
+) -> None:
+    """The raw column never holds the secret after the upgrade; the app opens it to the same
+    bytes, so every buyer's pseudonym key is unchanged; the downgrade writes the hex back."""
+    migrations.upgrade(scratch_database_url, "85ee68de496e")  # the revision before sealing
+    now, plaintext = datetime.now(UTC), "ab" * 32
+    org, user, dataset = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with db.engine_for(scratch_database_url).begin() as conn:
+        _insert_listed_dataset(conn, dataset, org, user, now)
+        table = SQLModel.metadata.tables["dataset"]
+        conn.execute(table.update().where(table.c.id == dataset).values(pseudonym_secret=plaintext))
+    migrations.upgrade(scratch_database_url)
+    sealed = _stored_secret(scratch_database_url, dataset)
+    assert sealed.startswith(f"v1.{settings.secrets_keyring.current_id}.")
+    assert plaintext not in sealed
+    opened = settings.secrets_keyring.open(sealed, context=secret_context(dataset))
+    assert opened == bytes.fromhex(plaintext)
+    stored = Dataset(id=dataset, pseudonym_secret=sealed)  # type: ignore[call-arg]
+    buyer = uuid.uuid4()
+    assert release_key(stored, buyer) == derive_key(opened, "buyer", str(buyer))
+    migrations.downgrade(scratch_database_url, "85ee68de496e")
+    assert _stored_secret(scratch_database_url, dataset) == plaintext
+
+
+def test_the_secrets_migration_refuses_a_wrong_key_and_changes_nothing(
+    scratch_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrations.upgrade(scratch_database_url, "85ee68de496e")
+    org, user, dataset = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with db.engine_for(scratch_database_url).begin() as conn:
+        _insert_listed_dataset(conn, dataset, org, user, datetime.now(UTC))
+    migrations.upgrade(scratch_database_url)
+    sealed = _stored_secret(scratch_database_url, dataset)
+    apply_settings(monkeypatch, secrets_key=secretbox.generate_key())
+    with pytest.raises(secretbox.SecretsKeyError, match="neither SLUICE_SECRETS_KEY"):
+        migrations.downgrade(scratch_database_url, "85ee68de496e")
+    assert _stored_secret(scratch_database_url, dataset) == sealed
+    with db.engine_for(scratch_database_url).connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == "5a46e0707f30"
