@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from market.ops.requests import REQUEST_ID_HEADER, note_error, request_id_of
+from market.ops.scope import REQUEST_ID_HEADER, note_error, request_id_of
 
 
 class SluiceError(Exception):

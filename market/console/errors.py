@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from market.console.i18n import lang_of
 from market.console.templating import finish, render
 from market.errors import HTTP_ZH, NotAuthenticated, SluiceError, validation_summary
-from market.ops.requests import note_error
+from market.ops.scope import note_error
 
 PREFIX = "/console"
 Handler = Callable[[Request, Exception], Any]

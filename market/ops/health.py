@@ -28,7 +28,7 @@ from market.dependencies import SettingsDep
 from market.errors import Forbidden, NotAuthenticated
 from market.ops import metrics
 from market.ops.logs import get_logger
-from market.ops.requests import request_id_of
+from market.ops.scope import request_id_of
 
 router = APIRouter(tags=["ops"])
 log = get_logger(__name__)

@@ -28,13 +28,12 @@ import uuid
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from market.ops import metrics, sentry
 from market.ops.logs import bind_context, get_logger, unbind_context
+from market.ops.scope import REQUEST_ID_HEADER
 
-REQUEST_ID_HEADER = "X-Request-ID"
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Hex with a letter: an all-digit string could be an identity, phone or card number.
 _HEX_ID = re.compile(r"(?=.*[a-fA-F])[0-9a-fA-F]{16,64}")
@@ -49,18 +48,6 @@ def request_id_from(value: str | None) -> str:
     if value is not None and (_UUID.fullmatch(value) or _HEX_ID.fullmatch(value)):
         return value
     return uuid.uuid4().hex
-
-
-def request_id_of(request: Request) -> str | None:
-    """The id the middleware gave this request (``None`` outside the middleware)."""
-    state: dict[str, Any] = request.scope.get("state") or {}
-    value = state.get("request_id")
-    return value if isinstance(value, str) else None
-
-
-def note_error(request: Request, exc: Exception) -> None:
-    """Remember the error class the handlers rendered, for the request's log line."""
-    request.scope.setdefault("state", {})["error"] = type(exc).__name__
 
 
 def route_template(scope: Scope) -> str:
