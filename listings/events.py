@@ -1,7 +1,9 @@
 """Domain events other packages subscribe to, so ``listings`` never imports them.
 
 Billing creates a listed dataset's default plans when it is listed; the hooks run inside the
-same transaction as the listing, so a dataset is never listed without them.
+same transaction as the listing, so a dataset is never listed without them. Before a
+dataset's delivery mode changes, billing checks that no plan it offers would contradict the
+new mode (a handler refuses by raising; the unit of work then rolls back).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from listings.models import Dataset
+from listings.models import Dataset, DeliveryMode
 
 DatasetHandler = Callable[[Session, Dataset], None]
+ModeHandler = Callable[[Session, Dataset, DeliveryMode], None]
 _on_listed: list[DatasetHandler] = []
+_on_mode_change: list[ModeHandler] = []
 
 
 def on_dataset_listed(handler: DatasetHandler) -> DatasetHandler:
@@ -25,3 +29,16 @@ def on_dataset_listed(handler: DatasetHandler) -> DatasetHandler:
 def dataset_listed(session: Session, dataset: Dataset) -> None:
     for handler in _on_listed:
         handler(session, dataset)
+
+
+def on_delivery_mode_change(handler: ModeHandler) -> ModeHandler:
+    """Run ``handler(session, dataset, new_mode)`` before a delivery mode changes; it refuses
+    the change by raising a ``SluiceError``."""
+    if handler not in _on_mode_change:
+        _on_mode_change.append(handler)
+    return handler
+
+
+def delivery_mode_changing(session: Session, dataset: Dataset, mode: DeliveryMode) -> None:
+    for handler in _on_mode_change:
+        handler(session, dataset, mode)

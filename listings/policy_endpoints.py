@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from anonymize import KAnonymityReport, Policy
-from listings import policies
-from listings.models import Dataset, PolicyVersion
+from listings import policies, public_view, samples, service
+from listings.models import Dataset, DeliveryMode, PolicyVersion
 from listings.schemas import (
     KAnonymityRead,
     PolicyRead,
@@ -127,7 +127,22 @@ def preview(
 ) -> PreviewRead:
     """The first rows as a buyer would see them: through the policy, with the key of a
     generic buyer (real buyers' pseudonyms differ). Buyers see listed datasets only, under
-    the approved policy."""
+    the approved policy. A dataset offered through the sandbox only shows buyers synthetic
+    rows (`synthetic: true`), made from public metadata alone, never from stored rows."""
+    if policy != "draft":
+        shown = service.get_visible(session, principal, dataset_id)
+        if shown.delivery_mode is DeliveryMode.sandbox and not public_view.sees_full_view(
+            principal, shown
+        ):
+            sample = samples.synthetic_rows(session, shown, limit=rows, offset=0)
+            return PreviewRead(
+                dataset_id=shown.id,
+                policy="approved",
+                policy_version=shown.approved_policy_version,
+                columns=sample.column_names,
+                rows=sample.to_pylist(),
+                synthetic=True,
+            )
     dataset, which, table = policies.preview(
         session, principal, dataset_id, which=policy, rows=rows, data_dir=settings.data_dir
     )

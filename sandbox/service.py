@@ -31,6 +31,7 @@ from sqlmodel import Session
 from anonymize import accountant, dp
 from billing import metering
 from billing.models import UsageKind
+from listings import offers
 from listings import service as listings
 from market.accounts import service as accounts
 from market.accounts.models import Role
@@ -83,7 +84,7 @@ def grant_budget(
     one allotment, valid until ``valid_until``: queries are charged to allotments, so a pack's
     use is metered on its entitlement (``sandbox.allotments``).
     """
-    listings.get_listed(session, dataset_id)
+    offers.require_sandbox(listings.get_listed(session, dataset_id))
     accounts.get_organization(session, buyer_org_id)
     if not (math.isfinite(epsilon) and epsilon > 0) or not (0 <= delta < 1):
         raise BadRequest(

@@ -59,6 +59,7 @@ def place_order(
     """
     dataset = listings.get_listed(session, dataset_id)
     plan = billing.get_plan(session, dataset.id, plan_id)
+    billing.check_orderable(dataset, plan)
     repo = TradeRepository(session)
     if plan.is_free and repo.has_live_order_for_plan(buyer.org_id, plan.id):
         raise Conflict(
