@@ -32,7 +32,7 @@ from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict
 
-_CHANGEABLE = (DatasetStatus.processing, DatasetStatus.draft, DatasetStatus.rejected)
+CHANGEABLE = (DatasetStatus.processing, DatasetStatus.draft, DatasetStatus.rejected)
 
 
 def set_delivery_mode(
@@ -41,7 +41,7 @@ def set_delivery_mode(
     """Declare what the dataset offers. Only its provider, only before submission (or after a
     rejection): 409 afterwards, and 409 while a plan it offers contradicts the new mode."""
     dataset = get_owned(session, principal, dataset_id, for_update=True)
-    if dataset.status not in _CHANGEABLE:
+    if dataset.status not in CHANGEABLE:
         raise Conflict(
             f"The delivery mode is fixed once a dataset is submitted (this one is "
             f"{dataset.status}): buyers were offered what it declared. List the data again "

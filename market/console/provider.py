@@ -20,14 +20,15 @@ from sqlmodel import Session
 from anonymize import Policy
 from billing import service as plans
 from billing import statements
+from billing.models import PlanKind
 from billing.schemas import PlanCreate, PlanUpdate
 from billing.usage import daily_totals, usage_report
-from listings import authorization, grading, policies, review
+from listings import authorization, delivery, grading, policies, review
 from listings import service as listings
 from listings.endpoints import dataset_read
-from listings.models import DatasetStatus
+from listings.models import DatasetStatus, DeliveryMode
 from listings.policy_endpoints import k_read
-from listings.schemas import AuthorizationUpdate, GradeProposal
+from listings.schemas import AuthorizationUpdate, DeliveryModeUpdate, GradeProposal
 from listings.versions import has_pending_change
 from market.accounts.models import Role
 from market.console import charts
@@ -53,8 +54,17 @@ PAGE_SIZE = 20
 REVENUE_MONTHS = 6
 # Confirmations shown after a redirect (?done=...); anything else is ignored.
 DONE = frozenset(
-    {"uploaded", "policy_saved", "submitted", "plan_created", "plan_updated", "attachment_added"}
+    {
+        "uploaded",
+        "policy_saved",
+        "submitted",
+        "plan_created",
+        "plan_updated",
+        "attachment_added",
+        "delivery_mode",
+    }
 )
+PLAN_KINDS = ("api_quota", "subscription", "sandbox_pack", "free_sample")
 
 
 def _manage_url(dataset_id: uuid.UUID, done: str) -> str:
@@ -141,7 +151,12 @@ def _revenue_charts(session: Session, user: ConsoleUser, lang: Lang) -> list[dic
 
 @router.get("/upload")
 def upload_form(request: Request, user: ProviderUser) -> Response:
-    return render(request, "provider/upload.html", user)
+    return render(
+        request,
+        "provider/upload.html",
+        user,
+        {"modes": list(DeliveryMode), "default_mode": DeliveryMode.both},
+    )
 
 
 @router.post("/upload")
@@ -154,8 +169,10 @@ def upload(
     title: Annotated[str, Form(min_length=1, max_length=200)],
     domain: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=5000)] = "",
+    delivery_mode: Annotated[DeliveryMode, Form()] = DeliveryMode.both,
 ) -> Response:
-    """The same ingestion as ``POST /datasets``: parsed, stored as Parquet, then profiled."""
+    """The same ingestion as ``POST /datasets``: parsed, stored as Parquet, then profiled,
+    with the delivery mode the provider declares."""
     dataset = listings.create_dataset(
         session,
         user.principal,
@@ -165,6 +182,7 @@ def upload(
         description=description,
         domain=domain.strip(),
         settings=settings,
+        delivery_mode=delivery_mode,
     )
     return redirect(request, _manage_url(dataset.id, "uploaded"))
 
@@ -217,8 +235,27 @@ def manage(
             "plans": plans.plans_for(session, dataset.id, include_inactive=True),
             "attachments": authorization.attachments_of(session, dataset.id),
             "sandbox_profile": profiles.find(session, user.principal, dataset.id),
+            "modes": list(DeliveryMode),
+            "mode_changeable": dataset.status in delivery.CHANGEABLE,
+            "plan_kinds": [
+                k for k in PLAN_KINDS if plans.offered(dataset.delivery_mode, PlanKind(k))
+            ],
         },
     )
+
+
+@router.post("/datasets/{dataset_id}/delivery-mode")
+def set_delivery_mode(
+    request: Request,
+    dataset_id: uuid.UUID,
+    user: ProviderUser,
+    session: SessionDep,
+    form: FormFields,
+) -> Response:
+    """Declare what the dataset offers (``PUT /datasets/{id}/delivery-mode``)."""
+    body = validate_form(DeliveryModeUpdate, {"delivery_mode": form.get("delivery_mode")})
+    delivery.set_delivery_mode(session, user.principal, dataset_id, body.delivery_mode)
+    return redirect(request, _manage_url(dataset_id, "delivery_mode"))
 
 
 @router.post("/datasets/{dataset_id}/policy/preview")
