@@ -19,21 +19,23 @@ from anonymize.masking import normalize_mobile
 from anonymize.policy import ColumnRule, apply_rule
 
 Exposure = Literal["exact", "partly_exact", "grouped", "approximate", "protected"]
-# Keyless rules that may leave a value unchanged (a short value under a mask, a value already
-# at the generalization's level): measured, value by value.
-MEASURED_OPERATORS = frozenset({"mask", "mask_name", "truncate", "generalize"})
+# Keyless rules that may leave a value unchanged (a value no longer than a truncation, a value
+# already at the generalization's level): measured, value by value. Masks never do: a value
+# too short to keep its ends is masked whole (``masking.mask_partial``).
+MEASURED_OPERATORS = frozenset({"truncate", "generalize"})
 
 
 def classify(rule: ColumnRule) -> Exposure:
     """What a rule releases, before looking at any value.
 
     - `exact`: `keep` releases every value as stored (after an optional normalization).
-    - `partly_exact`: masks and truncations release values short enough whole, and
-      generalizations release values already at their level; measure with
-      `count_released_whole`. What they do not release whole they release coarsened, so
-      counts grouped by the released form stay exact either way.
-    - `grouped`: pseudonyms hide values but keep their equality: exact counts per value
-      (per person), COUNT(DISTINCT) and linkage between rows.
+    - `partly_exact`: truncations release values short enough whole, and generalizations
+      release values already at their level; measure with `count_released_whole`. What they
+      do not release whole they release coarsened, so counts grouped by the released form
+      stay exact either way.
+    - `grouped`: masks show some characters of every value (never all of one), pseudonyms
+      hide values but keep their equality: exact counts per released form (per region
+      prefix, per person), COUNT(DISTINCT) and linkage between rows.
     - `approximate`: per-row noise and date shifts: no value is exact, but unbiased noise
       averages out, so sums and means over many rows are close to the true ones.
     - `protected`: redaction releases nothing of the value.
@@ -41,9 +43,9 @@ def classify(rule: ColumnRule) -> Exposure:
     match rule.operator:
         case "keep":
             return "exact"
-        case "mask" | "mask_name" | "truncate" | "generalize":
+        case "truncate" | "generalize":
             return "partly_exact"
-        case "pseudonymize":
+        case "mask" | "mask_name" | "pseudonymize":
             return "grouped"
         case "noise" | "date_shift":
             return "approximate"
@@ -55,9 +57,9 @@ def count_released_whole(values: ArrowColumn, rule: ColumnRule) -> int:
     """How many non-null values `rule` releases unchanged (as text), for keyless rules.
 
     Compares each released value with the stored one as text (after the rule's own
-    normalization, so a mobile a mask keeps entirely counts as whole). `keep` releases every
-    non-null value; keyed rules (pseudonyms, noise, shifts) never release a value unchanged
-    and are not measured here (0).
+    normalization, so a normalized mobile counts as itself). `keep` releases every non-null
+    value; masks never release a value whole, and keyed rules (pseudonyms, noise, shifts)
+    never release a value unchanged: neither is measured here (0).
     """
     if rule.operator == "keep":
         return len(values) - values.null_count

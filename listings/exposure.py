@@ -78,10 +78,11 @@ def _describe(
             f"{counted[1]}，其余粗化后发布。",
         ),
         "grouped": (
-            f"{name}: no value is exact, but the released form keeps values apart "
-            f"({rule.operator}){counted[0]}: exact counts by it.",
-            f"{name}：不发布原值，但发布形式可区分不同的值（{rule.operator}）{counted[1]}，"
-            f"可据此精确计数。",
+            f"{name}: no value is released whole{counted[0]}, but its released form "
+            f"({rule.operator}: visible characters, coarsened values or pseudonyms) sorts the "
+            f"rows into groups that can be counted exactly.",
+            f"{name}：不原样发布任何值{counted[1]}，但其发布形式（{rule.operator}：可见字符、"
+            f"粗化值或假名）可将各行精确分组计数。",
         ),
         "approximate": (
             f"{name}: no value is exact ({rule.operator}), but per-row noise averages out over "
