@@ -402,6 +402,13 @@ def test_the_upload_form_declares_the_delivery_mode(
     assert '<option value="sandbox_pack">' in page
 
 
+def _mode(session: Session, dataset: Dataset) -> DeliveryMode:
+    session.expire_all()
+    stored = session.get(Dataset, dataset.id)
+    assert stored is not None
+    return stored.delivery_mode
+
+
 def test_a_draft_changes_its_delivery_mode_until_it_is_submitted(
     client: TestClient,
     session: Session,
@@ -414,8 +421,7 @@ def test_a_draft_changes_its_delivery_mode_until_it_is_submitted(
     url = f"/console/provider/datasets/{dataset.id}/delivery-mode"
     done = post_form(client, url, {"delivery_mode": "rows"})
     assert done.status_code == 303
-    session.expire_all()
-    assert session.get(Dataset, dataset.id).delivery_mode is DeliveryMode.rows  # type: ignore[union-attr]
+    assert _mode(session, dataset) is DeliveryMode.rows
     page = client.get(f"/console/provider/datasets/{dataset.id}").text
     assert 'id="sandbox-profile"' not in page  # no sandbox for a rows-only dataset
     submit_dataset(session, dataset, provider=provider)
@@ -423,5 +429,4 @@ def test_a_draft_changes_its_delivery_mode_until_it_is_submitted(
     refused = post_form(client, url, {"delivery_mode": "both"})
     assert refused.status_code == 409
     assert "交付方式即固定" in refused.text
-    session.expire_all()
-    assert session.get(Dataset, dataset.id).delivery_mode is DeliveryMode.rows  # type: ignore[union-attr]
+    assert _mode(session, dataset) is DeliveryMode.rows
