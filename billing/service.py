@@ -2,6 +2,11 @@
 
 Prices are integer minor units with a supported ISO 4217 currency. A free sample costs 0; every
 other kind must cost more than 0 (a free pack would bypass the once-per-buyer free sample).
+
+Plans follow the dataset's delivery mode (``listings.models.DeliveryMode``): a sandbox-only
+dataset offers no plan that serves real rows (API quota packs, subscriptions; its free sample
+serves synthetic rows), a rows-only dataset no sandbox pack. A provider who tries gets a
+bilingual 400; a mode change that a plan still offered would contradict is refused (409).
 """
 
 from __future__ import annotations
@@ -16,14 +21,54 @@ from billing.models import Plan, PlanKind, QuotaUnit
 from billing.money import validate_currency
 from listings import events
 from listings import service as listings
-from listings.models import Dataset
+from listings.models import Dataset, DeliveryMode
 from market.accounts.principal import Principal
 from market.config import get_settings
 from market.db import utcnow
-from market.errors import BadRequest, NotFound
+from market.errors import BadRequest, Conflict, NotFound
 
 MAX_PRICE_MINOR = 10**13  # 100 billion yuan: anything above is a typo, not a price
 MAX_UNITS = 10**12
+ROW_PLANS = frozenset({PlanKind.api_quota, PlanKind.subscription})  # they serve real rows
+
+
+def offered(mode: DeliveryMode, kind: PlanKind) -> bool:
+    """Whether a dataset of delivery mode ``mode`` may offer plans of ``kind``. A free sample
+    fits every mode: on a sandbox-only dataset it serves synthetic rows."""
+    if kind in ROW_PLANS:
+        return mode.offers_rows
+    if kind is PlanKind.sandbox_pack:
+        return mode.offers_sandbox
+    return True
+
+
+def _not_offered(mode: DeliveryMode, kind: PlanKind) -> tuple[str, str]:
+    if kind is PlanKind.sandbox_pack:
+        return (
+            "This dataset is offered as masked rows only (delivery mode 'rows'): it has no "
+            "sandbox, so it cannot offer a sandbox pack.",
+            "该数据集的交付方式为“rows”（仅脱敏明细），不提供沙箱，不能设置沙箱套餐。",
+        )
+    return (
+        f"This dataset is offered through the privacy sandbox only (delivery mode "
+        f"'{mode}'): no plan may serve its rows. Offer sandbox packs, or a free sample "
+        f"(synthetic rows).",
+        f"该数据集仅通过隐私沙箱提供（交付方式“{mode}”），不能设置提供明细数据的套餐。"
+        f"请设置沙箱套餐，或免费样例（合成数据）。",
+    )
+
+
+def check_offered(dataset: Dataset, kind: PlanKind) -> None:
+    """The provider's plan must fit the dataset's delivery mode (bilingual 400)."""
+    if not offered(dataset.delivery_mode, kind):
+        raise BadRequest(*_not_offered(dataset.delivery_mode, kind))
+
+
+def check_orderable(dataset: Dataset, plan: Plan) -> None:
+    """An order's plan must fit the dataset's delivery mode (409): plans are checked when
+    created and modes cannot change under a plan, so this only guards against old data."""
+    if not offered(dataset.delivery_mode, plan.kind):
+        raise Conflict(*_not_offered(dataset.delivery_mode, plan.kind))
 
 
 def plans_for(
@@ -150,6 +195,7 @@ def create_plan(
     values["kind"] = PlanKind(values["kind"])
     values["quota_unit"] = QuotaUnit(values.get("quota_unit") or QuotaUnit.calls)
     values["currency"] = validate_currency(values.get("currency") or "CNY")
+    check_offered(dataset, values["kind"])
     _check_shape(values)
     _check_price(values["kind"], values["price_minor"], values.get("overage_price_minor"))
     values["overage_limit_units"] = _overage_limit(values)
@@ -171,6 +217,8 @@ def update_plan(
     plan = session.get(Plan, plan_id)
     if plan is None or plan.dataset_id != dataset.id:
         raise NotFound("Plan not found.", "套餐不存在。")
+    if changes.get("is_active") and not plan.is_active:
+        check_offered(dataset, plan.kind)  # re-offering a plan the mode no longer allows
     if "currency" in changes and changes["currency"] is not None:
         changes["currency"] = validate_currency(changes["currency"])
     merged = {**plan.model_dump(), **{k: v for k, v in changes.items() if v is not None}}
@@ -206,14 +254,31 @@ def withdraw_plan(
 
 @events.on_dataset_listed
 def create_free_plan(session: Session, dataset: Dataset) -> None:
-    """Every listed dataset offers a free API-call sample unless the provider already priced it."""
+    """Every listed dataset offers a free API-call sample unless the provider already priced it.
+
+    On a sandbox-only dataset the sample is synthetic (the data API serves rows made from
+    public metadata alone, ``listings.samples``), and its name says so.
+    """
     if plans_for(session, dataset.id, include_inactive=True):
         return
     calls = get_settings().free_plan_calls
+    synthetic = dataset.delivery_mode is DeliveryMode.sandbox
     session.add(
         Plan(
             dataset_id=dataset.id,
-            name=f"Free sample: {calls:,} API calls / 免费试用 {calls:,} 次调用",
+            name=(
+                f"Free synthetic sample: {calls:,} API calls / 免费合成样例 {calls:,} 次调用"
+                if synthetic
+                else f"Free sample: {calls:,} API calls / 免费试用 {calls:,} 次调用"
+            ),
+            description=(
+                "Synthetic rows made from public metadata alone (schema, released form, "
+                "declared public domains and bounds): no stored value. / "
+                "由公开元数据（结构、发布形式、声明的公开取值域与取值范围）生成的合成数据，"
+                "不含任何存储值。"
+                if synthetic
+                else ""
+            ),
             kind=PlanKind.free_sample,
             calls=calls,
             quota_unit=QuotaUnit.calls,
@@ -221,3 +286,18 @@ def create_free_plan(session: Session, dataset: Dataset) -> None:
         )
     )
     session.flush()
+
+
+@events.on_delivery_mode_change
+def refuse_contradicted_plans(session: Session, dataset: Dataset, mode: DeliveryMode) -> None:
+    """A draft's plans are checked against a new delivery mode: a plan still offered that the
+    new mode does not allow (an API quota pack on a dataset becoming sandbox-only) makes the
+    change 409, naming the plans to withdraw first."""
+    contradicted = [p for p in plans_for(session, dataset.id) if not offered(mode, p.kind)]
+    if contradicted:
+        names = [p.name for p in contradicted]
+        raise Conflict(
+            f"Withdraw these plans first: the delivery mode '{mode}' does not allow them: "
+            f"{', '.join(names)}.",
+            f"请先下架以下套餐，交付方式“{mode}”不允许：{'、'.join(names)}。",
+        )

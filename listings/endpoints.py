@@ -8,15 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from sqlmodel import Session
 
-from listings import columns, grading, review, service
+from listings import columns, delivery, exposure, grading, public_view, review, service
 from listings.ingestion import HeaderMode
-from listings.models import DataGrade, Dataset, DatasetStatus
+from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode
 from listings.policy_endpoints import k_read
 from listings.schemas import (
     ApprovalRequest,
+    BilingualText,
     CatalogEntry,
+    ColumnExposureRead,
     ColumnRenames,
+    DatasetPublicRead,
     DatasetRead,
+    DeliveryModeUpdate,
+    DeliveryTradeoffRead,
     ListingReviewRead,
     RejectionReason,
     ReviewQueueEntry,
@@ -44,6 +49,31 @@ def dataset_read(dataset: Dataset) -> DatasetRead:
             "has_personal_info": flags.has_personal_info,
             "has_sensitive_personal_info": flags.has_sensitive_personal_info,
         }
+    )
+
+
+def public_read(session: Session, dataset: Dataset) -> DatasetPublicRead:
+    """The buyer view of one dataset (declarations only, see ``listings.public_view``)."""
+    names = accounts.organization_names(session, {dataset.provider_org_id})
+    return DatasetPublicRead.model_validate(
+        public_view.public_view(dataset, names.get(dataset.provider_org_id, ""))
+    )
+
+
+def tradeoff_read(result: exposure.Tradeoff | None) -> DeliveryTradeoffRead | None:
+    if result is None:
+        return None
+    return DeliveryTradeoffRead(
+        delivery_mode=result.delivery_mode,
+        measured=result.measured,
+        exact_columns=result.named("exact"),
+        partly_exact_columns=result.named("partly_exact"),
+        grouped_columns=result.named("grouped"),
+        approximate_columns=result.named("approximate"),
+        columns=[ColumnExposureRead.model_validate(vars(c)) for c in result.columns],
+        sandbox_cannot_protect=[
+            BilingualText(en=en, zh=zh) for en, zh in result.sandbox_cannot_protect
+        ],
     )
 
 
@@ -75,9 +105,18 @@ def upload_dataset(
             "`column_1` … (rename them with `PUT /datasets/{id}/columns`)."
         ),
     ] = "auto",
+    delivery_mode: Annotated[
+        DeliveryMode,
+        Form(
+            description="What the dataset offers: rows (masked rows through the data API), "
+            "sandbox (DP aggregates only; its free sample is synthetic) or both"
+        ),
+    ] = DeliveryMode.both,
 ) -> DatasetRead:
     """Upload a dataset. It is validated, stored as Parquet, then profiled by the ingest task
     (status `processing`, then `draft` with each column's detected kind, or `failed`).
+    `delivery_mode` declares what it will offer (default `both`); it can be changed with
+    `PUT /datasets/{id}/delivery-mode` until the dataset is submitted.
 
     Refused (nothing stored) when the file is not wholly UTF-8 or wholly GB18030/GBK (the
     message names the first bad line), or when a Parquet float column holds 16+-digit
@@ -94,6 +133,7 @@ def upload_dataset(
         domain=domain.strip(),
         settings=settings,
         header=header,
+        delivery_mode=delivery_mode,
     )
     return dataset_read(dataset)
 
@@ -112,12 +152,32 @@ def list_datasets(
     return _page(rows, total, page)
 
 
-@router.get("/datasets/{dataset_id}", response_model=DatasetRead)
+@router.get("/datasets/{dataset_id}", response_model=DatasetRead | DatasetPublicRead)
 def get_dataset(
     dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> DatasetRead | DatasetPublicRead:
+    """The full view (`DatasetRead`: metadata, schema, row count, status, detected column
+    kinds with evidence, file facts) for the dataset's provider and staff; the buyer view
+    (`DatasetPublicRead`: declarations only) for everyone else."""
+    dataset = service.get_visible(session, principal, dataset_id)
+    if public_view.sees_full_view(principal, dataset):
+        return dataset_read(dataset)
+    return public_read(session, dataset)
+
+
+@router.put("/datasets/{dataset_id}/delivery-mode", response_model=DatasetRead)
+def set_delivery_mode(
+    dataset_id: uuid.UUID,
+    body: DeliveryModeUpdate,
+    principal: ProviderPrincipal,
+    session: SessionDep,
 ) -> DatasetRead:
-    """A dataset's metadata, schema, row count, status and detected column kinds."""
-    return dataset_read(service.get_visible(session, principal, dataset_id))
+    """Declare what the dataset offers: `rows`, `sandbox` or `both`. Only while it is a draft
+    or was rejected (409 once submitted: its buyers were sold what it declared), and 409 while
+    a plan it offers contradicts the new mode (withdraw the plan first)."""
+    return dataset_read(
+        delivery.set_delivery_mode(session, principal, dataset_id, body.delivery_mode)
+    )
 
 
 @router.put("/datasets/{dataset_id}/columns", response_model=DatasetRead)
@@ -177,7 +237,8 @@ def catalog(
     grade: Annotated[DataGrade | None, Query(description="The confirmed grade")] = None,
     provider_org_id: Annotated[uuid.UUID | None, Query(description="One provider's")] = None,
 ) -> Page[CatalogEntry]:
-    """Listed datasets only, newest first; filter by text, domain, grade and provider."""
+    """Listed datasets only, newest first; filter by text, domain, grade and provider. Each
+    entry is the buyer view (declarations only), whoever asks."""
     rows, total = service.catalog(
         session,
         q=q,
@@ -193,13 +254,11 @@ def catalog(
 
 
 def catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry]:
-    """Catalog rows with their provider's name (one query for the page), as the API and the
-    console show them."""
+    """Catalog rows in the buyer view with their provider's name (one query for the page),
+    as the API and the console show them."""
     names = accounts.organization_names(session, {d.provider_org_id for d in rows})
     return [
-        CatalogEntry.model_validate(
-            {**d.model_dump(), "provider_name": names.get(d.provider_org_id, "")}
-        )
+        CatalogEntry.model_validate(public_view.public_view(d, names.get(d.provider_org_id, "")))
         for d in rows
     ]
 
@@ -210,7 +269,9 @@ def listing_queue(
 ) -> Page[ReviewQueueEntry]:
     """Datasets waiting for review, and listed datasets with a policy change to approve,
     longest-waiting first. `k_anonymity_flag` marks a draft whose released form is under
-    `SLUICE_K_ANONYMITY_MIN` over the quasi-identifiers its provider declared."""
+    `SLUICE_K_ANONYMITY_MIN` over the quasi-identifiers its provider declared;
+    `delivery_tradeoff` says, for a dataset offered as rows and sandbox, which columns the
+    rows give exactly (from the policy alone)."""
     rows, total = review.queue(session, limit=page.limit, offset=page.offset)
     current = review.current_versions(session, rows)
     items = []
@@ -227,6 +288,7 @@ def listing_queue(
                     "quasi_identifiers": (dataset.policy or {}).get("quasi_identifiers", []),
                     "k_anonymity": report,
                     "k_anonymity_flag": bool(report and report.below_threshold),
+                    "delivery_tradeoff": tradeoff_read(exposure.tradeoff(dataset)),
                 }
             )
         )

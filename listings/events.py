@@ -2,7 +2,9 @@
 
 Billing creates a listed dataset's default plans when it is listed; the sandbox renames the
 columns its privacy profile names when the provider renames a dataset's columns. The hooks
-run inside the same transaction as the change, so neither is ever half done.
+run inside the same transaction as the change, so neither is ever half done. Before a
+dataset's delivery mode changes, billing checks that no plan it offers would contradict the
+new mode (a handler refuses by raising; the unit of work then rolls back).
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from listings.models import Dataset
+from listings.models import Dataset, DeliveryMode
 
 DatasetHandler = Callable[[Session, Dataset], None]
 # (session, dataset, {old name: new name}) after a provider renamed columns.
 RenameHandler = Callable[[Session, Dataset, dict[str, str]], None]
+ModeHandler = Callable[[Session, Dataset, DeliveryMode], None]
 _on_listed: list[DatasetHandler] = []
 _on_renamed: list[RenameHandler] = []
+_on_mode_change: list[ModeHandler] = []
 
 
 def on_dataset_listed(handler: DatasetHandler) -> DatasetHandler:
@@ -40,3 +44,16 @@ def on_columns_renamed(handler: RenameHandler) -> RenameHandler:
 def columns_renamed(session: Session, dataset: Dataset, renames: dict[str, str]) -> None:
     for handler in _on_renamed:
         handler(session, dataset, renames)
+
+
+def on_delivery_mode_change(handler: ModeHandler) -> ModeHandler:
+    """Run ``handler(session, dataset, new_mode)`` before a delivery mode changes; it refuses
+    the change by raising a ``SluiceError``."""
+    if handler not in _on_mode_change:
+        _on_mode_change.append(handler)
+    return handler
+
+
+def delivery_mode_changing(session: Session, dataset: Dataset, mode: DeliveryMode) -> None:
+    for handler in _on_mode_change:
+        handler(session, dataset, mode)

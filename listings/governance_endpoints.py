@@ -9,8 +9,8 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
-from listings import authorization, grading, policies, review, service, storage
-from listings.endpoints import dataset_read
+from listings import authorization, exposure, grading, policies, review, service, storage
+from listings.endpoints import dataset_read, tradeoff_read
 from listings.models import Dataset, DatasetAttachment
 from listings.policies import PreviewDoor
 from listings.policy_endpoints import k_read
@@ -137,7 +137,10 @@ def review_page(
 ) -> ListingReviewDetail:
     """The reviewer's page: provider and authorization, grade proposal and suggestion, detected
     sensitive columns with evidence, the policy, the masked preview (audited as
-    `data.preview`), the history and the checklist to complete."""
+    `data.preview`), the history and the checklist to complete. For a dataset offered as rows
+    and sandbox, `delivery_tradeoff` states which columns the rows give exactly (values
+    released whole counted on the first rows) and, in English and Chinese, what the sandbox
+    therefore cannot protect."""
     return review_detail(session, reviewer, dataset_id, settings, door=PreviewDoor.api_review)
 
 
@@ -171,6 +174,9 @@ def review_detail(
         policy_version=dataset.policy_version,
         preview=_preview(session, reviewer, dataset, settings, door),
         k_anonymity=k_read(version.k_anonymity if version else None, settings.k_anonymity_min),
+        delivery_tradeoff=tradeoff_read(
+            exposure.tradeoff(dataset, data_dir=settings.data_dir, measure=True)
+        ),
         history=[
             ListingReviewRead.model_validate(r.model_dump())
             for r in review.history(session, dataset.id)

@@ -23,6 +23,30 @@ class DatasetStatus(StrEnum):
     suspended = "suspended"  # listed, then stopped by compliance: every access is refused
 
 
+class DeliveryMode(StrEnum):
+    """What the provider declares a dataset offers buyers.
+
+    - ``rows``: masked rows through the data API (the approved policy); no sandbox.
+    - ``sandbox``: sandbox only: raw values leave only as differentially private aggregates;
+      the data API never reads the file (its free sample is synthetic).
+    - ``both``: masked rows and the sandbox. The rows give exactly what the policy releases
+      whole, so the sandbox cannot protect aggregates of those columns: compliance sees that
+      trade-off when reviewing the listing (``listings.exposure``).
+    """
+
+    rows = "rows"
+    sandbox = "sandbox"
+    both = "both"
+
+    @property
+    def offers_rows(self) -> bool:
+        return self is not DeliveryMode.sandbox
+
+    @property
+    def offers_sandbox(self) -> bool:
+        return self is not DeliveryMode.rows
+
+
 class DataGrade(StrEnum):
     """The national classification scheme (数据分类分级): core data is never listed; general
     data is further graded 1–4 by the impact of a leak (4 is the highest)."""
@@ -39,6 +63,13 @@ class Dataset(SQLModel, table=True):
     title: str = Field(max_length=200)
     description: str = Field(default="", sa_type=Text)
     domain: str = Field(max_length=100, index=True)
+    # Declared by the provider; fixed once submitted (a change would alter what buyers of a
+    # listed dataset receive). Datasets from before delivery modes offered both channels.
+    delivery_mode: DeliveryMode = Field(
+        default=DeliveryMode.both,
+        sa_type=StrEnumType(DeliveryMode),
+        sa_column_kwargs={"server_default": DeliveryMode.both.value},
+    )
     status: DatasetStatus = Field(
         default=DatasetStatus.processing, sa_type=StrEnumType(DatasetStatus), index=True
     )

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from anonymize import KAnonymityReport, Policy
-from listings import policies
-from listings.models import Dataset, PolicyVersion
+from listings import policies, public_view, samples, service
+from listings.models import Dataset, DeliveryMode, PolicyVersion
 from listings.rows import json_rows
 from listings.schemas import (
     KAnonymityRead,
@@ -129,7 +129,24 @@ def preview(
     """The first rows as a buyer would see them: through the policy, with the key of a
     generic buyer (real buyers' pseudonyms differ; noisy and date-shifted cells are the same
     values every buyer receives). Buyers see listed datasets only, under the approved policy.
-    Every preview is recorded in the audit log (`data.preview`), like a data call."""
+    Every preview is recorded in the audit log (`data.preview`), like a data call. A dataset
+    offered through the sandbox only shows buyers synthetic rows (`synthetic: true`), made from
+    public metadata alone, never from stored rows (nothing stored is shown, so nothing is
+    audited)."""
+    if policy != "draft":
+        shown = service.get_visible(session, principal, dataset_id)
+        if shown.delivery_mode is DeliveryMode.sandbox and not public_view.sees_full_view(
+            principal, shown
+        ):
+            sample = samples.synthetic_rows(session, shown, limit=rows, offset=0)
+            return PreviewRead(
+                dataset_id=shown.id,
+                policy="approved",
+                policy_version=shown.approved_policy_version,
+                columns=sample.column_names,
+                rows=json_rows(sample),
+                synthetic=True,
+            )
     dataset, which, table = policies.preview(
         session,
         principal,

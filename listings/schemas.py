@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from anonymize import ColumnRule
-from listings.models import DataGrade, DatasetStatus, ReviewDecision
+from anonymize.exposure import Exposure
+from listings.models import DataGrade, DatasetStatus, DeliveryMode, ReviewDecision
+
+CoarseType = Literal["text", "integer", "number", "date", "datetime", "boolean", "other"]
 
 
 class ColumnRead(BaseModel):
@@ -21,11 +24,17 @@ class ColumnRead(BaseModel):
 
 
 class DatasetRead(BaseModel):
+    """The full view: what the dataset's owner and staff see, measurements included."""
+
     id: uuid.UUID
     title: str
     description: str
     domain: str
     status: DatasetStatus
+    delivery_mode: DeliveryMode = Field(
+        description="What the provider declares the dataset offers: rows (masked rows "
+        "through the data API), sandbox (DP aggregates only), or both"
+    )
     provider_org_id: uuid.UUID
     original_filename: str
     source_format: str
@@ -49,18 +58,64 @@ class DatasetRead(BaseModel):
     listed_at: datetime | None
 
 
-class CatalogEntry(BaseModel):
+class ReleasedFormRead(BaseModel):
+    """How the approved policy releases a column in the rows."""
+
+    operator: str = Field(description="keep, mask, mask_name, redact, pseudonymize, …")
+    parameters: dict[str, Any] = Field(description="The operator's declared parameters")
+    type: CoarseType = Field(description="The type of the released values")
+
+
+class PublicColumnRead(BaseModel):
+    """A column as buyers meet it: declared and approved, never measured."""
+
+    name: str
+    type: CoarseType = Field(
+        description="Its type in the sandbox's SQL when the sandbox offers it, else the type "
+        "of its released form"
+    )
+    released: ReleasedFormRead | None = Field(
+        description="Its form in the rows (the approved policy); null when rows do not carry it"
+    )
+    sandbox: bool = Field(description="The sandbox answers aggregates over it")
+
+
+class DatasetPublicRead(BaseModel):
+    """The buyer view: declarations only. No detector evidence, confidence or detected
+    kinds, no file name, size or encoding, no ingest error; the exact row count only where
+    rows are delivered (masked rows reveal it anyway)."""
+
     id: uuid.UUID
     title: str
     description: str
     domain: str
+    status: DatasetStatus
     provider_org_id: uuid.UUID
     provider_name: str
-    grade: DataGrade | None
+    grade: DataGrade | None = Field(description="The grade compliance confirmed")
     grade_level: int | None
-    row_count: int
-    columns: list[ColumnRead]
+    delivery_mode: DeliveryMode = Field(
+        description="rows (masked rows), sandbox (DP aggregates only), or both"
+    )
+    row_count: int | None = Field(
+        description="Exact number of rows where rows are delivered; null for a sandbox-only "
+        "dataset, whose size the sandbox releases only as DP counts"
+    )
+    columns: list[PublicColumnRead]
+    synthetic_sample: bool = Field(
+        description="Its free sample and preview are synthetic rows (sandbox-only datasets)"
+    )
     listed_at: datetime | None
+
+
+class CatalogEntry(DatasetPublicRead):
+    """A listed dataset in the catalog: the buyer view, for everyone."""
+
+
+class DeliveryModeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delivery_mode: DeliveryMode
 
 
 class ReviewChecklist(BaseModel):
@@ -195,6 +250,43 @@ class PreviewRead(BaseModel):
     policy_version: int | None
     columns: list[str]
     rows: list[dict[str, Any]]
+    synthetic: bool = Field(
+        default=False,
+        description="True: made from public metadata alone (schema, released form, declared "
+        "public domains and bounds), not from stored rows (sandbox-only datasets)",
+    )
+
+
+class BilingualText(BaseModel):
+    en: str
+    zh: str
+
+
+class ColumnExposureRead(BaseModel):
+    column: str
+    operator: str
+    exposure: Exposure = Field(
+        description="exact (every value as stored), partly_exact (some values whole), grouped "
+        "(exact counts by the released form), approximate (noise that averages out), protected"
+    )
+    whole_values: int | None = Field(description="Values released unchanged, of values_read")
+    values_read: int | None = Field(description="Values measured (the first rows); null: not")
+    en: str
+    zh: str
+
+
+class DeliveryTradeoffRead(BaseModel):
+    """For a dataset offered as rows and through the sandbox: what the row release gives
+    exactly, and so what the sandbox's noise can no longer protect."""
+
+    delivery_mode: DeliveryMode
+    measured: bool = Field(description="Whole values were counted on the stored rows")
+    exact_columns: list[str]
+    partly_exact_columns: list[str]
+    grouped_columns: list[str]
+    approximate_columns: list[str]
+    columns: list[ColumnExposureRead]
+    sandbox_cannot_protect: list[BilingualText]
 
 
 class ReviewQueueEntry(DatasetRead):
@@ -207,6 +299,10 @@ class ReviewQueueEntry(DatasetRead):
     k_anonymity: KAnonymityRead | None
     k_anonymity_flag: bool = Field(
         description="The released form is under the configured k for its quasi-identifiers"
+    )
+    delivery_tradeoff: DeliveryTradeoffRead | None = Field(
+        description="Offered as rows and sandbox: what the rows give exactly (from the policy "
+        "alone; the review page also measures). Null for rows-only or sandbox-only datasets"
     )
 
 
@@ -225,6 +321,10 @@ class ListingReviewDetail(BaseModel):
     preview: PreviewRead | None = Field(description="The first rows as a buyer would see them")
     k_anonymity: KAnonymityRead | None = Field(
         description="The release's k over the declared quasi-identifiers, if any"
+    )
+    delivery_tradeoff: DeliveryTradeoffRead | None = Field(
+        description="Offered as rows and sandbox: what the rows give exactly and what the "
+        "sandbox therefore cannot protect. Null for rows-only or sandbox-only datasets"
     )
     history: list[ListingReviewRead]
     checklist: list[ChecklistItem]

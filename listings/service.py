@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 from sqlmodel import Session
 
 from anonymize import DEFAULT_GRADE, classify_column, propose_policy
-from listings import ingestion, keys, storage, versions
-from listings.models import DataGrade, Dataset, DatasetStatus
+from listings import ingestion, keys, offers, storage, versions
+from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode
 from listings.repository import DatasetRepository
 from market.accounts.models import Role
 from market.accounts.principal import Principal
@@ -43,8 +43,11 @@ def create_dataset(
     domain: str,
     settings: Settings,
     header: ingestion.HeaderMode = "auto",
+    delivery_mode: DeliveryMode = DeliveryMode.both,
 ) -> Dataset:
     """Validate and store an upload as Parquet, then queue its profiling.
+
+    ``delivery_mode`` is what the provider declares the dataset offers (``listings.delivery``).
 
     The file is parsed completely before anything is stored, so a malformed upload is refused
     with nothing half-written; the Parquet file is removed again if the transaction rolls back.
@@ -66,6 +69,7 @@ def create_dataset(
         title=title,
         description=description,
         domain=domain,
+        delivery_mode=delivery_mode,
         file_path=relpath,
         original_filename=filename,
         source_format=parsed.source_format,
@@ -91,6 +95,7 @@ def create_dataset(
             "rows": parsed.table.num_rows,
             "header_row": parsed.header,
             "neutralized_columns": parsed.neutralized,
+            "delivery_mode": str(delivery_mode),
         },
     )
     return dataset
@@ -306,10 +311,13 @@ def read_masked_rows(
     Guarantee: every column passes through the compliance-approved policy version (a newer
     draft is ignored until approved); a column the policy does not name is dropped
     (``apply_policy`` fails closed), so no raw value leaves unmasked. Keyed operators use
-    the buyer organization's own key, so two buyers cannot link their pseudonyms.
+    the buyer organization's own key, so two buyers cannot link their pseudonyms. A dataset
+    offered through the sandbox only is refused (409) before its file is opened, whatever
+    entitlement the caller holds.
     """
     if dataset.status != DatasetStatus.listed or dataset.approved_policy is None:
         raise Conflict("The dataset is not listed.", "数据集未上架。")
+    offers.require_rows(dataset)
     return versions.release(
         dataset,
         which="approved",

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from listings import offers, storage
 from listings import service as listings
-from listings import storage
 from listings.models import Dataset
+from listings.samples import DeclaredMetadata, declared_metadata_source
 from market.accounts.principal import Principal
 from market.config import Settings
 from market.db import on_rollback, utcnow
@@ -112,8 +113,11 @@ def declare(
     declared: dict[str, Any],
     data_dir: Path,
 ) -> SandboxProfile:
-    """The provider declares (or revises) the profile; it waits for compliance approval."""
+    """The provider declares (or revises) the profile; it waits for compliance approval. A
+    dataset whose delivery mode is `rows` offers no sandbox: 400."""
     dataset = listings.get_owned(session, provider, dataset_id, for_update=True)
+    if not dataset.delivery_mode.offers_sandbox:
+        raise offers.sandbox_not_declared(dataset)
     path = dataset_path(dataset, data_dir)
     if not path.exists():
         raise _invalid("the dataset has no stored data yet", "数据集尚无已存储的数据")
@@ -193,6 +197,9 @@ def get(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Sandbo
 
 
 def approved_profile(session: Session, dataset_id: uuid.UUID) -> dict[str, Any]:
+    """The approved profile queries run under; 409 when there is none, or when the dataset
+    is offered as rows only (its delivery mode, not the profile, decides)."""
+    offers.require_sandbox(listings.get_dataset(session, dataset_id))
     profile = SandboxRepository(session).profile(dataset_id)
     if profile is None or profile.approved is None:
         raise ProfileNotApproved(
@@ -200,3 +207,18 @@ def approved_profile(session: Session, dataset_id: uuid.UUID) -> dict[str, Any]:
             "该数据集的沙箱隐私配置尚未获合规审核通过，暂不能查询。",
         )
     return profile.approved
+
+
+@declared_metadata_source
+def public_metadata(session: Session, dataset: Dataset) -> DeclaredMetadata | None:
+    """The approved profile's public domains and bounds: what buyers read anyway on
+    ``GET /sandbox/profiles/{id}``, and all that synthetic samples may draw from besides the
+    schema and the policy. A pending declaration is not public yet: ignored."""
+    profile = SandboxRepository(session).profile(dataset.id)
+    if profile is None or profile.approved is None:
+        return None
+    approved = profile.approved
+    return DeclaredMetadata(
+        public_domains={c: list(v) for c, v in approved.get("public_domains", {}).items()},
+        bounds={c: (float(lo), float(hi)) for c, (lo, hi) in approved.get("bounds", {}).items()},
+    )

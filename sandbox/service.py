@@ -31,6 +31,7 @@ from sqlmodel import Session
 from anonymize import accountant, dp
 from billing import metering
 from billing.models import UsageKind
+from listings import offers
 from listings import service as listings
 from market.accounts import service as accounts
 from market.accounts.models import Role
@@ -92,7 +93,7 @@ def grant_budget(
     the dataset, under the stop's scope lock, so no budget is granted or topped up in its
     scope.
     """
-    listings.get_listed(session, dataset_id)
+    offers.require_sandbox(listings.get_listed(session, dataset_id))
     accounts.get_organization(session, buyer_org_id)
     stops.enforce(
         session,

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from billing.usage import daily_totals, usage_report
 from listings import service as listings
-from listings.endpoints import dataset_read
+from listings.endpoints import public_read
 from market.accounts.models import Role
 from market.config import Settings
 from market.console import charts
@@ -185,7 +185,7 @@ def _context(
     error: str | None = None,
 ) -> dict[str, Any]:
     lang = lang_of(request)
-    dataset = dataset_read(listings.get_listed(session, dataset_id))
+    dataset = public_read(session, listings.get_listed(session, dataset_id))  # buyer view
     budget = budget_read(sandbox.buyer_budget(session, user.principal, dataset.id))
     approved = _approved(session, user, dataset.id)
     since, until = last_days(CHART_DAYS)

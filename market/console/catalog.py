@@ -1,9 +1,14 @@
 """The catalog: search and filter listed datasets, and one dataset's page.
 
-Open to every signed-in user, like ``GET /catalog``. The dataset page shows the rows as a
-buyer receives them (the approved policy, through ``listings.policies.preview``), so a
-provider or reviewer looking at a listed dataset sees exactly what is for sale; each showing
-is audited (``data.preview``, door ``console.catalog``).
+Open to every signed-in user, like ``GET /catalog``. Both pages show the buyer view
+(``listings.public_view``): declarations only (released forms, delivery mode, the sandbox's
+columns), never the detector's evidence, confidence or kinds, file facts, or the row count of a
+sandbox-only dataset. The dataset page shows the rows as a buyer receives them (the approved
+policy, through ``listings.policies.preview``; each showing is audited as ``data.preview``,
+door ``console.catalog``) or, for a dataset offered through the sandbox only, its synthetic
+sample, labelled as such (``listings.samples``), so a provider or reviewer looking at a listed
+dataset sees exactly what is for sale. Its owner and staff also see the detected kinds, as on
+``GET /datasets/{id}``.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from billing import service as plans
-from listings import grading, policies
+from listings import grading, policies, public_view, samples
 from listings import service as listings
-from listings.endpoints import catalog_entries, dataset_read
-from listings.models import DataGrade, DatasetStatus
+from listings.endpoints import catalog_entries, dataset_read, public_read
+from listings.models import DataGrade, DatasetStatus, DeliveryMode
 from listings.policies import PreviewDoor
 from listings.rows import json_rows
 from listings.versions import Which
@@ -123,30 +128,41 @@ def dataset_page(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    """Description, schema, the rows as a buyer receives them, plans and provider."""
+    """Description, the columns as released, the rows as a buyer receives them (or the
+    synthetic sample of a sandbox-only dataset), plans and provider."""
     dataset = listings.get_visible(session, user.principal, dataset_id)
     preview = None
+    synthetic = dataset.delivery_mode is DeliveryMode.sandbox
     if dataset.status == DatasetStatus.listed:
-        preview = masked_preview(
-            session,
-            user.principal,
-            dataset.id,
-            "approved",
-            settings.data_dir,
-            door=PreviewDoor.console_catalog,
-        )
+        if synthetic:
+            sample = samples.synthetic_rows(session, dataset, limit=PREVIEW_ROWS, offset=0)
+            preview = rows_view(sample)
+        else:
+            preview = masked_preview(
+                session,
+                user.principal,
+                dataset.id,
+                "approved",
+                settings.data_dir,
+                door=PreviewDoor.console_catalog,
+            )
+    full = public_view.sees_full_view(user.principal, dataset)
     flags = grading.personal_info(dataset.columns)
     return render(
         request,
         "catalog/dataset.html",
         user,
         {
-            "dataset": dataset_read(dataset),
+            "dataset": public_read(session, dataset),
+            # Measurements (detected kinds) only for the owner and staff, as in the API.
+            "full": dataset_read(dataset) if full else None,
+            "detected": {str(c["name"]): c for c in dataset.columns} if full else {},
             "provider": accounts.get_organization(session, dataset.provider_org_id),
             "preview": preview,
+            "synthetic": synthetic,
             "plans": plans.plans_for(session, dataset.id),
-            "sensitive": set(flags.sensitive_columns),
-            "personal": set(flags.personal_columns),
+            "sensitive": set(flags.sensitive_columns) if full else set(),
+            "personal": set(flags.personal_columns) if full else set(),
             "is_owner": user.role is Role.provider
             and dataset.provider_org_id == user.principal.org_id,
         },

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
-from listings import authorization, review
+from listings import authorization, exposure, review
 from listings import service as listings
 from listings.endpoints import dataset_read
 from listings.governance_endpoints import attachment_file, review_detail
@@ -117,6 +117,8 @@ def listing_queue(
                 "provider_name": names.get(dataset.provider_org_id, ""),
                 "policy_change": has_pending_change(dataset),
                 "k": k_read(version.k_anonymity if version else None, settings.k_anonymity_min),
+                # Offered as rows and sandbox: which columns the rows give exactly (policy only).
+                "tradeoff": exposure.tradeoff(dataset),
             }
         )
     filters = {"status": shown.value, "grade": chosen_grade.value if chosen_grade else ""}

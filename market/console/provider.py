@@ -20,16 +20,17 @@ from sqlmodel import Session
 from anonymize import Policy
 from billing import service as plans
 from billing import statements
+from billing.models import PlanKind
 from billing.schemas import PlanCreate, PlanUpdate
 from billing.usage import daily_totals, usage_report
-from listings import authorization, grading, policies, review
+from listings import authorization, delivery, grading, policies, review
 from listings import service as listings
 from listings.endpoints import dataset_read
 from listings.ingestion import HeaderMode
-from listings.models import DatasetStatus
+from listings.models import DatasetStatus, DeliveryMode
 from listings.policies import PreviewDoor
 from listings.policy_endpoints import k_read
-from listings.schemas import AuthorizationUpdate, GradeProposal
+from listings.schemas import AuthorizationUpdate, DeliveryModeUpdate, GradeProposal
 from listings.versions import has_pending_change
 from market.accounts.models import Role
 from market.console import charts
@@ -63,8 +64,10 @@ DONE = frozenset(
         "plan_updated",
         "attachment_added",
         "columns_renamed",
+        "delivery_mode",
     }
 )
+PLAN_KINDS = ("api_quota", "subscription", "sandbox_pack", "free_sample")
 
 
 def _manage_url(dataset_id: uuid.UUID, done: str) -> str:
@@ -151,7 +154,12 @@ def _revenue_charts(session: Session, user: ConsoleUser, lang: Lang) -> list[dic
 
 @router.get("/upload")
 def upload_form(request: Request, user: ProviderUser) -> Response:
-    return render(request, "provider/upload.html", user)
+    return render(
+        request,
+        "provider/upload.html",
+        user,
+        {"modes": list(DeliveryMode), "default_mode": DeliveryMode.both},
+    )
 
 
 @router.post("/upload")
@@ -165,8 +173,10 @@ def upload(
     domain: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=5000)] = "",
     header: Annotated[HeaderMode, Form()] = "auto",
+    delivery_mode: Annotated[DeliveryMode, Form()] = DeliveryMode.both,
 ) -> Response:
-    """The same ingestion as ``POST /datasets``: parsed, stored as Parquet, then profiled."""
+    """The same ingestion as ``POST /datasets``: parsed, stored as Parquet, then profiled,
+    with the delivery mode the provider declares."""
     dataset = listings.create_dataset(
         session,
         user.principal,
@@ -177,6 +187,7 @@ def upload(
         domain=domain.strip(),
         settings=settings,
         header=header,
+        delivery_mode=delivery_mode,
     )
     return redirect(request, _manage_url(dataset.id, "uploaded"))
 
@@ -237,8 +248,27 @@ def manage(
             "plans": plans.plans_for(session, dataset.id, include_inactive=True),
             "attachments": authorization.attachments_of(session, dataset.id),
             "sandbox_profile": profiles.find(session, user.principal, dataset.id),
+            "modes": list(DeliveryMode),
+            "mode_changeable": dataset.status in delivery.CHANGEABLE,
+            "plan_kinds": [
+                k for k in PLAN_KINDS if plans.offered(dataset.delivery_mode, PlanKind(k))
+            ],
         },
     )
+
+
+@router.post("/datasets/{dataset_id}/delivery-mode")
+def set_delivery_mode(
+    request: Request,
+    dataset_id: uuid.UUID,
+    user: ProviderUser,
+    session: SessionDep,
+    form: FormFields,
+) -> Response:
+    """Declare what the dataset offers (``PUT /datasets/{id}/delivery-mode``)."""
+    body = validate_form(DeliveryModeUpdate, {"delivery_mode": form.get("delivery_mode")})
+    delivery.set_delivery_mode(session, user.principal, dataset_id, body.delivery_mode)
+    return redirect(request, _manage_url(dataset_id, "delivery_mode"))
 
 
 @router.post("/datasets/{dataset_id}/policy/preview")

@@ -26,7 +26,13 @@ class RowsPage(BaseModel):
     )
     limit: int
     offset: int
-    total_rows: int
+    total_rows: int = Field(
+        description="Rows in the dataset; for a synthetic sample, rows in the sample"
+    )
+    synthetic: bool = Field(
+        description="True: synthetic rows made from public metadata alone (the free sample of "
+        "a dataset offered through the sandbox only), never stored values"
+    )
     quota_remaining: int
     overage_units: int = Field(description="Units of this call charged past the quota")
     overage_minor: int = Field(description="What those units cost (the plan's currency)")
@@ -41,7 +47,8 @@ def read_rows(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    """Rows masked by the dataset's approved policy. Send the key as `X-API-Key`.
+    """Rows masked by the dataset's approved policy. Send the key as `X-API-Key`. A dataset
+    offered through the sandbox only serves synthetic rows (`synthetic: true`), never its own.
 
     Each call uses one unit of quota (one per row on a per-row plan): 429 when it is used up,
     403 without an entitlement. A plan with an overage price serves calls past the quota and

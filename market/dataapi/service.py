@@ -1,4 +1,11 @@
-"""Serving rows: charge the quota, meter the call, then read through the approved policy."""
+"""Serving rows: charge the quota, meter the call, then read through the approved policy.
+
+A dataset offered through the sandbox only never has its file read here: whatever entitlement
+the caller holds (only free samples can exist on such a dataset: row plans are refused when
+created and the mode cannot change once listed), the call is served the dataset's synthetic
+sample (``listings.samples``), made from public metadata alone and labelled
+``synthetic: true``; ``total_rows`` is then the sample's size, not the dataset's.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from sqlmodel import Session
 
 from billing import metering
 from billing.models import UsageKind
+from listings import samples
 from listings import service as listings
+from listings.models import Dataset, DeliveryMode
 from listings.rows import json_rows
 from market.accounts.models import Role
 from market.accounts.principal import Principal
@@ -40,11 +50,11 @@ def read_rows(
     if buyer.role is not Role.buyer:
         raise Forbidden("Only buyers' API keys can read data.", "只有买方的 API 密钥可以读取数据。")
     dataset = listings.get_listed(session, dataset_id)
-    rows = max(0, min(limit, dataset.row_count - offset))
+    synthetic = dataset.delivery_mode is DeliveryMode.sandbox
+    total = samples.SAMPLE_ROWS if synthetic else dataset.row_count
+    rows = max(0, min(limit, total - offset))
     charge = trade.consume(session, buyer, dataset.id, rows=rows)
-    table = listings.read_masked_rows(
-        dataset, limit=limit, offset=offset, data_dir=data_dir, buyer_org_id=buyer.org_id
-    )
+    table = _read(session, dataset, buyer, limit=limit, offset=offset, data_dir=data_dir)
     metering.record_usage(
         session,
         buyer_org_id=buyer.org_id,
@@ -77,6 +87,7 @@ def read_rows(
             "overage_minor": charge.overage_minor,
             "currency": charge.currency,
             "usage_scenario": charge.usage_scenario,
+            "synthetic": synthetic,
         },
     )
     metrics.rows_served(table.num_rows)
@@ -86,8 +97,27 @@ def read_rows(
         "rows": json_rows(table),
         "limit": limit,
         "offset": offset,
-        "total_rows": dataset.row_count,
+        "total_rows": total,
+        "synthetic": synthetic,
         "quota_remaining": charge.remaining,
         "overage_units": charge.overage_units,
         "overage_minor": charge.overage_minor,
     }
+
+
+def _read(
+    session: Session,
+    dataset: Dataset,
+    buyer: Principal,
+    *,
+    limit: int,
+    offset: int,
+    data_dir: Path,
+) -> pa.Table:
+    """Masked rows of a dataset that offers rows; the synthetic sample of a sandbox-only one
+    (its file is never opened)."""
+    if dataset.delivery_mode is DeliveryMode.sandbox:
+        return samples.synthetic_rows(session, dataset, limit=limit, offset=offset)
+    return listings.read_masked_rows(
+        dataset, limit=limit, offset=offset, data_dir=data_dir, buyer_org_id=buyer.org_id
+    )

@@ -66,6 +66,7 @@ def place_order(
         actor=buyer,
     )
     plan = billing.get_plan(session, dataset.id, plan_id)
+    billing.check_orderable(dataset, plan)
     repo = TradeRepository(session)
     if plan.is_free and repo.has_live_order_for_plan(buyer.org_id, plan.id):
         raise Conflict(

@@ -23,6 +23,7 @@ from typing import Any
 import httpx2 as httpx
 from fastapi.testclient import TestClient
 
+from market.console.csrf import CSRF_COOKIE, CSRF_FIELD
 from tests.fixtures.factories import FULL_CHECKLIST
 
 PASSWORD = "outsider-password-123"
@@ -102,6 +103,15 @@ class Outsider:
         response = self.upload(provider, content, **kwargs)
         assert response.status_code == 201, response.text
         return self.get(provider, f"/api/v1/datasets/{response.json()['id']}")
+
+    def declare_delivery(self, provider: Account, dataset_id: str, mode: str) -> httpx.Response:
+        """PUT /datasets/{id}/delivery-mode: rows, sandbox or both (uploads take it as a form
+        field too: ``upload(..., delivery_mode="sandbox")``)."""
+        return self.client.put(
+            f"/api/v1/datasets/{dataset_id}/delivery-mode",
+            headers=provider.headers,
+            json={"delivery_mode": mode},
+        )
 
     def set_policy(
         self, provider: Account, dataset_id: str, columns: dict[str, Any], **extra: Any
@@ -247,6 +257,34 @@ class Outsider:
         page = browser.get(page_path)
         assert page.status_code == 200, page.text
         return browser.post(path, data={**data, **form_token(page.text)})
+
+    # ----- anyone signed in --------------------------------------------------------------------
+
+    def preview(self, account: Account, dataset_id: str, **params: Any) -> httpx.Response:
+        return self.client.get(
+            f"/api/v1/datasets/{dataset_id}/preview", headers=account.headers, params=params
+        )
+
+    def console_page(self, account: Account, path: str) -> httpx.Response:
+        """A console page as ``account`` sees it in a browser: signed in through the sign-in
+        form (with its CSRF token), then signed out again by dropping the cookies, so the
+        next page of another account starts clean."""
+        self.client.cookies.clear()
+        self.client.get("/console/login")
+        signed_in = self.client.post(
+            "/console/login",
+            data={
+                "email": account.email,
+                "password": PASSWORD,
+                CSRF_FIELD: self.client.cookies[CSRF_COOKIE],
+            },
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        try:
+            return self.client.get(path)
+        finally:
+            self.client.cookies.clear()
 
     # ----- plumbing ----------------------------------------------------------------------------
 

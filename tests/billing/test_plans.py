@@ -6,11 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from listings.models import Dataset
+from listings.models import Dataset, DeliveryMode
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_listed_dataset, create_user
+from tests.fixtures.factories import create_dataset, create_listed_dataset, create_user
 
 
 @pytest.fixture
@@ -147,3 +147,112 @@ def test_a_listed_dataset_offers_a_free_sample(
     assert free["kind"] == "free_sample"
     assert free["price_minor"] == 0
     assert free["calls"] == settings.free_plan_calls
+
+
+def _listed_as(session: Session, settings: Settings, provider: User, mode: DeliveryMode) -> Dataset:
+    dataset = create_listed_dataset(session, settings, provider=provider, delivery_mode=mode)
+    session.commit()
+    return dataset
+
+
+SUBSCRIPTION = {"name": "Monthly", "kind": "subscription", "calls": 10, "price_minor": 900}
+SANDBOX_PACK = {
+    "name": "ε pack",
+    "kind": "sandbox_pack",
+    "calls": 10,
+    "epsilon": 1.0,
+    "delta": 1e-6,
+    "price_minor": 900,
+}
+
+
+@pytest.mark.parametrize(
+    ("mode", "body", "fragment"),
+    [
+        (DeliveryMode.sandbox, PACK | {"price_minor": 100}, "sandbox only"),
+        (DeliveryMode.sandbox, SUBSCRIPTION, "sandbox only"),
+        (DeliveryMode.rows, SANDBOX_PACK, "no sandbox"),
+    ],
+)
+def test_plans_follow_the_delivery_mode(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    provider: User,
+    mode: DeliveryMode,
+    body: dict,
+    fragment: str,
+) -> None:
+    dataset = _listed_as(session, settings, provider, mode)
+    before = _plans(client, dataset, provider, settings)
+    response = client.post(
+        f"/api/v1/datasets/{dataset.id}/plans", headers=bearer(provider, settings), json=body
+    )
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["detail"]
+    assert response.json()["detail_zh"] != response.json()["detail"]
+    assert _plans(client, dataset, provider, settings) == before
+
+
+@pytest.mark.parametrize(
+    ("mode", "body"),
+    [
+        (DeliveryMode.sandbox, SANDBOX_PACK),
+        (
+            DeliveryMode.sandbox,
+            {"name": "Taste", "kind": "free_sample", "calls": 5, "price_minor": 0},
+        ),
+        (DeliveryMode.rows, SUBSCRIPTION),
+        (DeliveryMode.both, SANDBOX_PACK),
+        (DeliveryMode.both, SUBSCRIPTION),
+    ],
+)
+def test_plans_the_mode_allows_are_offered(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    provider: User,
+    mode: DeliveryMode,
+    body: dict,
+) -> None:
+    dataset = _listed_as(session, settings, provider, mode)
+    response = client.post(
+        f"/api/v1/datasets/{dataset.id}/plans", headers=bearer(provider, settings), json=body
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_withdrawn_plan_the_mode_no_longer_allows_cannot_be_offered_again(
+    client: TestClient, session: Session, settings: Settings, provider: User
+) -> None:
+    draft = create_dataset(session, settings, provider=provider)
+    session.commit()
+    headers = bearer(provider, settings)
+    plan = client.post(
+        f"/api/v1/datasets/{draft.id}/plans", headers=headers, json=PACK | {"price_minor": 100}
+    ).json()
+    url = f"/api/v1/datasets/{draft.id}/plans/{plan['id']}"
+    client.delete(url, headers=headers)
+    moved = client.put(
+        f"/api/v1/datasets/{draft.id}/delivery-mode",
+        headers=headers,
+        json={"delivery_mode": "sandbox"},
+    )
+    assert moved.status_code == 200, moved.text
+    refused = client.patch(url, headers=headers, json={"is_active": True})
+    assert refused.status_code == 400
+    assert (
+        client.get(f"/api/v1/datasets/{draft.id}/plans", headers=headers).json()[0]["is_active"]
+        is False
+    )
+
+
+def test_the_free_plan_of_a_sandbox_only_dataset_says_it_is_synthetic(
+    client: TestClient, session: Session, settings: Settings, provider: User
+) -> None:
+    dataset = _listed_as(session, settings, provider, DeliveryMode.sandbox)
+    [free] = _plans(client, dataset, provider, settings)
+    assert free["kind"] == "free_sample"
+    assert "synthetic" in free["name"]
+    assert "合成" in free["name"]
+    assert "no stored value" in free["description"]

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from listings import storage
-from listings.models import DataGrade, Dataset
+from listings.models import DataGrade, Dataset, DeliveryMode
 from market.accounts.models import Role, User
 from market.config import Settings
 from market.console import catalog as catalog_pages
@@ -16,6 +16,7 @@ from tests.console.conftest import SignIn
 from tests.fixtures.factories import (
     create_dataset,
     create_plan,
+    create_sandbox_dataset,
     create_user,
     list_dataset,
 )
@@ -166,3 +167,48 @@ def test_an_unlisted_dataset_is_not_found_for_others(
     page = client.get(f"/console/datasets/{draft.id}")
     assert page.status_code == 404
     assert "数据集不存在" in page.text
+
+
+def test_a_buyer_sees_released_forms_not_the_detectors_measurements(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    listed: Dataset,
+    buyer: User,
+    signed_in: SignIn,
+) -> None:
+    signed_in(buyer)
+    text = client.get(f"/console/datasets/{listed.id}").text
+    assert "部分遮盖" in text  # the resident ID's released form (mask)
+    assert "resident_id" not in text  # the detected kind
+    assert "sampled values" not in text  # the detector's evidence
+    assert "people.csv" not in text
+    assert "脱敏明细 + 隐私沙箱" in text  # the delivery mode
+
+
+def test_the_owner_also_sees_the_detected_kinds(
+    client: TestClient, listed: Dataset, provider: User, signed_in: SignIn
+) -> None:
+    signed_in(provider)
+    assert "resident_id" in client.get(f"/console/datasets/{listed.id}").text
+
+
+def test_a_sandbox_only_dataset_shows_a_labelled_synthetic_sample(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    buyer: User,
+    signed_in: SignIn,
+) -> None:
+    dataset, _, _ = create_sandbox_dataset(session, settings, delivery_mode=DeliveryMode.sandbox)
+    raw = pq.read_table(storage.resolve(settings.data_dir, dataset.file_path))
+    signed_in(buyer)
+    text = client.get(f"/console/datasets/{dataset.id}").text
+    assert "data-synthetic" in text
+    assert "合成数据" in text
+    assert "不公开（仅沙箱）" in text  # no row count
+    for value in raw.column("身份证号").to_pylist():
+        assert value[:6] + "*" not in text
+        assert value not in text
+    listing = client.get("/console/catalog").text
+    assert "仅隐私沙箱" in listing

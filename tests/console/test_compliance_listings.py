@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from anonymize import Policy
 from listings import authorization, policies, review
-from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview
+from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode, ListingReview
 from market.accounts.models import Role, User
 from market.audit.models import AuditRecord
 from market.config import Settings
@@ -336,3 +336,38 @@ def test_a_reviewer_opens_the_authorization_documents(
     download = client.get(link)
     assert download.status_code == 200
     assert download.content == b"%PDF-1.4 approval letter"
+
+
+def test_the_review_page_shows_what_the_rows_give_exactly_when_both_are_offered(
+    client: TestClient, submitted: Dataset, reviewer: User, signed_in: SignIn
+) -> None:
+    signed_in(reviewer)
+    page = client.get(_review_url(submitted)).text
+    assert "data-tradeoff" in page
+    assert "明细精确给出" not in page  # that is the queue's wording
+    assert "全表 COUNT(*)" in page  # what the sandbox can no longer protect, in Chinese
+    assert re.search(r'data-exposure="exact"><th scope="row">城市', page)
+    client.get("/console/lang/en")
+    english = client.get(_review_url(submitted)).text
+    assert "COUNT(*) of the whole dataset" in english
+    queue = client.get("/console/compliance/listings").text
+    assert "data-exact-columns" in queue
+    assert "城市, 金额" in queue
+
+
+def test_a_sandbox_only_submission_shows_no_trade_off(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    provider: User,
+    reviewer: User,
+    signed_in: SignIn,
+) -> None:
+    dataset = create_dataset(
+        session, settings, provider=provider, delivery_mode=DeliveryMode.sandbox
+    )
+    submit_dataset(session, dataset, provider=provider)
+    signed_in(reviewer)
+    page = client.get(_review_url(dataset)).text
+    assert "data-tradeoff" not in page
+    assert "仅通过隐私沙箱提供" in page

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from billing import metering
 from billing.models import Plan, UsageKind
 from listings import review, storage
-from listings.models import Dataset, DatasetStatus
+from listings.models import Dataset, DatasetStatus, DeliveryMode
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.console.conftest import SignIn, csrf_token, post_form
@@ -378,3 +378,55 @@ def test_the_revenue_chart_shows_what_the_ledger_owes_the_provider(
     page = client.get("/console/provider").text
     # 10,000 fen paid, less the default 5% fee: ¥95.00 this month, in the chart and its table.
     assert page.count("¥95.00") >= 2
+
+
+def test_the_upload_form_declares_the_delivery_mode(
+    client: TestClient, session: Session, provider: User, signed_in: SignIn
+) -> None:
+    signed_in(provider)
+    form = client.get("/console/provider/upload").text
+    assert 'name="delivery_mode" value="sandbox"' in form
+    response = client.post(
+        "/console/provider/upload",
+        data={"title": "沙箱数据", "domain": "d", "delivery_mode": "sandbox",
+              "csrf_token": csrf_token(client)},
+        files={"file": ("people.csv", csv_bytes(people_table()), "text/csv")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+    dataset = session.exec(select(Dataset).where(Dataset.title == "沙箱数据")).one()
+    assert dataset.delivery_mode is DeliveryMode.sandbox
+    page = client.get(response.headers["location"]).text
+    # A sandbox-only dataset is offered no plan kind that serves rows.
+    assert '<option value="api_quota">' not in page
+    assert '<option value="sandbox_pack">' in page
+
+
+def _mode(session: Session, dataset: Dataset) -> DeliveryMode:
+    session.expire_all()
+    stored = session.get(Dataset, dataset.id)
+    assert stored is not None
+    return stored.delivery_mode
+
+
+def test_a_draft_changes_its_delivery_mode_until_it_is_submitted(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    provider: User,
+    signed_in: SignIn,
+) -> None:
+    dataset = create_dataset(session, settings, provider=provider)
+    signed_in(provider)
+    url = f"/console/provider/datasets/{dataset.id}/delivery-mode"
+    done = post_form(client, url, {"delivery_mode": "rows"})
+    assert done.status_code == 303
+    assert _mode(session, dataset) is DeliveryMode.rows
+    page = client.get(f"/console/provider/datasets/{dataset.id}").text
+    assert 'id="sandbox-profile"' not in page  # no sandbox for a rows-only dataset
+    submit_dataset(session, dataset, provider=provider)
+    assert "提交后固定" not in client.get(f"/console/provider/datasets/{dataset.id}").text
+    refused = post_form(client, url, {"delivery_mode": "both"})
+    assert refused.status_code == 409
+    assert "交付方式即固定" in refused.text
+    assert _mode(session, dataset) is DeliveryMode.rows

@@ -27,8 +27,10 @@ def test_demo_seed_lists_one_dataset_and_is_idempotent(
     ).json()["access_token"]
     catalog = client.get("/api/v1/catalog", headers={"Authorization": f"Bearer {token}"}).json()
     assert [d["id"] for d in catalog["items"]] == [summary.listed_dataset_id]
-    kinds = {c["kind"] for c in catalog["items"][0]["columns"]}
-    assert {"name", "resident_id", "mobile"} <= kinds
+    # Buyers see each column's released form (declared), not the detector's kinds (measured).
+    columns = catalog["items"][0]["columns"]
+    assert {"mask", "mask_name"} <= {c["released"]["operator"] for c in columns if c["released"]}
+    assert not any("kind" in c or "evidence" in c for c in columns)
     plans = client.get(
         f"/api/v1/datasets/{summary.listed_dataset_id}/plans",
         headers={"Authorization": f"Bearer {token}"},

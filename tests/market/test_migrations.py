@@ -55,10 +55,15 @@ def _insert_provider(conn: Connection, org: uuid.UUID, user: uuid.UUID, now: dat
 def _insert_listed_dataset(
     conn: Connection, dataset: uuid.UUID, org: uuid.UUID, user: uuid.UUID, now: datetime
 ) -> None:
-    """A provider (see ``_insert_provider``) and its listed dataset, as of the overage revision."""
+    """A provider (see ``_insert_provider``) and its listed dataset, as of the overage revision
+    (before delivery modes: the model's default for that column is not inserted)."""
     _insert_provider(conn, org, user, now)
+    columns = SQLModel.metadata.tables["dataset"].columns
+    old_dataset = sa.table(
+        "dataset", *(sa.column(c.name, c.type) for c in columns if c.name != "delivery_mode")
+    )
     conn.execute(
-        SQLModel.metadata.tables["dataset"].insert(),
+        old_dataset.insert(),
         {"id": dataset, "provider_org_id": org, "created_by_id": user, "title": "t",
          "description": "", "domain": "d", "status": "listed", "file_path": "f",
          "original_filename": "f.csv", "source_format": "csv", "size_bytes": 1,
@@ -289,3 +294,24 @@ def test_the_secrets_migration_refuses_a_wrong_key_and_changes_nothing(
     assert _stored_secret(scratch_database_url, dataset) == sealed
     with db.engine_for(scratch_database_url).connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == "5a46e0707f30"
+
+
+def test_the_delivery_mode_migration_makes_existing_datasets_offer_both(
+    scratch_database_url: str,
+) -> None:
+    """Datasets from before delivery modes offered masked rows and the sandbox: they become
+    ``both``, so no buyer's entitlement stops working; the downgrade drops the column."""
+    migrations.upgrade(scratch_database_url, "5a46e0707f30")  # the revision before modes
+    scratch = db.engine_for(scratch_database_url)
+    dataset = uuid.uuid4()
+    with scratch.begin() as conn:
+        _insert_listed_dataset(conn, dataset, uuid.uuid4(), uuid.uuid4(), datetime.now(UTC))
+    migrations.upgrade(scratch_database_url)
+    datasets = SQLModel.metadata.tables["dataset"]
+    with scratch.connect() as conn:
+        mode = conn.execute(sa.select(datasets.c.delivery_mode)).scalar_one()
+    assert mode == "both"
+    migrations.downgrade(scratch_database_url, "5a46e0707f30")
+    with scratch.connect() as conn:
+        names = {c["name"] for c in sa.inspect(conn).get_columns("dataset")}
+    assert "delivery_mode" not in names

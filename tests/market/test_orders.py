@@ -8,12 +8,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from billing.models import Plan, PlanKind
 from billing.service import plans_for
-from listings.models import Dataset
+from listings.models import Dataset, DeliveryMode
 from market.accounts.models import Role, User
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_dataset, create_user, list_dataset
+from tests.fixtures.factories import (
+    create_dataset,
+    create_listed_dataset,
+    create_user,
+    list_dataset,
+)
 
 
 @pytest.fixture
@@ -135,3 +141,19 @@ def test_paging_past_the_end_returns_no_rows_but_costs_a_call(
     assert response.status_code == 200
     assert response.json()["rows"] == []
     assert response.json()["quota_remaining"] == settings.free_plan_calls - 1
+
+
+def test_a_plan_the_delivery_mode_does_not_allow_cannot_be_ordered(
+    client: TestClient, session: Session, settings: Settings, buyer: User
+) -> None:
+    """Plans are checked when created and a listed dataset's mode cannot change, so such a
+    plan only exists in old or hand-edited data: ordering it is refused all the same."""
+    sandbox_only = create_listed_dataset(session, settings, delivery_mode=DeliveryMode.sandbox)
+    rows_plan = Plan(
+        dataset_id=sandbox_only.id, name="rows", kind=PlanKind.api_quota, calls=10, price_minor=1
+    )
+    session.add(rows_plan)
+    session.commit()
+    status, body = _order(client, buyer, settings, sandbox_only, str(rows_plan.id))
+    assert status == 409
+    assert "sandbox only" in str(body["detail"])

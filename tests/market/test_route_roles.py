@@ -42,6 +42,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/datasets/{dataset_id}"): EVERYONE,
     ("POST", "/api/v1/datasets/{dataset_id}/submit"): frozenset({P}),
     ("PUT", "/api/v1/datasets/{dataset_id}/columns"): frozenset({P}),
+    ("PUT", "/api/v1/datasets/{dataset_id}/delivery-mode"): frozenset({P}),
     ("GET", "/api/v1/datasets/{dataset_id}/reviews"): frozenset({P, C, A}),
     ("GET", "/api/v1/datasets/{dataset_id}/plans"): EVERYONE,
     ("GET", "/api/v1/datasets/{dataset_id}/policy"): frozenset({P, C, A}),

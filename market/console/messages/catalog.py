@@ -21,8 +21,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "catalog.status": ("状态", "Status"),
     "catalog.schema": ("数据结构", "Schema"),
     "catalog.schema_caption": (
-        "各列及检测到的类型（红色为敏感个人信息）",
-        "Columns and their detected kinds (sensitive personal information in red)",
+        "各列按获批脱敏策略的发布形式，及可在隐私沙箱中聚合查询的列",
+        "Each column as the approved policy releases it, and the columns the privacy sandbox "
+        "aggregates",
+    ),
+    "catalog.col_released": ("明细中的发布形式", "Released in the rows as"),
+    "catalog.col_sandbox": ("隐私沙箱", "Privacy sandbox"),
+    "catalog.in_sandbox": ("可做差分隐私聚合", "DP aggregates"),
+    "catalog.not_in_rows": ("明细中不提供", "not in the rows"),
+    "catalog.delivery": ("交付方式", "Delivery"),
+    "catalog.type.text": ("文本", "text"),
+    "catalog.type.integer": ("整数", "integer"),
+    "catalog.type.number": ("数值", "number"),
+    "catalog.type.date": ("日期", "date"),
+    "catalog.type.datetime": ("日期时间", "date and time"),
+    "catalog.type.boolean": ("布尔", "boolean"),
+    "catalog.type.other": ("其他", "other"),
+    "catalog.synthetic_preview": ("合成样例", "Synthetic sample"),
+    "catalog.synthetic_label": ("合成数据", "Synthetic"),
+    "catalog.synthetic_explain": (
+        "该数据集仅通过隐私沙箱提供，明细不出平台。以下各行由公开元数据（列名与类型、获批的"
+        "发布形式、沙箱声明的公开取值域与取值范围）生成，不是真实数据，除公开取值域中的值外"
+        "不含任何存储值。免费样例套餐提供的也是这些合成数据。",
+        "This dataset is offered through the privacy sandbox only: its rows never leave the "
+        "platform. The rows below are made from public metadata alone (column names and types, "
+        "the approved released form, the sandbox's declared public domains and bounds); they "
+        "are not real data and hold no stored value except public-domain values. Its free "
+        "sample plan serves these synthetic rows too.",
+    ),
+    "catalog.synthetic_caption": (
+        "{rows} 行合成数据（非真实数据）",
+        "{rows} synthetic rows (not real data)",
     ),
     "catalog.col_name": ("列名", "Column"),
     "catalog.col_type": ("类型", "Type"),

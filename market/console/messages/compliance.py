@@ -118,6 +118,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No quasi-identifier is declared, so k-anonymity is not measured; consider asking for one.",
     ),
     "compliance.review.preview": ("脱敏样例", "Masked preview"),
+    "compliance.review.delivery": ("交付方式与取舍", "Delivery mode and its trade-off"),
+    "compliance.review.tradeoff_title": (
+        "同时提供明细与沙箱：",
+        "Rows and sandbox together:",
+    ),
+    "compliance.review.tradeoff_intro": (
+        "明细原样发布的值在买方手中是精确的，沙箱的差分隐私噪声无法再保护下列聚合结果。",
+        "values the rows release whole are exact in the buyer's hands, so the sandbox's "
+        "differential-privacy noise can no longer protect these aggregates.",
+    ),
+    "compliance.review.tradeoff_caption": (
+        "明细中各列的精确程度（依据待审批的策略；计数取自前若干行）",
+        "How exactly the rows give each column (under the policy under review; counts from "
+        "the first rows)",
+    ),
+    "compliance.review.exposure": ("精确程度", "Exposure"),
+    "compliance.review.exposure_detail": ("说明", "What the rows give"),
+    "compliance.review.sandbox_only": (
+        "仅通过隐私沙箱提供：明细不出平台，数据接口与预览只提供合成样例。",
+        "Sandbox only: no row leaves; the data API and previews serve a synthetic sample.",
+    ),
+    "compliance.exposure.exact": ("精确", "exact"),
+    "compliance.exposure.partly_exact": ("部分精确", "partly exact"),
+    "compliance.exposure.grouped": ("可精确分组计数", "exact group counts"),
+    "compliance.exposure.approximate": ("可近似汇总", "approximate sums"),
+    "compliance.exposure.protected": ("受保护", "protected"),
+    "compliance.listings.exact_in_rows": (
+        "明细精确给出：{columns}",
+        "rows give exactly: {columns}",
+    ),
     "compliance.review.preview_caption": (
         "前 {rows} 行，按待审核策略（版本 {version}）处理，与数据需求方将收到的一致",
         "The first {rows} rows under the policy in review (version {version}), as a buyer "

@@ -200,6 +200,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The policy is saved as a new version.",
     ),
     "provider.done.submitted": ("已提交审核。", "Submitted for review."),
+    "provider.done.delivery_mode": ("交付方式已更新。", "The delivery mode is saved."),
+    "provider.delivery_mode": ("交付方式", "Delivery mode"),
+    "provider.delivery_help.rows": (
+        "买方通过数据接口获取按获批策略脱敏的明细，不提供沙箱",
+        "buyers read rows masked by the approved policy through the data API; no sandbox",
+    ),
+    "provider.delivery_help.sandbox": (
+        "原始数据只以差分隐私聚合结果离开平台；免费样例为合成数据，不提供明细套餐",
+        "raw values leave only as differentially private aggregates; the free sample is "
+        "synthetic and no plan serves rows",
+    ),
+    "provider.delivery_help.both": (
+        "同时提供脱敏明细和隐私沙箱：明细原样发布的列，沙箱无法再保护其聚合结果（合规审核时会列出）",
+        "masked rows and the sandbox: the sandbox cannot protect aggregates of what the rows "
+        "release exactly (compliance sees the list when reviewing)",
+    ),
+    "provider.delivery_hint": (
+        "提交审核前可以修改；提交后固定，因为买方按此声明订购。",
+        "You can change it until you submit; afterwards it is fixed, since buyers order what "
+        "it declares.",
+    ),
+    "provider.delivery_save": ("保存交付方式", "Save the delivery mode"),
+    "provider.delivery_fixed": (
+        "已提交，交付方式不可再修改。",
+        "Submitted: the delivery mode can no longer change.",
+    ),
     "provider.done.plan_created": ("套餐已创建。", "The plan is created."),
     "provider.done.plan_updated": ("套餐已更新。", "The plan is updated."),
     "provider.done.sandbox_declared": (

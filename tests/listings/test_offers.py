@@ -1,0 +1,52 @@
+"""Real rows of a sandbox-only dataset are refused before its file is opened."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlmodel import Session
+
+from listings import offers, storage
+from listings import service as listings
+from listings.models import DeliveryMode
+from market.accounts.models import User
+from market.config import Settings
+from tests.fixtures.factories import create_listed_dataset
+
+
+def test_masked_rows_of_a_sandbox_only_dataset_are_refused(
+    session: Session, settings: Settings, provider: User
+) -> None:
+    dataset = create_listed_dataset(
+        session, settings, provider=provider, delivery_mode=DeliveryMode.sandbox
+    )
+    storage.resolve(settings.data_dir, dataset.file_path).unlink()  # it is never opened
+    with pytest.raises(offers.RowsNotOffered) as refused:
+        listings.read_masked_rows(
+            dataset, limit=5, offset=0, data_dir=settings.data_dir, buyer_org_id=uuid.uuid4()
+        )
+    assert refused.value.status_code == 409
+    assert refused.value.detail_zh != refused.value.detail
+
+
+@pytest.mark.parametrize("mode", [DeliveryMode.rows, DeliveryMode.both])
+def test_datasets_that_offer_rows_serve_them(
+    session: Session, settings: Settings, provider: User, mode: DeliveryMode
+) -> None:
+    dataset = create_listed_dataset(session, settings, provider=provider, delivery_mode=mode)
+    table = listings.read_masked_rows(
+        dataset, limit=5, offset=0, data_dir=settings.data_dir, buyer_org_id=uuid.uuid4()
+    )
+    assert table.num_rows == 5
+
+
+def test_a_rows_only_dataset_refuses_the_sandbox(
+    session: Session, settings: Settings, provider: User
+) -> None:
+    dataset = create_listed_dataset(
+        session, settings, provider=provider, delivery_mode=DeliveryMode.rows
+    )
+    with pytest.raises(offers.SandboxNotOffered):
+        offers.require_sandbox(dataset)
+    offers.require_rows(dataset)
