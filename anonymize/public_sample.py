@@ -43,7 +43,7 @@ def released_schema(schema: pa.Schema, policy: Policy) -> pa.Schema:
     a table with no rows, so it needs no value and never drifts from what rows look like."""
     empty = pa.schema([pa.field(f.name, f.type) for f in schema]).empty_table()
     key = derive_key(b"\0" * 32, "schema")  # keyed rules need some key; there is no value
-    return apply_policy(empty, policy, key=key).schema
+    return apply_policy(empty, policy, key=key, cell_key=key).schema
 
 
 def synthetic_release(
@@ -70,7 +70,9 @@ def synthetic_release(
         f.name: _column(f, rows, rng, domains.get(f.name), limits.get(f.name)) for f in released
     }
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(rows)}).select([])
-    return apply_policy(table, policy, key=derive_key(seed, "synthetic"))
+    # Synthetic values are public, so one key serves pseudonyms and noise alike.
+    key = derive_key(seed, "synthetic")
+    return apply_policy(table, policy, key=key, cell_key=key)
 
 
 def _column(

@@ -43,7 +43,7 @@ def test_the_released_schema_is_the_schema_of_real_released_rows(
     """Computed without values, it matches what the operators give on values."""
     policy = Policy(columns={"c": RULES[rule]})
     table = pa.table({"c": pa.array(VALUES[kind], kind)})
-    released = apply_policy(table, policy, key=b"k" * 32)
+    released = apply_policy(table, policy, key=b"k" * 32, cell_key=b"c" * 32)
     assert released_schema(table.schema, policy) == released.schema
 
 
