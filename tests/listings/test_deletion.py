@@ -13,7 +13,6 @@ from sqlmodel import Session, col, func, select
 
 from billing.models import Plan, PlanKind
 from listings import deletion, recovery, review
-from listings import service as listings
 from listings.authorization import add_attachment
 from listings.models import DataGrade, Dataset, DatasetAttachment, DatasetStatus, PolicyVersion
 from market.accounts.models import Role, User
@@ -27,6 +26,7 @@ from tests.fixtures.factories import (
     SANDBOX_PROFILE,
     create_dataset,
     create_plan,
+    create_processing_dataset,
     create_user,
     csv_bytes,
     principal_of,
@@ -114,25 +114,10 @@ def test_rejected_and_failed_datasets_are_deletable(
         assert session.get(Dataset, dataset_id) is None
 
 
-def _processing(session: Session, settings: Settings, provider: User) -> Dataset:
-    dataset = listings.create_dataset(
-        session,
-        principal_of(provider),
-        source=io.BytesIO(csv_bytes(sandbox_table(rows=20))),
-        filename="stuck.csv",
-        title="Stuck",
-        description="",
-        domain="test",
-        settings=settings,
-    )
-    session.commit()  # a plain session: the ingest it queued is never sent
-    return dataset
-
-
 def test_a_processing_dataset_is_deletable_only_once_stuck(
     session: Session, settings: Settings, provider: User
 ) -> None:
-    dataset = _processing(session, settings, provider)
+    dataset = create_processing_dataset(session, settings, provider=provider)
     with pytest.raises(Conflict, match="still being ingested"):
         _delete(provider, dataset, settings)
     session.refresh(dataset)

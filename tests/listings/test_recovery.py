@@ -3,7 +3,6 @@ swept after the grace period and young ones kept. The clock is passed in, never 
 
 from __future__ import annotations
 
-import io
 import os
 import uuid
 from datetime import datetime, timedelta
@@ -13,29 +12,12 @@ import pytest
 from sqlmodel import Session, col, select
 
 from listings import recovery
-from listings import service as listings
-from listings.models import Dataset, DatasetStatus
+from listings.models import DatasetStatus
 from market.accounts.models import User
 from market.audit.models import AuditRecord
 from market.config import Settings
 from market.db import utcnow
-from tests.fixtures.factories import create_dataset, csv_bytes, people_table, principal_of
-
-
-def _processing(session: Session, settings: Settings, provider: User) -> Dataset:
-    """An uploaded dataset whose ingest never ran (its task was lost with its worker)."""
-    dataset = listings.create_dataset(
-        session,
-        principal_of(provider),
-        source=io.BytesIO(csv_bytes(people_table(rows=10))),
-        filename="people.csv",
-        title="Stuck",
-        description="",
-        domain="test",
-        settings=settings,
-    )
-    session.commit()  # a plain session: the ingest it queued is never sent
-    return dataset
+from tests.fixtures.factories import create_dataset, create_processing_dataset
 
 
 def _stale_now(settings: Settings) -> datetime:
@@ -50,7 +32,7 @@ def _actions(session: Session, dataset_id: uuid.UUID) -> list[str]:
 def test_a_stale_ingest_with_attempts_left_is_sent_again(
     session: Session, settings: Settings, provider: User
 ) -> None:
-    dataset = _processing(session, settings, provider)
+    dataset = create_processing_dataset(session, settings, provider=provider)
     first_task = dataset.ingest_task_id
     now = _stale_now(settings)
     assert recovery.recover_stuck_ingests(session, settings=settings, now=now) == (
@@ -69,7 +51,7 @@ def test_a_stale_ingest_with_attempts_left_is_sent_again(
 def test_an_ingest_not_yet_stale_is_left_alone(
     session: Session, settings: Settings, provider: User
 ) -> None:
-    dataset = _processing(session, settings, provider)
+    dataset = create_processing_dataset(session, settings, provider=provider)
     now = _stale_now(settings) - timedelta(minutes=1)
     assert recovery.recover_stuck_ingests(session, settings=settings, now=now) == (
         recovery.Recovered(resent=0, failed=0)
@@ -80,7 +62,7 @@ def test_an_ingest_not_yet_stale_is_left_alone(
 def test_a_stale_ingest_out_of_attempts_fails_with_the_fixed_reason(
     session: Session, settings: Settings, provider: User
 ) -> None:
-    dataset = _processing(session, settings, provider)
+    dataset = create_processing_dataset(session, settings, provider=provider)
     dataset.ingest_attempts = settings.ingest_max_attempts
     session.add(dataset)
     session.commit()
@@ -109,7 +91,7 @@ def test_profiled_datasets_are_never_touched(
 def test_an_attempt_begins_only_on_a_processing_dataset(
     session: Session, settings: Settings, provider: User
 ) -> None:
-    stuck = _processing(session, settings, provider)
+    stuck = create_processing_dataset(session, settings, provider=provider)
     now = _stale_now(settings)
     assert recovery.begin_attempt(session, stuck.id, now=now) is True
     assert stuck.ingest_started_at == now

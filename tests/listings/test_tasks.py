@@ -3,7 +3,6 @@ twice), and the two beat tasks are scheduled."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import timedelta
 
@@ -18,24 +17,12 @@ from market.audit.models import AuditRecord
 from market.config import Settings
 from market.db import unit_of_work, utcnow
 from market.worker import BEAT_SCHEDULE
-from tests.fixtures.factories import csv_bytes, people_table, principal_of
+from tests.fixtures.factories import create_processing_dataset
 
 
 @pytest.fixture
 def processing(session: Session, settings: Settings, provider: User) -> Dataset:
-    """An uploaded dataset whose ingest has not run (the plain session never sends it)."""
-    dataset = listings.create_dataset(
-        session,
-        principal_of(provider),
-        source=io.BytesIO(csv_bytes(people_table(rows=10))),
-        filename="people.csv",
-        title="Queued",
-        description="",
-        domain="test",
-        settings=settings,
-    )
-    session.commit()
-    return dataset
+    return create_processing_dataset(session, settings, provider=provider)
 
 
 def _versions(session: Session, dataset_id: uuid.UUID) -> int:
