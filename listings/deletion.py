@@ -80,8 +80,13 @@ def _owned(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Dat
     raise NotFound("Dataset not found.", "数据集不存在。")
 
 
+def is_deletable(dataset: Dataset, *, settings: Settings, now: datetime) -> bool:
+    """Whether its provider may delete the dataset now (the console shows the button)."""
+    return dataset.status in DELETABLE or recovery.is_stuck(dataset, now=now, settings=settings)
+
+
 def _check_deletable(dataset: Dataset, *, settings: Settings, now: datetime) -> None:
-    if dataset.status in DELETABLE or recovery.is_stuck(dataset, now=now, settings=settings):
+    if is_deletable(dataset, settings=settings, now=now):
         return
     if dataset.status in (DatasetStatus.listed, DatasetStatus.suspended):
         raise Conflict(
