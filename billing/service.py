@@ -301,3 +301,12 @@ def refuse_contradicted_plans(session: Session, dataset: Dataset, mode: Delivery
             f"{', '.join(names)}.",
             f"请先下架以下套餐，交付方式“{mode}”不允许：{'、'.join(names)}。",
         )
+
+
+@events.on_dataset_deleting
+def delete_plans(session: Session, dataset: Dataset) -> None:
+    """A deleted dataset's plans go with it. Only datasets never listed are deleted, so no
+    order names these plans; should one, the deletion fails on its foreign key (409)."""
+    for plan in plans_for(session, dataset.id, include_inactive=True):
+        session.delete(plan)
+    session.flush()

@@ -5,10 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from sqlmodel import Session
 
-from listings import columns, delivery, exposure, grading, public_view, review, service
+from listings import (
+    columns,
+    deletion,
+    delivery,
+    exposure,
+    grading,
+    public_view,
+    review,
+    service,
+)
 from listings.ingestion import HeaderMode
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode
 from listings.policy_endpoints import k_read
@@ -34,6 +43,7 @@ from market.accounts.dependencies import (
     ProviderOrStaffPrincipal,
     ProviderPrincipal,
 )
+from market.db import utcnow
 from market.dependencies import SessionDep, SettingsDep
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
@@ -163,6 +173,23 @@ def get_dataset(
     if public_view.sees_full_view(principal, dataset):
         return dataset_read(dataset)
     return public_read(session, dataset)
+
+
+@router.delete(
+    "/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
+)
+def delete_dataset(
+    dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Delete your organization's draft, rejected or failed dataset, or one stuck
+    `processing` past `SLUICE_INGEST_STALE_MINUTES`: 204, and its file, attachments,
+    policy versions, reviews, plans and sandbox profile are gone (the audit log keeps its
+    history). 409 while it is in review, listed or suspended (a listed dataset leaves the
+    catalog through compliance's suspension, never by deletion: buyers hold entitlements to
+    it), or still being ingested. 404 for anyone else's dataset, so existence does not leak
+    (403 for compliance staff and admins, who may not delete)."""
+    deletion.delete_dataset(session, principal, dataset_id, settings=settings, now=utcnow())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/datasets/{dataset_id}/delivery-mode", response_model=DatasetRead)

@@ -4,7 +4,9 @@ Billing creates a listed dataset's default plans when it is listed; the sandbox 
 columns its privacy profile names when the provider renames a dataset's columns. The hooks
 run inside the same transaction as the change, so neither is ever half done. Before a
 dataset's delivery mode changes, billing checks that no plan it offers would contradict the
-new mode (a handler refuses by raising; the unit of work then rolls back).
+new mode (a handler refuses by raising; the unit of work then rolls back). Before a
+provider's dataset is deleted, billing removes its plans and the sandbox its profile, in the
+same transaction as the deletion.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ ModeHandler = Callable[[Session, Dataset, DeliveryMode], None]
 _on_listed: list[DatasetHandler] = []
 _on_renamed: list[RenameHandler] = []
 _on_mode_change: list[ModeHandler] = []
+_on_deleting: list[DatasetHandler] = []
 
 
 def on_dataset_listed(handler: DatasetHandler) -> DatasetHandler:
@@ -57,3 +60,16 @@ def on_delivery_mode_change(handler: ModeHandler) -> ModeHandler:
 def delivery_mode_changing(session: Session, dataset: Dataset, mode: DeliveryMode) -> None:
     for handler in _on_mode_change:
         handler(session, dataset, mode)
+
+
+def on_dataset_deleting(handler: DatasetHandler) -> DatasetHandler:
+    """Run ``handler(session, dataset)`` before a dataset's rows are deleted: it removes
+    what its package keeps for the dataset, or refuses the deletion by raising."""
+    if handler not in _on_deleting:
+        _on_deleting.append(handler)
+    return handler
+
+
+def dataset_deleting(session: Session, dataset: Dataset) -> None:
+    for handler in _on_deleting:
+        handler(session, dataset)

@@ -106,6 +106,11 @@ class Dataset(SQLModel, table=True):
     pseudonym_secret: str = Field(max_length=255, repr=False)
     ingest_task_id: str | None = Field(default=None, max_length=64)
     ingest_error: str | None = Field(default=None, sa_type=Text)
+    # How many times the ingest task was sent (the upload's, then each re-send of a stale
+    # ingest), and when the latest attempt was sent or began running: a dataset `processing`
+    # long past this is stuck (`listings.recovery`).
+    ingest_attempts: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    ingest_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, delete, or_, update
 from sqlmodel import Session, col, func, select
 
-from listings.models import DataGrade, Dataset, DatasetStatus, ListingReview, PolicyVersion
+from listings.models import (
+    DataGrade,
+    Dataset,
+    DatasetAttachment,
+    DatasetStatus,
+    ListingReview,
+    PolicyVersion,
+)
 
 QueueKind = Literal["submission", "policy_change"]
 
@@ -190,6 +199,45 @@ class DatasetRepository:
             .values(pseudonym_secret=new)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def stale_ingests(self, *, started_before: datetime, limit: int) -> list[uuid.UUID]:
+        """Datasets still ``processing`` whose latest ingest attempt was sent or began at or
+        before ``started_before`` (the upload time when no attempt was stamped), oldest first."""
+        started = func.coalesce(col(Dataset.ingest_started_at), col(Dataset.created_at))
+        stmt = (
+            select(Dataset.id)
+            .where(col(Dataset.status) == DatasetStatus.processing, started <= started_before)
+            .order_by(started, col(Dataset.id))
+            .limit(limit)
+        )
+        return list(self.session.exec(stmt).all())
+
+    def fail_if_processing(self, dataset_id: uuid.UUID, reason: str, now: datetime) -> bool:
+        """Mark the dataset failed only if it is still ``processing`` (a concurrent attempt
+        may have finished it, or the provider deleted it); whether it was marked."""
+        result = self.session.execute(
+            update(Dataset)
+            .where(col(Dataset.id) == dataset_id, col(Dataset.status) == DatasetStatus.processing)
+            .values(status=DatasetStatus.failed, ingest_error=reason, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def existing_ids(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``ids`` that are datasets."""
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        stmt = select(Dataset.id).where(col(Dataset.id).in_(wanted))
+        return set(self.session.exec(stmt).all())
+
+    def delete_with_history(self, dataset: Dataset) -> None:
+        """Delete the dataset and the rows that belong to it alone: policy versions, reviews
+        and attachments (the audit log keeps its records: they are the history)."""
+        for table in (PolicyVersion, ListingReview, DatasetAttachment):
+            self.session.execute(delete(table).where(col(table.dataset_id) == dataset.id))
+        self.session.delete(dataset)
+        self.session.flush()
 
     def add(self, obj: Dataset | ListingReview | PolicyVersion) -> None:
         self.session.add(obj)

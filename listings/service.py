@@ -142,12 +142,11 @@ def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> 
 
 
 def mark_ingest_failed(session: Session, dataset_id: uuid.UUID, reason: str) -> None:
-    dataset = get_dataset(session, dataset_id)
-    dataset.status = DatasetStatus.failed
-    dataset.ingest_error = reason
-    dataset.updated_at = utcnow()
-    session.add(dataset)
-    session.flush()
+    """Record why the ingest failed, unless the dataset is no longer ``processing``: another
+    attempt finished it, or its provider deleted it (then there is nothing to record)."""
+    if not DatasetRepository(session).fail_if_processing(dataset_id, reason, utcnow()):
+        log.info("ingest failure not recorded: the dataset is no longer processing")
+        return
     audit.record(
         session,
         "dataset.ingest_failed",

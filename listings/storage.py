@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,11 +21,15 @@ log = get_logger(__name__)
 _CHUNK = 1024 * 1024
 
 
+STAGING_DIR = "staging"
+DATASETS_DIR = "datasets"
+
+
 def dataset_relpath(dataset_id: uuid.UUID, *, revision: str = "") -> str:
     """Where a dataset's file lives; a rewritten file (columns renamed) gets a new
     ``revision`` name, so the old file stays readable until the change commits."""
     suffix = f"-{revision}" if revision else ""
-    return f"datasets/{dataset_id}/data{suffix}.parquet"
+    return f"{DATASETS_DIR}/{dataset_id}/data{suffix}.parquet"
 
 
 def resolve(data_dir: Path, relpath: str) -> Path:
@@ -38,7 +43,7 @@ def staged_upload(source: BinaryIO, data_dir: Path, *, max_bytes: int) -> Iterat
     The limit is checked as bytes arrive rather than trusting a Content-Length header; the
     staging file is removed whatever happens, so a refused upload leaves nothing behind.
     """
-    staging = data_dir / "staging"
+    staging = data_dir / STAGING_DIR
     staging.mkdir(parents=True, exist_ok=True)
     path = staging / f"{uuid.uuid4().hex}.upload"
     try:
@@ -73,3 +78,48 @@ def remove_dataset_files(data_dir: Path, relpath: str) -> None:
     except OSError as exc:
         # Other files are still there (another version): the directory stays.
         log.debug("dataset directory kept", relpath=relpath, error_class=type(exc).__name__)
+
+
+def remove_dataset_directory(data_dir: Path, dataset_id: uuid.UUID) -> None:
+    """Remove everything stored for a dataset: its file(s), attachments, sandbox copies."""
+    shutil.rmtree(data_dir / DATASETS_DIR / str(dataset_id), ignore_errors=True)
+
+
+def staged_files(data_dir: Path) -> list[Path]:
+    """Staging files left in the staging directory (an upload in flight, or a killed one)."""
+    staging = data_dir / STAGING_DIR
+    return [p for p in staging.iterdir() if p.is_file()] if staging.is_dir() else []
+
+
+def dataset_directories(data_dir: Path) -> dict[uuid.UUID, Path]:
+    """Each directory under ``datasets/`` named by a dataset id (other names are not ours)."""
+    root = data_dir / DATASETS_DIR
+    found: dict[uuid.UUID, Path] = {}
+    for path in root.iterdir() if root.is_dir() else []:
+        try:
+            found[uuid.UUID(path.name)] = path
+        except ValueError:
+            continue  # not a dataset directory: never touched
+    return found
+
+
+def temporary_files(data_dir: Path) -> list[Path]:
+    """Half-written ``*.tmp`` files under ``datasets/`` (a write killed before its rename)."""
+    root = data_dir / DATASETS_DIR
+    return [p for p in root.rglob("*.tmp") if p.is_file()] if root.is_dir() else []
+
+
+def last_modified(path: Path) -> float:
+    """The newest modification time of ``path`` and, for a directory, of anything in it: a
+    directory something was just written into is young even if the directory itself is old."""
+    times = [_mtime(path)]
+    if path.is_dir():
+        times += [_mtime(p) for p in path.rglob("*")]
+    return max(times)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0  # removed meanwhile (a finished upload's staging file): nothing to keep

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from listings import service
+from listings import recovery, service
 from market.config import get_settings
-from market.db import unit_of_work
+from market.db import unit_of_work, utcnow
 from market.ops.logs import get_logger
 from market.worker import IDEMPOTENT_TASK, celery_app, will_retry
 
@@ -17,10 +17,16 @@ log = get_logger(__name__)
 def ingest(dataset_id: str) -> str:
     """Profile a stored upload; a failure is recorded on the dataset instead of being lost.
 
-    Idempotent (a profiled dataset is left as it is). A transient error is retried while
+    Idempotent: a dataset no longer ``processing`` (profiled, failed, deleted) is left as it
+    is, so a redelivered task (``acks_late`` after a killed worker) or one sent again by
+    ``recover_stuck_ingests`` does nothing twice. The attempt's start is committed first, so
+    the stale clock counts from when the work began. A transient error is retried while
     retries are left; after the last one the dataset is marked failed like any other error."""
     ident = uuid.UUID(dataset_id)
     try:
+        with unit_of_work() as session:
+            if not recovery.begin_attempt(session, ident, now=utcnow()):
+                return "skipped"
         with unit_of_work() as session:
             return str(service.profile_dataset(session, ident, get_settings().data_dir).status)
     except Exception as exc:
@@ -30,3 +36,25 @@ def ingest(dataset_id: str) -> str:
         with unit_of_work() as session:
             service.mark_ingest_failed(session, ident, f"{type(exc).__name__}: {exc}")
         return "failed"
+
+
+@celery_app.task(name="listings.recover_stuck_ingests", **IDEMPOTENT_TASK)
+def recover_stuck_ingests() -> dict[str, int]:
+    """Beat: send stale ingests again (bounded attempts) or mark them failed. Idempotent: a
+    dataset handled by one run is no longer stale (sent again now) or no longer processing."""
+    with unit_of_work() as session:
+        done = recovery.recover_stuck_ingests(session, settings=get_settings(), now=utcnow())
+    return {"resent": done.resent, "failed": done.failed}
+
+
+@celery_app.task(name="listings.sweep_orphaned_files", **IDEMPOTENT_TASK)
+def sweep_orphaned_files() -> dict[str, int]:
+    """Beat: remove orphaned staging files, temporary files and dataset directories older than
+    the grace period. Idempotent: what one run removed, the next does not find."""
+    with unit_of_work() as session:
+        swept = recovery.sweep_orphaned_files(session, settings=get_settings(), now=utcnow())
+    return {
+        "staging_files": swept.staging_files,
+        "dataset_directories": swept.dataset_directories,
+        "temporary_files": swept.temporary_files,
+    }

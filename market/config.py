@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     # keep each other's tasks apart by naming their own.
     celery_queue: str = Field(default="sluice", min_length=1, max_length=100)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    # Stuck ingests (README, "Operating"): a dataset `processing` this long since its latest
+    # ingest attempt was sent or began is stale: sent again while it has had fewer than
+    # ingest_max_attempts, else marked failed. Set it above the longest ingest you expect.
+    ingest_stale_minutes: int = Field(default=30, gt=0)
+    ingest_max_attempts: int = Field(default=3, gt=0)
+    # Orphaned files: staging files of killed uploads, and dataset directories with no dataset
+    # row, are swept once older than this (younger ones may belong to an upload in flight).
+    orphan_grace_minutes: int = Field(default=60, gt=0)
     free_plan_calls: int = Field(default=1000, gt=0)
     # Every approved usage scenario expires; renewing it is a new order (reviewed if graded).
     scenario_valid_days: int = Field(default=365, gt=0)

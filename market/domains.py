@@ -11,11 +11,12 @@ import importlib
 DOMAIN_MODULES = (
     "market.models",
     "market.audit.service",  # chains queued audit records onto the log before each commit
-    "billing.service",  # subscribes to listings.events.dataset_listed
+    "billing.service",  # subscribes to listings.events.dataset_listed and dataset_deleting
     "market.trade.stops",  # emergency stops refuse new API keys (a gate on accounts)
     "sandbox.tasks",
     "sandbox.subscriptions",  # sandbox packs grant budgets; emergency stops end grants
     "sandbox.columns",  # subscribes to listings.events.columns_renamed
+    "sandbox.deletion",  # subscribes to listings.events.dataset_deleting
 )
 
 

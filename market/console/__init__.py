@@ -61,6 +61,7 @@ from market.console import (
     nav,
     provider,
     provider_columns,
+    provider_delete,
     provider_documents,
     provider_sandbox,
 )
@@ -73,6 +74,7 @@ AREAS = (
     catalog,
     provider,
     provider_columns,
+    provider_delete,
     provider_documents,
     provider_sandbox,
     buyer,

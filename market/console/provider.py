@@ -23,7 +23,7 @@ from billing import statements
 from billing.models import PlanKind
 from billing.schemas import PlanCreate, PlanUpdate
 from billing.usage import daily_totals, usage_report
-from listings import authorization, delivery, grading, policies, review
+from listings import authorization, deletion, delivery, grading, policies, review
 from listings import service as listings
 from listings.endpoints import dataset_read
 from listings.ingestion import HeaderMode
@@ -47,6 +47,7 @@ from market.console.policy_form import (
 )
 from market.console.session import ConsoleUser, ProviderUser
 from market.console.templating import format_money, redirect, render
+from market.db import utcnow
 from market.dependencies import SessionDep, SettingsDep
 from sandbox import profiles
 
@@ -65,6 +66,7 @@ DONE = frozenset(
         "attachment_added",
         "columns_renamed",
         "delivery_mode",
+        "deleted",
     }
 )
 PLAN_KINDS = ("api_quota", "subscription", "sandbox_pack", "free_sample")
@@ -80,6 +82,7 @@ def dashboard(
     user: ProviderUser,
     session: SessionDep,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    done: str = "",
 ) -> Response:
     """The organization's datasets, its use over the last 30 days and its monthly revenue."""
     rows, total = listings.list_datasets(
@@ -92,6 +95,7 @@ def dashboard(
         user,
         {
             "datasets": [dataset_read(d) for d in rows],
+            "done": done if done in DONE else "",
             "page": page,
             "pages": max(1, math.ceil(total / PAGE_SIZE)),
             "url_for_page": lambda n: f"/console/provider?page={n}",
@@ -250,6 +254,7 @@ def manage(
             "sandbox_profile": profiles.find(session, user.principal, dataset.id),
             "modes": list(DeliveryMode),
             "mode_changeable": dataset.status in delivery.CHANGEABLE,
+            "deletable": deletion.is_deletable(dataset, settings=settings, now=utcnow()),
             "plan_kinds": [
                 k for k in PLAN_KINDS if plans.offered(dataset.delivery_mode, PlanKind(k))
             ],

@@ -39,6 +39,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/console/provider/datasets/{dataset_id}/policy"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/submit"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/columns"): frozenset({P}),
+    ("GET", "/console/provider/datasets/{dataset_id}/delete"): frozenset({P}),
+    ("POST", "/console/provider/datasets/{dataset_id}/delete"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/delivery-mode"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/plans"): frozenset({P}),
     ("POST", "/console/provider/datasets/{dataset_id}/plans/{plan_id}"): frozenset({P}),

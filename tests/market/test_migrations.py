@@ -315,3 +315,25 @@ def test_the_delivery_mode_migration_makes_existing_datasets_offer_both(
     with scratch.connect() as conn:
         names = {c["name"] for c in sa.inspect(conn).get_columns("dataset")}
     assert "delivery_mode" not in names
+
+
+def test_the_ingest_attempts_migration_counts_the_upload_as_the_first_attempt(
+    scratch_database_url: str,
+) -> None:
+    """Existing datasets have had one ingest sent (their upload's) and no stamped start (the
+    stuck-ingest sweep then counts from ``created_at``); the downgrade drops both columns."""
+    migrations.upgrade(scratch_database_url, "6b558778682e")  # the revision before attempts
+    scratch = db.engine_for(scratch_database_url)
+    with scratch.begin() as conn:
+        _insert_listed_dataset(conn, uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), datetime.now(UTC))
+    migrations.upgrade(scratch_database_url)
+    datasets = SQLModel.metadata.tables["dataset"]
+    with scratch.connect() as conn:
+        row = conn.execute(
+            sa.select(datasets.c.ingest_attempts, datasets.c.ingest_started_at)
+        ).one()
+    assert tuple(row) == (1, None)
+    migrations.downgrade(scratch_database_url, "6b558778682e")
+    with scratch.connect() as conn:
+        names = {c["name"] for c in sa.inspect(conn).get_columns("dataset")}
+    assert not {"ingest_attempts", "ingest_started_at"} & names

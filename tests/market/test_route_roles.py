@@ -40,6 +40,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/datasets"): frozenset({P}),
     ("GET", "/api/v1/datasets"): frozenset({P, C, A}),
     ("GET", "/api/v1/datasets/{dataset_id}"): EVERYONE,
+    # Decided per dataset: its provider deletes, staff get 403, anyone else 404.
+    ("DELETE", "/api/v1/datasets/{dataset_id}"): EVERYONE,
     ("POST", "/api/v1/datasets/{dataset_id}/submit"): frozenset({P}),
     ("PUT", "/api/v1/datasets/{dataset_id}/columns"): frozenset({P}),
     ("PUT", "/api/v1/datasets/{dataset_id}/delivery-mode"): frozenset({P}),

@@ -201,6 +201,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "provider.done.submitted": ("已提交审核。", "Submitted for review."),
     "provider.done.delivery_mode": ("交付方式已更新。", "The delivery mode is saved."),
+    "provider.done.deleted": (
+        "数据集已删除，其文件和相关记录已一并移除。",
+        "The dataset is deleted, with its files and records.",
+    ),
+    "provider.delete.title": ("删除数据集", "Delete the dataset"),
+    "provider.delete.intro": (
+        "草稿、被驳回、导入失败或导入停滞的数据集可以删除。",
+        "A draft, rejected, failed or stuck dataset can be deleted.",
+    ),
+    "provider.delete.open": ("删除…", "Delete…"),
+    "provider.delete.listed": (
+        "已上架的数据集不能删除：买方持有其使用权。如需下架，请联系合规部门暂停该数据集。",
+        "A listed dataset cannot be deleted: buyers hold entitlements to it. To take it "
+        "down, ask compliance to suspend it.",
+    ),
+    "provider.delete.not_now": (
+        "审核中或仍在导入的数据集暂不能删除。",
+        "A dataset in review or still being ingested cannot be deleted now.",
+    ),
+    "provider.delete.confirm": (
+        "确定删除数据集“{title}”（{status}）吗？此操作无法撤销。",
+        "Delete the dataset “{title}” ({status})? This cannot be undone.",
+    ),
+    "provider.delete.what": (
+        "将删除其数据文件、附件、脱敏策略版本、审核记录、套餐和沙箱配置；审计日志保留全部记录。",
+        "Its data file, attachments, policy versions, reviews, plans and sandbox profile are "
+        "deleted; the audit log keeps every record.",
+    ),
+    "provider.delete.button": ("删除数据集", "Delete the dataset"),
+    "provider.delete.keep": ("保留，返回数据集", "Keep it and go back"),
     "provider.delivery_mode": ("交付方式", "Delivery mode"),
     "provider.delivery_help.rows": (
         "买方通过数据接口获取按获批策略脱敏的明细，不提供沙箱",
