@@ -36,6 +36,7 @@ from market.accounts.dependencies import (
 from market.accounts.principal import Principal
 from market.config import Settings
 from market.dependencies import SessionDep, SettingsDep
+from market.openapi import error_responses
 
 router = APIRouter(tags=["governance"])
 
@@ -74,6 +75,7 @@ def set_authorization(
     "/datasets/{dataset_id}/attachments",
     response_model=AttachmentRead,
     status_code=status.HTTP_201_CREATED,
+    responses=error_responses(413, 415),
 )
 def add_attachment(
     dataset_id: uuid.UUID,

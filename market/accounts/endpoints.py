@@ -49,7 +49,7 @@ def sign_in(
     return service.issue_tokens(user, settings)
 
 
-@router.post("/auth/refresh", response_model=TokenPair)
+@router.post("/auth/refresh", response_model=TokenPair, responses=error_responses(401))
 def refresh_tokens(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
     """Exchange a refresh token for a new pair; the user must still be active."""
     return service.refresh(session, body.refresh_token, settings)

@@ -26,6 +26,7 @@ from market.config import Settings
 from market.db import engine_for
 from market.dependencies import SettingsDep
 from market.errors import Forbidden, NotAuthenticated
+from market.openapi import error_responses
 from market.ops import metrics
 from market.ops.logs import get_logger
 from market.ops.scope import request_id_of
@@ -102,7 +103,14 @@ def _check_broker(url: str) -> str:
     return "ok"
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **error_responses(401, 403),
+    },
+)
 def prometheus_metrics(request: Request, settings: SettingsDep) -> Response:
     """Prometheus metrics (text exposition format). Who may scrape: see the README's
     Operating section (a bearer token, or the loopback interface only)."""

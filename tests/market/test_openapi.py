@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from listings.models import Dataset
 from market.accounts.models import User
 from market.config import Settings
 from market.openapi import ErrorBody
 from tests.fixtures.client import bearer
+from tests.fixtures.factories import create_dataset
 
 API = "/api/v1"
 
@@ -98,3 +100,30 @@ def test_real_errors_match_what_the_document_says(
         client.post(f"{API}/auth/token", data={"username": buyer.email, "password": "wrong"}),
         401,
     )
+
+
+def test_refused_refresh_upload_and_scrape_are_documented(
+    app: FastAPI, client: TestClient, settings: Settings, provider: User, session: Session
+) -> None:
+    """Statuses schemathesis found undocumented: a bad refresh token (401), an attachment that
+    is no PDF/PNG/JPEG (415), and a metrics scrape from outside the loopback interface (403)."""
+    draft = create_dataset(session, settings, provider=provider)
+    _check(
+        app,
+        "post",
+        f"{API}/auth/refresh",
+        client.post(f"{API}/auth/refresh", json={"refresh_token": "not-a-token"}),
+        401,
+    )
+    _check(
+        app,
+        "post",
+        f"{API}/datasets/{{dataset_id}}/attachments",
+        client.post(
+            f"{API}/datasets/{draft.id}/attachments",
+            headers=bearer(provider, settings),
+            files={"file": ("letter.txt", b"plain text", "text/plain")},
+        ),
+        415,
+    )
+    _check(app, "get", "/metrics", client.get("/metrics"), 403)
