@@ -49,9 +49,8 @@ from tests.fixtures.factories import (
     sandbox_table,
 )
 from tests.fixtures.settings import apply_settings
-from tests.fixtures.worker import REDIS_URL
+from tests.fixtures.worker import REDIS_URL, ROOT, WORKER_COMMAND
 
-ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "sluice-test"
 # Polls while a started process comes up (importing the app takes seconds on a loaded machine):
 # bounded in count, never an assertion on time.
@@ -177,18 +176,7 @@ def cluster(s3_settings: Settings, tmp_path: Path) -> Iterator[Cluster]:
         for name, port in ports.items():
             command = [sys.executable, "-m", "market.cli", "serve", "--port", str(port)]
             started.append(_start(command, tmp_path / f"{name}.log", _node_env(caches[name])))
-        worker_command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "--app=market.worker:celery_app",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ]
-        started.append(_start(worker_command, tmp_path / "worker.log", _node_env(caches["worker"])))
+        started.append(_start(WORKER_COMMAND, tmp_path / "worker.log", _node_env(caches["worker"])))
         for port, node in zip(ports.values(), started, strict=False):
             _wait_until_answers(f"http://127.0.0.1:{port}/healthz", node.process, node.log)
         yield Cluster(
