@@ -76,7 +76,8 @@ def add_attachment(
         target = storage.resolve(settings.data_dir, relpath)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(staged.read_bytes())
-    on_rollback(session, lambda: target.unlink(missing_ok=True))
+    on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, relpath))
+    storage.publish(settings.data_dir, relpath)
     attachment = DatasetAttachment(
         id=attachment_id,
         dataset_id=dataset.id,

@@ -114,7 +114,7 @@ def _refuse_sensitive(dataset: Dataset, changes: dict[str, str], data_dir: Path)
     and the kind, never echoes the value."""
     if not changes:
         return
-    parquet = pq.ParquetFile(storage.resolve(data_dir, dataset.file_path))
+    parquet = pq.ParquetFile(storage.ensure_local(data_dir, dataset.file_path))
     sample = next(parquet.iter_batches(batch_size=_SAMPLE_ROWS, columns=list(changes)))
     for old, value in changes.items():
         kind = sensitive_name_kind(value, sample.column(old))
@@ -137,12 +137,13 @@ def _apply(
     k_threshold: int,
 ) -> None:
     old_relpath = dataset.file_path
-    table = pq.read_table(storage.resolve(data_dir, old_relpath))
+    table = pq.read_table(storage.ensure_local(data_dir, old_relpath))
     table = table.rename_columns([changes.get(name, name) for name in table.column_names])
     new_relpath = storage.dataset_relpath(dataset.id, revision=uuid.uuid4().hex[:12])
     storage.write_parquet_atomically(table, storage.resolve(data_dir, new_relpath))
-    on_rollback(session, lambda: storage.resolve(data_dir, new_relpath).unlink(missing_ok=True))
-    on_commit(session, lambda: storage.resolve(data_dir, old_relpath).unlink(missing_ok=True))
+    on_rollback(session, lambda: storage.remove_dataset_files(data_dir, new_relpath))
+    storage.publish(data_dir, new_relpath)
+    on_commit(session, lambda: storage.remove_dataset_files(data_dir, old_relpath))
     dataset.file_path = new_relpath
     dataset.columns = [
         {**column, "name": changes.get(column["name"], column["name"])}

@@ -104,7 +104,7 @@ def _measure(
     names = [n for n, r in rules.items() if r.operator in MEASURED_OPERATORS | {"keep"}]
     if not names:
         return {}, 0
-    parquet = pq.ParquetFile(storage.resolve(data_dir, dataset.file_path))
+    parquet = pq.ParquetFile(storage.ensure_local(data_dir, dataset.file_path))
     batch = next(parquet.iter_batches(batch_size=MEASURE_ROWS, columns=names), None)
     if batch is None:
         return dict.fromkeys(names, 0), 0

@@ -127,7 +127,7 @@ def attachment_file(attachment: DatasetAttachment, settings: Settings) -> FileRe
     """The stored document under its uploaded name and checked content type (the console's
     download routes serve it the same way)."""
     return FileResponse(
-        storage.resolve(settings.data_dir, attachment.file_path),
+        storage.ensure_local(settings.data_dir, attachment.file_path),
         media_type=attachment.content_type,
         filename=attachment.filename,
     )

@@ -88,7 +88,7 @@ def measure_k_anonymity(
     """
     released = [name for name in quasi_identifiers if policy.releases(name)]
     dropped = [name for name in quasi_identifiers if not policy.releases(name)]
-    path = storage.resolve(data_dir, dataset.file_path)
+    path = storage.ensure_local(data_dir, dataset.file_path)
     raw = pq.read_table(path, columns=released) if released else _row_stub(path)
     table = apply_for(dataset, raw, policy, buyer_org_id=None, row_offset=0)
     return k_anonymity(table, released, threshold=threshold, dropped_quasi_identifiers=dropped)

@@ -80,6 +80,7 @@ def create_dataset(
     )
     storage.write_parquet_atomically(parsed.table, storage.resolve(settings.data_dir, relpath))
     on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, relpath))
+    storage.publish(settings.data_dir, relpath)
     dataset.ingest_task_id = enqueue(session, "listings.ingest", dataset_id=str(dataset_id))
     DatasetRepository(session).add(dataset)
     audit.record(
@@ -110,7 +111,7 @@ def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> 
     dataset = get_dataset(session, dataset_id)
     if dataset.status != DatasetStatus.processing:
         return dataset  # a redelivered task: the work is already done
-    parquet = pq.ParquetFile(storage.resolve(data_dir, dataset.file_path))
+    parquet = pq.ParquetFile(storage.ensure_local(data_dir, dataset.file_path))
     sample = next(parquet.iter_batches(batch_size=_PROFILE_SAMPLE_ROWS))
     detections = {
         name: classify_column(name, sample.column(i)) for i, name in enumerate(sample.schema.names)

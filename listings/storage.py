@@ -1,4 +1,12 @@
-"""Where dataset files live under the data directory, and how they are written safely."""
+"""Where dataset files live under the data directory, and how they are written safely.
+
+The data directory is this node's copy; with an object store configured (``market.storage``)
+the store is the source of truth. The choke points: a file written under the data directory is
+``publish``-ed (uploaded) before its transaction commits; a file is read through
+``ensure_local`` (fetched into the cache and verified when missing or altered); files are
+removed with ``remove_dataset_files`` (store and cache). ``resolve`` only names the local path,
+for writing.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,8 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from market import storage as files
+from market.config import get_settings
 from market.errors import PayloadTooLarge
 from market.ops.logs import get_logger
 
@@ -33,7 +43,22 @@ def dataset_relpath(dataset_id: uuid.UUID, *, revision: str = "") -> str:
 
 
 def resolve(data_dir: Path, relpath: str) -> Path:
+    """The local path of ``relpath``, to write to; readers use ``ensure_local``."""
     return data_dir / relpath
+
+
+def ensure_local(data_dir: Path, relpath: str) -> Path:
+    """A local copy of ``relpath`` to read, verified against the writer's checksum when an
+    object store is configured (fetched again if the cached bytes changed). The path does not
+    exist when no such file is stored."""
+    return files.node_files(get_settings(), data_dir).ensure_local(relpath)
+
+
+def publish(data_dir: Path, relpath: str) -> None:
+    """Upload a file just written under ``data_dir`` to the object store (nothing to do in
+    embedded mode). Call it before the transaction that records the file commits, so no node
+    ever reads a row that names a file the store does not have."""
+    files.node_files(get_settings(), data_dir).publish(relpath)
 
 
 @contextmanager
@@ -71,8 +96,10 @@ def write_parquet_atomically(table: pa.Table, dest: Path) -> None:
 
 
 def remove_dataset_files(data_dir: Path, relpath: str) -> None:
+    """Remove a file from the store and this node's cache (other nodes' cached copies are
+    never read again: no row names the file any more)."""
     path = resolve(data_dir, relpath)
-    path.unlink(missing_ok=True)
+    files.node_files(get_settings(), data_dir).remove(relpath)
     try:
         path.parent.rmdir()
     except OSError as exc:

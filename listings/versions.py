@@ -128,7 +128,7 @@ def release_with(
 ) -> pa.Table:
     """Rows `offset` .. `offset + limit` passed through `policy` (fails closed like every
     release: a column the policy does not name is dropped)."""
-    path = storage.resolve(data_dir, dataset.file_path)
+    path = storage.ensure_local(data_dir, dataset.file_path)
     with duckdb.connect() as con:
         raw = con.sql(
             "SELECT * FROM read_parquet($path) LIMIT $limit OFFSET $offset",

@@ -47,7 +47,18 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.development
     database_url: str = f"sqlite:///{VAR_DIR / 'sluice.db'}"
+    # Dataset files. Empty storage_url (the embedded default): they live in data_dir on this
+    # machine. With an object store (`s3://bucket/prefix`, or `file:///shared/dir`), the store
+    # is the source of truth and data_dir is only this node's verified cache, so API nodes and
+    # workers on separate machines share the files (market.storage).
     data_dir: Path = VAR_DIR / "data"
+    storage_url: str = ""
+    # An S3-compatible server other than AWS (MinIO, Ceph…), e.g. http://minio:9000.
+    storage_endpoint_url: str = ""
+    storage_region: str = ""
+    # Empty credentials fall back to the client's own sources (AWS_* variables, instance role).
+    storage_access_key_id: str = ""
+    storage_secret_access_key: SecretStr | None = None
     jwt_secret: SecretStr | None = None
     # The key that seals secrets stored in the database (datasets' pseudonym secrets): 32 bytes
     # in URL-safe base64 (`sluice secrets generate-key`). Retired keys (comma-separated) still
@@ -143,6 +154,20 @@ class Settings(BaseSettings):
     def _refuse_weak_metrics_token(self) -> Settings:
         if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
             raise SettingsError("SLUICE_METRICS_TOKEN must be at least 16 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_unknown_storage(self) -> Settings:
+        scheme = self.storage_url.partition("://")[0] if "://" in self.storage_url else ""
+        if self.storage_url and scheme not in ("s3", "file"):
+            raise SettingsError(
+                "SLUICE_STORAGE_URL must be empty (files in SLUICE_DATA_DIR), s3://bucket/prefix "
+                "or file:///absolute/dir"
+            )
+        if self.storage_endpoint_url and not self.storage_endpoint_url.startswith(
+            ("http://", "https://")
+        ):
+            raise SettingsError("SLUICE_STORAGE_ENDPOINT_URL must start with http:// or https://")
         return self
 
     @model_validator(mode="after")

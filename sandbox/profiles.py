@@ -17,7 +17,7 @@ from listings.models import Dataset
 from listings.samples import DeclaredMetadata, declared_metadata_source
 from market.accounts.principal import Principal
 from market.config import Settings
-from market.db import on_rollback, utcnow
+from market.db import on_commit, on_rollback, utcnow
 from market.errors import BadRequest, NotFound
 from sandbox import engine
 from sandbox.engine import column_types
@@ -89,7 +89,8 @@ def validate(declared: dict[str, Any], types: Mapping[str, str]) -> dict[str, An
 
 
 def dataset_path(dataset: Dataset, data_dir: Path) -> Path:
-    return storage.resolve(data_dir, dataset.file_path)
+    """A verified local copy of the dataset's file (``listings.storage.ensure_local``)."""
+    return storage.ensure_local(data_dir, dataset.file_path)
 
 
 def declarable_columns(dataset: Dataset, data_dir: Path) -> dict[str, ValueType]:
@@ -103,7 +104,7 @@ def query_path(dataset: Dataset, approved: dict[str, Any], data_dir: Path) -> Pa
     """The file queries read: the bounded copy written at approval, or the dataset's own file
     when it was already within the per-person bound."""
     bounded = approved.get("bounded_file")
-    return data_dir / bounded if bounded else dataset_path(dataset, data_dir)
+    return storage.ensure_local(data_dir, bounded) if bounded else dataset_path(dataset, data_dir)
 
 
 def declare(
@@ -159,13 +160,19 @@ def approve(
     if actual > declared["max_rows_per_person"]:
         # Bound contributions once, here, instead of in every query (a window over every row
         # is 10-20x the cost of the aggregate itself).
-        bounded_file = f"{Path(dataset.file_path).parent}/sandbox-bounded.parquet"
-        target = settings.data_dir / bounded_file
+        # A new name per approval: files are written once, so no node's cached copy of an
+        # earlier approval's file can be mistaken for this one.
+        bounded_file = (
+            f"{Path(dataset.file_path).parent}/sandbox-bounded-{uuid.uuid4().hex[:12]}.parquet"
+        )
+        target = storage.resolve(settings.data_dir, bounded_file)
         engine.write_bounded_copy(
             path, target, declared["privacy_unit"], declared["max_rows_per_person"]
         )
-        on_rollback(session, lambda: target.unlink(missing_ok=True))
+        on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, bounded_file))
+        storage.publish(settings.data_dir, bounded_file)
         path = target
+    _drop_replaced_bounded_copy(session, profile.approved, bounded_file, settings.data_dir)
     profile.approved = {
         **declared,
         "file_within_bound": True,
@@ -177,6 +184,15 @@ def approve(
     profile.approved_at = profile.updated_at = utcnow()
     SandboxRepository(session).add(profile)
     return profile
+
+
+def _drop_replaced_bounded_copy(
+    session: Session, previous: dict[str, Any] | None, current: str | None, data_dir: Path
+) -> None:
+    """A re-approval's earlier bounded copy is removed once the new approval commits."""
+    old = (previous or {}).get("bounded_file")
+    if old and old != current:
+        on_commit(session, lambda: storage.remove_dataset_files(data_dir, old))
 
 
 def find(session: Session, principal: Principal, dataset_id: uuid.UUID) -> SandboxProfile | None:
