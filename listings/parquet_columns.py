@@ -280,7 +280,8 @@ def _beyond_safe(column: Column) -> bool:
 
 
 def _refuse_identifier_floats(name: str, column: Column, first_row: int) -> None:
-    values = column.to_numpy(zero_copy_only=False)  # nulls read as NaN, never flagged
+    # Nulls read as NaN, never flagged; half floats widened (comparing them with 1e15 overflows).
+    values = column.to_numpy(zero_copy_only=False).astype(np.float64)
     with np.errstate(invalid="ignore"):
         flagged = np.isfinite(values) & (np.abs(values) >= _IDENTIFIER_FLOAT)
         flagged &= values == np.floor(values)
