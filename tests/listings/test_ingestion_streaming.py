@@ -16,11 +16,10 @@ from sqlmodel import Session, func, select
 from listings import ingestion
 from listings.ingestion import IngestLimits, ingest_file
 from listings.models import Dataset, DatasetStatus
-from market.accounts.models import Role, User
+from market.accounts.models import User
 from market.config import Settings
 from market.errors import InvalidFile
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_user
 from tests.fixtures.settings import apply_settings
 
 SMALL_BATCHES = IngestLimits(batch_bytes=64 * 1024, sample_rows=100)
@@ -68,13 +67,6 @@ def test_a_row_the_early_check_does_not_reach_is_still_checked(tmp_path: Path) -
     assert "Expected 3 columns, got 2" in refused.value.detail
     assert "1,2" not in refused.value.detail  # Arrow quotes the row; the message does not
     assert not (tmp_path / "out.parquet").exists()
-
-
-@pytest.fixture
-def provider(session: Session) -> User:
-    user = create_user(session, role=Role.provider)
-    session.commit()
-    return user
 
 
 def _upload(
