@@ -12,7 +12,8 @@ language (JavaScript reads every JSON number as a double, exact only up to 2^53)
   JSON has no number for, are the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``;
 - decimals of scale 0 within ±2^53 are integers; every other decimal is a string of its
   exact digits (``"1.10"``, never the double 1.1);
-- dates, times and timestamps are ISO 8601 strings; binary values are their UTF-8 text, or
+- dates, times and timestamps are ISO 8601 strings (nanosecond ones with every digit);
+  binary values are their UTF-8 text, or
   ``"base64:"`` and their Base64 when they are not UTF-8;
 - lists, structs and maps are converted value by value (a map as a list of ``[key, value]``);
 - nulls are ``null``; strings and booleans are themselves.
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # JavaScript's Number.MAX_SAFE_INTEGER is 2^53 - 1; 2^53 itself is exact but so is 2^53 + 1
 # rounded to it, so only magnitudes up to 2^53 - 1 are unambiguous.
@@ -54,6 +56,12 @@ def json_value(value: Any) -> Any:
 
 
 def _column_values(column: pa.ChunkedArray) -> list[Any]:
+    if _nanoseconds(column.type):
+        # Python's datetime holds microseconds: Arrow's own ISO text keeps every digit.
+        text = pc.cast(column, pa.string())
+        if pa.types.is_timestamp(column.type):
+            text = pc.replace_substring(text, " ", "T", max_replacements=1)
+        return text.to_pylist()
     values = column.to_pylist()
     convert = _converter(column.type)
     if convert is None:
@@ -90,6 +98,13 @@ def _converter(kind: pa.DataType) -> Converter | None:
         fields = {f.name: _converter(f.type) or _same for f in kind}
         return lambda record: {k: _maybe(fields.get(k, _same), v) for k, v in record.items()}
     return _convert_python
+
+
+def _nanoseconds(kind: pa.DataType) -> bool:
+    """Times, timestamps and durations Python's datetime cannot hold exactly (stored before
+    ingestion made them microseconds or text, ``listings.parquet_columns``)."""
+    temporal = pa.types.is_time64(kind) or pa.types.is_timestamp(kind)
+    return (temporal or pa.types.is_duration(kind)) and kind.unit == "ns"
 
 
 def _same(value: Any) -> Any:

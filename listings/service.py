@@ -6,8 +6,10 @@ package is ``read_masked_rows``, which always applies the policy compliance appr
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
-from anonymize import DEFAULT_GRADE, classify_column, propose_policy
+from anonymize import DEFAULT_GRADE, ColumnDetection, classify_column, propose_policy
 from listings import ingestion, keys, offers, storage, versions
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode
 from listings.repository import DatasetRepository
@@ -23,12 +25,11 @@ from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.audit import service as audit
 from market.config import Settings
-from market.db import on_rollback, utcnow
+from market.db import on_commit, on_rollback, utcnow
 from market.errors import Conflict, Forbidden, NotFound
 from market.worker import enqueue
 
 log = logging.getLogger(__name__)
-_PROFILE_SAMPLE_ROWS = 10_000
 _STAFF = (Role.compliance, Role.admin)
 
 
@@ -45,23 +46,29 @@ def create_dataset(
     header: ingestion.HeaderMode = "auto",
     delivery_mode: DeliveryMode = DeliveryMode.both,
 ) -> Dataset:
-    """Validate and store an upload as Parquet, then queue its profiling.
+    """Check and keep an upload, then queue its ingest (conversion to Parquet and profiling).
 
     ``delivery_mode`` is what the provider declares the dataset offers (``listings.delivery``).
 
-    The file is parsed completely before anything is stored, so a malformed upload is refused
-    with nothing half-written; the Parquet file is removed again if the transaction rolls back.
-    ``header`` says whether a CSV's first row is its header (``auto``: decided from the
-    values, see ``listings.ingestion``). The audit record names the positions of columns
-    whose name was replaced, never the names themselves.
+    The start of the file (its first batch: format, encoding, header, width, names and cells)
+    is checked here, so a bad upload is refused with a 4xx and nothing stored; the rest is
+    read by the ingest task, streaming, which marks the dataset ``failed`` with a fixed reason
+    if something further on is refused. The kept upload is removed again if the transaction
+    rolls back. ``header`` says whether a CSV's first row is its header (``auto``: decided
+    from the values, see ``listings.ingestion``); the decision made here is the one the task
+    applies. The audit record names the positions of columns whose name was replaced, never
+    the names themselves.
     """
+    limits = ingestion.IngestLimits.from_settings(settings)
+    dataset_id = uuid.uuid4()
+    upload_relpath = storage.upload_relpath(dataset_id)
     with storage.staged_upload(
         source, settings.data_dir, max_bytes=settings.max_upload_bytes
     ) as staged:
-        parsed = ingestion.parse_upload(staged, filename, header=header)
+        checked = ingestion.check_upload(staged, filename, header=header, limits=limits)
         size = staged.stat().st_size
-    dataset_id = uuid.uuid4()
-    relpath = storage.dataset_relpath(dataset_id)
+        storage.keep_upload(staged, storage.resolve(settings.data_dir, upload_relpath))
+    on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, upload_relpath))
     dataset = Dataset(
         id=dataset_id,
         provider_org_id=principal.org_id,
@@ -70,18 +77,20 @@ def create_dataset(
         description=description,
         domain=domain,
         delivery_mode=delivery_mode,
-        file_path=relpath,
+        file_path=storage.dataset_relpath(dataset_id),
         original_filename=filename,
-        source_format=parsed.source_format,
-        source_encoding=parsed.encoding,
+        source_format=checked.source_format,
+        source_encoding=checked.encoding,
         size_bytes=size,
-        row_count=parsed.table.num_rows,
+        row_count=checked.rows or 0,
         pseudonym_secret=keys.new_sealed_secret(dataset_id),
     )
-    storage.write_parquet_atomically(parsed.table, storage.resolve(settings.data_dir, relpath))
-    on_rollback(session, lambda: storage.remove_dataset_files(settings.data_dir, relpath))
-    storage.publish(settings.data_dir, relpath)
-    dataset.ingest_task_id = enqueue(session, "listings.ingest", dataset_id=str(dataset_id))
+    # The worker that ingests may run on another machine: it reads the kept upload from the
+    # object store (nothing to do in embedded mode), published before the row commits.
+    storage.publish(settings.data_dir, upload_relpath)
+    dataset.ingest_task_id = enqueue(
+        session, "listings.ingest", dataset_id=str(dataset_id), header=checked.header_mode
+    )
     DatasetRepository(session).add(dataset)
     audit.record(
         session,
@@ -90,47 +99,108 @@ def create_dataset(
         dataset_id=dataset_id,
         details={
             "filename": filename,
-            "format": parsed.source_format,
-            "encoding": parsed.encoding,
+            "format": checked.source_format,
+            "encoding": checked.encoding,
             "size_bytes": size,
-            "rows": parsed.table.num_rows,
-            "header_row": parsed.header,
-            "neutralized_columns": parsed.neutralized,
+            "rows": checked.rows,
+            "header_row": checked.header,
+            "neutralized_columns": checked.neutralized,
             "delivery_mode": str(delivery_mode),
         },
     )
     return dataset
 
 
-def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> Dataset:
-    """Record the schema, detect each column's kind and propose a masking policy.
+@dataclass(frozen=True)
+class IngestJob:
+    """What the ingest reads and writes, taken from the dataset in a short read."""
 
-    Detection reads a bounded sample (the first row groups), so profiling cost does not grow
-    with the file; the row count comes from the Parquet footer.
-    """
+    dataset_id: uuid.UUID
+    upload: Path
+    dest: Path
+    filename: str
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """The long work's result, recorded in a short transaction (``record_ingest``)."""
+
+    result: ingestion.IngestResult
+    schema: pa.Schema
+    detections: dict[str, ColumnDetection]
+
+
+def ingest_job(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> IngestJob | None:
+    """The work for a dataset still ``processing``, or None (a redelivered task whose work
+    is done, or a dataset gone)."""
+    dataset = DatasetRepository(session).get(dataset_id)
+    if dataset is None or dataset.status != DatasetStatus.processing:
+        return None
+    # Local copies (fetched from the object store when the upload came in on another node);
+    # a path that does not exist means no such file is stored.
+    return IngestJob(
+        dataset_id,
+        storage.ensure_local(data_dir, storage.upload_relpath(dataset_id)),
+        storage.ensure_local(data_dir, dataset.file_path),
+        dataset.original_filename,
+    )
+
+
+def run_ingest(
+    job: IngestJob, *, header: ingestion.HeaderMode, limits: ingestion.IngestLimits
+) -> IngestOutcome:
+    """Convert the upload to Parquet and detect each column's kind on a sample: the long
+    work, which touches no database (so no transaction or lock is held while it runs).
+
+    Detection reads the first ``limits.sample_rows`` rows of the stored file, so its cost
+    does not grow with the file. Run again after an interruption, it starts over (the stored
+    file appears only once complete)."""
+    if job.dest.exists() and not job.upload.exists():
+        result = ingestion.IngestResult("parquet", None)  # converted; the task died after
+    else:
+        result = ingestion.ingest_file(
+            job.upload, job.filename, job.dest, header=header, limits=limits
+        )
+    parquet = pq.ParquetFile(job.dest)
+    sample = next(parquet.iter_batches(batch_size=limits.sample_rows), None)
+    schema = parquet.schema_arrow
+    columns = sample.columns if sample is not None else [pa.array([], f.type) for f in schema]
+    detections = {
+        name: classify_column(name, column)
+        for name, column in zip(schema.names, columns, strict=True)
+    }
+    if result.rows is None:
+        result = dataclasses.replace(result, rows=parquet.metadata.num_rows)
+    return IngestOutcome(result, schema, detections)
+
+
+def record_ingest(
+    session: Session, dataset_id: uuid.UUID, outcome: IngestOutcome, data_dir: Path
+) -> Dataset:
+    """Record the schema, each column's detected kind and a proposed masking policy; the
+    dataset becomes a ``draft``. The kept upload is removed once this commits."""
     dataset = get_dataset(session, dataset_id)
     if dataset.status != DatasetStatus.processing:
         return dataset  # a redelivered task: the work is already done
-    parquet = pq.ParquetFile(storage.ensure_local(data_dir, dataset.file_path))
-    sample = next(parquet.iter_batches(batch_size=_PROFILE_SAMPLE_ROWS))
-    detections = {
-        name: classify_column(name, sample.column(i)) for i, name in enumerate(sample.schema.names)
-    }
+    storage.publish(data_dir, dataset.file_path)
     dataset.columns = [
         {
             "name": name,
-            "type": str(sample.schema.field(name).type),
+            "type": str(outcome.schema.field(name).type),
             "kind": str(detection.kind),
             "confidence": round(detection.confidence, 3),
             "evidence": detection.evidence,
         }
-        for name, detection in detections.items()
+        for name, detection in outcome.detections.items()
     ]
-    dataset.row_count = parquet.metadata.num_rows
+    dataset.row_count = outcome.result.rows or 0
+    if outcome.result.encoding is not None:
+        dataset.source_encoding = outcome.result.encoding
     dataset.status = DatasetStatus.draft
+    dataset.updated_at = utcnow()
     # Grading (数据分类分级) is not recorded yet: every dataset gets the default grade's
     # proposal, which the provider edits and compliance reviews.
-    proposal = propose_policy(detections, grade=DEFAULT_GRADE)
+    proposal = propose_policy(outcome.detections, grade=DEFAULT_GRADE)
     versions.record_version(session, dataset, proposal, created_by=None, k_report=None)
     audit.record(
         session,
@@ -139,13 +209,48 @@ def profile_dataset(session: Session, dataset_id: uuid.UUID, data_dir: Path) -> 
         dataset_id=dataset.id,
         details={"kinds": {c["name"]: c["kind"] for c in dataset.columns}},
     )
+    upload = storage.upload_relpath(dataset_id)
+    on_commit(session, lambda: storage.remove_dataset_files(data_dir, upload))
     return dataset
 
 
-def mark_ingest_failed(session: Session, dataset_id: uuid.UUID, reason: str) -> None:
-    """Record why the ingest failed, unless the dataset is no longer ``processing``: another
-    attempt finished it, or its provider deleted it (then there is nothing to record)."""
+def profile_dataset(
+    session: Session,
+    dataset_id: uuid.UUID,
+    data_dir: Path,
+    *,
+    header: ingestion.HeaderMode = "auto",
+    limits: ingestion.IngestLimits | None = None,
+) -> Dataset:
+    """Ingest and profile in one unit of work (tests and tools; the task splits it so no
+    transaction spans the long work). Idempotent: a profiled dataset is left as it is."""
+    job = ingest_job(session, dataset_id, data_dir)
+    if job is None:
+        return get_dataset(session, dataset_id)
+    outcome = run_ingest(job, header=header, limits=limits or ingestion.IngestLimits())
+    return record_ingest(session, dataset_id, outcome, data_dir)
+
+
+# What a failed ingest records when the cause is not the file (the details go to the log).
+INGEST_FAILED = (
+    "The file could not be ingested because of an internal error; the operators have been "
+    "told. Upload it again later.",
+    "由于内部错误，文件未能导入，已通知运维人员。请稍后重新上传。",
+)
+
+
+def ingest_error_text(english: str, chinese: str) -> str:
+    """The stored reason: English, then Chinese, on two lines (never an exception's text)."""
+    return f"{english}\n{chinese}"
+
+
+def mark_ingest_failed(
+    session: Session, dataset_id: uuid.UUID, reason: str, data_dir: Path | None = None
+) -> None:
+    """``failed`` with ``reason`` (a fixed bilingual text, ``ingest_error_text``); the kept
+    upload is removed once this commits (a failed dataset is never ingested again)."""
     if not DatasetRepository(session).fail_if_processing(dataset_id, reason, utcnow()):
+        # Another attempt finished it, or its provider deleted it: nothing to record.
         log.info("ingest failure not recorded: the dataset is no longer processing")
         return
     audit.record(
@@ -155,6 +260,9 @@ def mark_ingest_failed(session: Session, dataset_id: uuid.UUID, reason: str) -> 
         dataset_id=dataset_id,
         details={"reason": reason},
     )
+    if data_dir is not None:
+        upload = storage.upload_relpath(dataset_id)
+        on_commit(session, lambda: storage.remove_dataset_files(data_dir, upload))
 
 
 def get_dataset(session: Session, dataset_id: uuid.UUID, *, for_update: bool = False) -> Dataset:

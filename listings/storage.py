@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -40,6 +40,18 @@ def dataset_relpath(dataset_id: uuid.UUID, *, revision: str = "") -> str:
     ``revision`` name, so the old file stays readable until the change commits."""
     suffix = f"-{revision}" if revision else ""
     return f"{DATASETS_DIR}/{dataset_id}/data{suffix}.parquet"
+
+
+def upload_relpath(dataset_id: uuid.UUID) -> str:
+    """Where an accepted upload waits, as the provider sent it, for the ingest task to
+    convert it; removed once the dataset is profiled or has failed."""
+    return f"datasets/{dataset_id}/upload.bin"
+
+
+def keep_upload(staged: Path, dest: Path) -> None:
+    """Move a checked staging file to where the ingest task reads it (a rename: same disk)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, dest)
 
 
 def resolve(data_dir: Path, relpath: str) -> Path:
@@ -150,3 +162,22 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return 0.0  # removed meanwhile (a finished upload's staging file): nothing to keep
+
+def write_batches_atomically(
+    batches: Iterable[pa.RecordBatch], schema: pa.Schema, dest: Path
+) -> int:
+    """Write ``batches`` one at a time (memory holds one batch, never the file) under a
+    temporary name, then rename; returns how many batches were written. A failure removes
+    the temporary file, so nothing half-written is ever left or read."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".parquet.tmp")
+    written = 0
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+                written += 1
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return written

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from listings import recovery, service
+from listings import ingestion, recovery, service
 from market.config import get_settings
 from market.db import unit_of_work, utcnow
+from market.errors import SluiceError
 from market.ops.logs import get_logger
 from market.worker import IDEMPOTENT_TASK, celery_app, will_retry
 
@@ -14,28 +15,47 @@ log = get_logger(__name__)
 
 
 @celery_app.task(name="listings.ingest", **IDEMPOTENT_TASK)
-def ingest(dataset_id: str) -> str:
-    """Profile a stored upload; a failure is recorded on the dataset instead of being lost.
+def ingest(dataset_id: str, header: ingestion.HeaderMode = "auto") -> str:
+    """Convert a kept upload to Parquet, streaming, and profile it; a failure is recorded on
+    the dataset (a fixed bilingual reason) instead of being lost.
+
+    Three steps, so no transaction spans the long work: a short read of the job, the
+    conversion and detection with no session open, a short write of the result. On SQLite
+    sign-ins and other writers therefore never wait for an ingest. ``header`` is the decision
+    the upload's check made (``present``/``absent``), applied as it is.
 
     Idempotent: a dataset no longer ``processing`` (profiled, failed, deleted) is left as it
     is, so a redelivered task (``acks_late`` after a killed worker) or one sent again by
-    ``recover_stuck_ingests`` does nothing twice. The attempt's start is committed first, so
-    the stale clock counts from when the work began. A transient error is retried while
-    retries are left; after the last one the dataset is marked failed like any other error."""
+    ``recover_stuck_ingests`` does nothing twice; an interrupted conversion starts over. The
+    attempt's start is committed first, so the stale clock counts from when the work began.
+    A transient error is retried while retries are left; after the last one the dataset is
+    marked failed like any other error."""
     ident = uuid.UUID(dataset_id)
+    settings = get_settings()
     try:
         with unit_of_work() as session:
             if not recovery.begin_attempt(session, ident, now=utcnow()):
                 return "skipped"
         with unit_of_work() as session:
-            return str(service.profile_dataset(session, ident, get_settings().data_dir).status)
+            job = service.ingest_job(session, ident, settings.data_dir)
+        if job is None:
+            return "skipped"
+        limits = ingestion.IngestLimits.from_settings(settings)
+        outcome = service.run_ingest(job, header=header, limits=limits)
+        with unit_of_work() as session:
+            return str(service.record_ingest(session, ident, outcome, settings.data_dir).status)
+    except SluiceError as refused:
+        # The file itself is refused further on than the upload's check read: final.
+        log.info("ingest refused the file", dataset_id=dataset_id, error=type(refused).__name__)
+        reason = service.ingest_error_text(refused.detail, refused.detail_zh)
     except Exception as exc:
         if will_retry(ingest, exc):
             raise  # autoretry_for sends it again after a backoff
         log.error("ingesting a dataset failed", dataset_id=dataset_id, exc_info=exc)
-        with unit_of_work() as session:
-            service.mark_ingest_failed(session, ident, f"{type(exc).__name__}: {exc}")
-        return "failed"
+        reason = service.ingest_error_text(*service.INGEST_FAILED)
+    with unit_of_work() as session:
+        service.mark_ingest_failed(session, ident, reason, settings.data_dir)
+    return "failed"
 
 
 @celery_app.task(name="listings.recover_stuck_ingests", **IDEMPOTENT_TASK)

@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     # Orphaned files: staging files of killed uploads, and dataset directories with no dataset
     # row, are swept once older than this (younger ones may belong to an upload in flight).
     orphan_grace_minutes: int = Field(default=60, gt=0)
+    # Ingestion bounds (README, "Ingestion limits"): a file with more columns, or a cell
+    # longer than this many bytes (UTF-8), is refused. The ingest reads and writes the file in
+    # batches of about ``ingest_batch_bytes`` (a CSV row must fit in one batch), so its memory
+    # follows this setting, not the file's size; the header decision, neutral names and
+    # detection look at the first ``ingest_sample_rows`` rows only.
+    max_columns: int = Field(default=1000, gt=0)
+    max_cell_bytes: int = Field(default=1024 * 1024, gt=0)
+    ingest_batch_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
+    ingest_sample_rows: int = Field(default=10_000, gt=0)
     free_plan_calls: int = Field(default=1000, gt=0)
     # Every approved usage scenario expires; renewing it is a new order (reviewed if graded).
     scenario_valid_days: int = Field(default=365, gt=0)

@@ -12,18 +12,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from listings.models import Dataset
-from market.accounts.models import Role, User
+from market.accounts.models import User
 from market.config import Settings
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_user, csv_bytes, people_table
+from tests.fixtures.factories import csv_bytes, people_table
 from tests.fixtures.settings import apply_settings
-
-
-@pytest.fixture
-def provider(session: Session) -> User:
-    user = create_user(session, role=Role.provider)
-    session.commit()
-    return user
 
 
 def _upload(
