@@ -76,7 +76,12 @@ def test_a_draft_goes_with_its_rows_files_plans_and_sandbox_profile(
     profiles.declare(session, who, draft.id, dict(SANDBOX_PROFILE), settings.data_dir)
     session.commit()
     directory = settings.data_dir / "datasets" / str(draft.id)
-    assert len([p for p in directory.rglob("*") if p.is_file()]) == 2
+    stored = {
+        p.parent.name if p.parent.name == "attachments" else p.name
+        for p in directory.rglob("*")
+        if p.is_file()
+    }
+    assert {"data.parquet", "attachments"} <= stored  # and the kept upload, until its commit
 
     dataset_id = draft.id
     _delete(provider, draft, settings)

@@ -78,7 +78,7 @@ def test_an_ingest_that_raises_marks_the_dataset_failed(
     def broken(*_args: object) -> Dataset:
         raise ValueError("unreadable")
 
-    monkeypatch.setattr(listings, "profile_dataset", broken)
+    monkeypatch.setattr(listings, "run_ingest", broken)
     assert tasks.ingest(str(processing.id)) == "failed"
     session.refresh(processing)
     assert processing.status is DatasetStatus.failed
