@@ -183,7 +183,7 @@ def create_grant(
     response_model=QueryRead | QueryEstimate,
     responses={
         202: {"description": "Queued on a worker; poll GET /sandbox/queries/{id}"},
-        **error_responses(402, 408, 429),
+        **error_responses(402, 422, 429),
     },
 )
 def run_query(
@@ -201,8 +201,11 @@ def run_query(
     noisy rows, per value the mechanism, ε, sensitivity and a 95% interval, and the budget
     left. `dry_run: true` prices the query (ε, δ, price, expected errors) without reading data
     or spending budget. The same query at the same ε returns the stored answer for free.
-    Large datasets answer 202 with a queued query to poll. 402: not enough ε/δ; 429: query
-    cap reached; 409: the dataset has no approved privacy profile."""
+    Large datasets answer 202 with a queued query to poll. 400: the query is refused before
+    any data is read (not allowed, or not type-correct; nothing charged); 402: not enough
+    ε/δ; 429: query cap reached; 409: the dataset has no approved privacy profile; 422: the
+    query failed after reading data — one fixed answer for every cause (engine error,
+    timeout, memory), and its ε is charged."""
     if body.dry_run:
         prepared = service.prepare(
             session, buyer, body.dataset_id, body.sql, body.epsilon, settings

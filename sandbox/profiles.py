@@ -153,7 +153,7 @@ def approve(
     path = dataset_path(dataset, settings.data_dir)
     declared = profile.declared
     actual = engine.max_rows_per_person(
-        path, declared["privacy_unit"], engine.limits_from(settings, 1)
+        path, declared["privacy_unit"], engine.limits_from(settings)
     )
     bounded_file = None
     if actual > declared["max_rows_per_person"]:
