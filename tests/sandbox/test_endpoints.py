@@ -197,13 +197,26 @@ def test_invalid_profile_declarations_are_refused(
     assert profile["approved"]["privacy_unit"] == "身份证号"
 
 
-def test_buyers_see_only_the_approved_profile(
+def test_buyers_see_only_the_approved_declarations(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    dataset, _, headers = _setup(session, settings)
-    profile = client.get(f"/api/v1/sandbox/profiles/{dataset.id}", headers=headers).json()
-    assert profile["declared"] is None
+    """The approved profile also stores what approval measured on the file (whether some
+    person exceeds the bound, the bounded copy, its size): a buyer sees the declarations only;
+    compliance (and the provider) see the measurements too."""
+    dataset, reviewer, headers = _setup(session, settings)
+    url = f"/api/v1/sandbox/profiles/{dataset.id}"
+    profile = client.get(url, headers=headers).json()
+    assert set(profile) == {"dataset_id", "status", "approved", "approved_at"}
+    assert set(profile["approved"]) == {
+        "privacy_unit",
+        "max_rows_per_person",
+        "bounds",
+        "public_domains",
+    }
     assert profile["approved"]["bounds"]["金额"] == [0.0, 10000.0]
+    staff = client.get(url, headers=bearer(reviewer, settings)).json()
+    assert staff["declared"]["privacy_unit"] == "身份证号"
+    assert {"file_within_bound", "bounded_file", "checked_size_bytes"} <= set(staff["approved"])
 
 
 def test_no_grant_is_403(client: TestClient, session: Session, settings: Settings) -> None:
