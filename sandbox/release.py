@@ -293,6 +293,11 @@ def _release_one(
 
 
 def _jsonable(value: Any) -> Any:
+    """A group key as JSON. NaN and ±inf keys become text: stored JSON refuses them (on
+    PostgreSQL at commit, after the answer was built), which would fail only when such a key
+    is released — a failure that depends on the data."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

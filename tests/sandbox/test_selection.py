@@ -49,3 +49,14 @@ def test_quantile_histograms_are_kept_only_for_selected_groups() -> None:
     picked(1, [("rare", 3, 1), ("big", 7, 60_000), ("big", 8, 40_000), ("big2", 1, 5)])
     assert set(picked.histograms[0]) == {("big",)}
     assert picked.histograms[0][("big",)][7:9] == [60_000, 40_000]
+
+
+def test_non_finite_group_keys_are_released_as_text() -> None:
+    """Stored JSON refuses NaN and inf; a key that is one must not fail the answer."""
+    schema = query.Schema({"pid": "string", "score": "number"}, {})
+    plan = query.parse("SELECT score, count(*) FROM dataset GROUP BY score", schema, max_limit=9)
+    cost = release.cost(plan, PRIVACY, 1.0, 1e-6, 1000)
+    rows: list[tuple[object, ...]] = [(float("nan"), 10_000), (float("inf"), 10_000)]
+    picked = selection.select_rows(plan, PRIVACY, cost, rows, max_groups=5)
+    result = release.release(plan, PRIVACY, cost, picked)
+    assert sorted(row["score"] for row in result["rows"]) == ["inf", "nan"]
