@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anonymize import dp  # noqa: E402
-from sandbox import engine, query, release, rewrite  # noqa: E402
+from sandbox import engine, query, release, rewrite, selection  # noqa: E402
 
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安", "南京", "重庆"]
 QUERIES = {
@@ -79,7 +79,8 @@ def sandboxed(path: Path, sql: str, limits: engine.Limits, privacy: release.Priv
         plan, privacy.privacy_unit, privacy.max_rows, already_bounded=privacy.file_within_bound
     )
     (rows,) = engine.run(path, [rewrite.aggregate_sql(plan, source)], limits)
-    return release.release(plan, privacy, cost, rows, {})
+    selected = selection.select_rows(plan, privacy, cost, rows, max_groups=10_000)
+    return release.release(plan, privacy, cost, selected)
 
 
 def best(fn: object, repeat: int) -> float:
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    limits = engine.Limits(600.0, "4GB", args.threads, 10_000)
+    limits = engine.Limits(600.0, "4GB", args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.parquet"
         started = time.perf_counter()

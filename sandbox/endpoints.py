@@ -28,7 +28,9 @@ from sandbox.schemas import (
     BudgetRead,
     GrantCreate,
     LedgerEntryRead,
+    ProfileDeclaration,
     ProfileDeclare,
+    ProfilePublicRead,
     ProfileRead,
     QueryCreate,
     QueryEstimate,
@@ -110,15 +112,24 @@ def query_read(session: Session, item: SandboxQuery, *, stored: bool = False) ->
     )
 
 
-def _profile(profile: SandboxProfile, principal: Principal) -> ProfileRead:
-    sees_declared = principal.role is not Role.buyer
+def _profile(profile: SandboxProfile) -> ProfileRead:
     return ProfileRead(
         dataset_id=profile.dataset_id,
         status=profile.status,
-        declared=profile.declared if sees_declared else None,
+        declared=profile.declared,
         approved=profile.approved,
         approved_at=profile.approved_at,
         updated_at=profile.updated_at,
+    )
+
+
+def _public_profile(profile: SandboxProfile) -> ProfilePublicRead:
+    approved = profiles.declarations(profile.approved)
+    return ProfilePublicRead(
+        dataset_id=profile.dataset_id,
+        status=profile.status,
+        approved=None if approved is None else ProfileDeclaration(**approved),
+        approved_at=profile.approved_at,
     )
 
 
@@ -134,7 +145,7 @@ def declare_profile(
     bounds of numeric columns, public GROUP BY domains). The declaration waits for compliance;
     the previously approved profile keeps serving until then."""
     profile = profiles.declare(session, provider, dataset_id, body.model_dump(), settings.data_dir)
-    return _profile(profile, provider)
+    return _profile(profile)
 
 
 @router.post("/profiles/{dataset_id}/approve", response_model=ProfileRead)
@@ -142,16 +153,22 @@ def approve_profile(
     dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep
 ) -> ProfileRead:
     """Approve the declared profile: sensitivities of every later query come from it."""
-    return _profile(profiles.approve(session, reviewer, dataset_id, settings), reviewer)
+    return _profile(profiles.approve(session, reviewer, dataset_id, settings))
 
 
-@router.get("/profiles/{dataset_id}", response_model=ProfileRead)
+@router.get("/profiles/{dataset_id}", response_model=ProfileRead | ProfilePublicRead)
 def get_profile(
     dataset_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> ProfileRead:
-    """The dataset's privacy profile. Buyers see the approved part (bounds and domains are
-    public by definition); providers and staff also see the pending declaration."""
-    return _profile(profiles.get(session, principal, dataset_id), principal)
+) -> ProfileRead | ProfilePublicRead:
+    """The dataset's privacy profile. Buyers (and other providers) see the approved
+    declarations only — privacy unit, max rows per person *as declared*, bounds, public
+    domains — never what was measured on the data. The dataset's provider and staff also see
+    the pending declaration and what approval measured (whether some person exceeds the
+    bound, the bounded copy and its size)."""
+    profile = profiles.get(session, principal, dataset_id)
+    if profiles.sees_measurements(session, principal, dataset_id):
+        return _profile(profile)
+    return _public_profile(profile)
 
 
 @router.post("/grants", response_model=BudgetRead, status_code=status.HTTP_201_CREATED)
@@ -183,7 +200,7 @@ def create_grant(
     response_model=QueryRead | QueryEstimate,
     responses={
         202: {"description": "Queued on a worker; poll GET /sandbox/queries/{id}"},
-        **error_responses(402, 408, 429),
+        **error_responses(402, 422, 429),
     },
 )
 def run_query(
@@ -201,8 +218,11 @@ def run_query(
     noisy rows, per value the mechanism, ε, sensitivity and a 95% interval, and the budget
     left. `dry_run: true` prices the query (ε, δ, price, expected errors) without reading data
     or spending budget. The same query at the same ε returns the stored answer for free.
-    Large datasets answer 202 with a queued query to poll. 402: not enough ε/δ; 429: query
-    cap reached; 409: the dataset has no approved privacy profile."""
+    Large datasets answer 202 with a queued query to poll. 400: the query is refused before
+    any data is read (not allowed, or not type-correct; nothing charged); 402: not enough
+    ε/δ; 429: query cap reached; 409: the dataset has no approved privacy profile; 422: the
+    query failed after reading data — one fixed answer for every cause (engine error,
+    timeout, memory), and its ε is charged."""
     if body.dry_run:
         prepared = service.prepare(
             session, buyer, body.dataset_id, body.sql, body.epsilon, settings

@@ -13,7 +13,8 @@ Errors are never passed through: DuckDB's messages can quote data values, so cal
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,20 +39,25 @@ class ExecutionTimedOut(ExecutionFailed):
     """The query ran past the sandbox time limit and was interrupted."""
 
 
+#: Receives each statement's result rows, a chunk at a time: (statement index, rows).
+RowSink = Callable[[int, list[tuple[Any, ...]]], None]
+
+
 @dataclass(frozen=True)
 class Limits:
     timeout_seconds: float
     memory_limit: str
     threads: int
-    max_rows: int  # result rows fetched at most (groups); more is an error
+    # Rows fetched from DuckDB at a time. Results are streamed to a sink, never held whole, so
+    # no number of result rows (groups) is an error: the sink decides what to keep.
+    fetch_rows: int = 10_000
 
 
-def limits_from(settings: Settings, max_rows: int) -> Limits:
+def limits_from(settings: Settings) -> Limits:
     return Limits(
         timeout_seconds=settings.sandbox_timeout_seconds,
         memory_limit=settings.sandbox_memory_limit,
         threads=settings.sandbox_threads,
-        max_rows=max_rows,
     )
 
 
@@ -90,7 +96,14 @@ def write_bounded_copy(path: Path, dest: Path, privacy_unit: str, max_rows: int)
 
 
 def column_types(path: Path) -> dict[str, ValueType]:
-    """The dataset's columns the sandbox can use, from the Parquet schema (no data read)."""
+    """The dataset's columns the sandbox can use, from the Parquet schema (no data read).
+
+    These types are what the checker proves queries total against, so a column is offered
+    only with a type whose every operation the checker allows cannot fail on any value:
+    timestamps in micro- or nanoseconds without a time zone (read as TIMESTAMP, a narrowing
+    that cannot fail); seconds, milliseconds and zoned timestamps, whose conversions can
+    overflow or depend on a zone, are left out.
+    """
     types: dict[str, ValueType] = {}
     for f in pq.read_schema(path):
         t = f.type
@@ -98,8 +111,10 @@ def column_types(path: Path) -> dict[str, ValueType]:
             types[f.name] = "number"
         elif pa.types.is_string(t) or pa.types.is_large_string(t):
             types[f.name] = "string"
-        elif pa.types.is_date(t) or pa.types.is_timestamp(t):
+        elif pa.types.is_date(t):
             types[f.name] = "date"
+        elif pa.types.is_timestamp(t) and t.unit in ("us", "ns") and t.tz is None:
+            types[f.name] = "timestamp"
         elif pa.types.is_boolean(t):
             types[f.name] = "bool"
     return types
@@ -124,23 +139,24 @@ def locked_connection(path: Path, limits: Limits) -> Iterator[duckdb.DuckDBPyCon
         con.close()
 
 
-def run(path: Path, statements: list[str], limits: Limits) -> list[list[tuple[Any, ...]]]:
-    """Run our generated statements; one list of result rows per statement.
+def stream(path: Path, statements: list[str], limits: Limits, sink: RowSink) -> None:
+    """Run our generated statements, passing every result row to ``sink`` in chunks.
 
-    Raises ``ExecutionTimedOut`` at the deadline (the whole batch shares it) and
-    ``ExecutionFailed`` on any engine error or when a result has more than ``max_rows`` rows.
+    One deadline covers the whole batch, the sink's work included: a timer interrupts DuckDB,
+    and the deadline is checked after each chunk. Raises ``ExecutionTimedOut`` past it and
+    ``ExecutionFailed`` on any engine error; never on the number of rows.
     """
+    deadline = time.monotonic() + limits.timeout_seconds
     with locked_connection(path, limits) as con:
         timer = threading.Timer(limits.timeout_seconds, con.interrupt)
         timer.start()
         try:
-            results = []
-            for sql in statements:
-                rows = con.execute(sql).fetchmany(limits.max_rows + 1)
-                if len(rows) > limits.max_rows:
-                    raise ExecutionFailed("too many groups")
-                results.append(rows)
-            return results
+            for index, sql in enumerate(statements):
+                cursor = con.execute(sql)
+                while rows := cursor.fetchmany(limits.fetch_rows):
+                    sink(index, rows)
+                    if time.monotonic() > deadline:
+                        raise ExecutionTimedOut("time limit")
         except duckdb.InterruptException:
             raise ExecutionTimedOut("time limit") from None
         except duckdb.Error as exc:
@@ -151,3 +167,11 @@ def run(path: Path, statements: list[str], limits: Limits) -> list[list[tuple[An
             raise ExecutionFailed("engine error") from None
         finally:
             timer.cancel()
+
+
+def run(path: Path, statements: list[str], limits: Limits) -> list[list[tuple[Any, ...]]]:
+    """``stream`` collected: one list of rows per statement. For our own fixed statements
+    whose results are small (a profile check, tests, benchmarks); buyers' queries stream."""
+    results: list[list[tuple[Any, ...]]] = [[] for _ in statements]
+    stream(path, statements, limits, lambda index, rows: results[index].extend(rows))
+    return results

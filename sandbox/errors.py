@@ -32,12 +32,8 @@ class ProfileNotApproved(Conflict):
 
 
 class QueryFailed(SluiceError):
-    """The query failed while reading data; its ε stays charged."""
+    """The query could not be answered. After data was read, every failure (engine error,
+    timeout, memory limit, …) is this one error with one fixed text, and its ε stays charged:
+    which failure happened could depend on the data (``sandbox.service``)."""
 
     status_code = 422
-
-
-class QueryTimedOut(SluiceError):
-    """The query ran past the time limit and was stopped; its ε stays charged."""
-
-    status_code = 408

@@ -15,6 +15,7 @@ from listings import offers, storage
 from listings import service as listings
 from listings.models import Dataset
 from listings.samples import DeclaredMetadata, declared_metadata_source
+from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.config import Settings
 from market.db import on_commit, on_rollback, utcnow
@@ -28,6 +29,9 @@ from sandbox.repository import SandboxRepository
 
 MAX_ROWS_PER_PERSON = 1000
 MAX_DOMAIN_VALUES = 10_000
+#: The parts of a profile that are declarations (public once approved). The approved profile
+#: also stores what approval measured on the file; only the provider and staff see that.
+DECLARED_KEYS = ("privacy_unit", "max_rows_per_person", "bounds", "public_domains")
 
 
 def _invalid(detail: str, zh: str) -> BadRequest:
@@ -154,7 +158,7 @@ def approve(
     path = dataset_path(dataset, settings.data_dir)
     declared = profile.declared
     actual = engine.max_rows_per_person(
-        path, declared["privacy_unit"], engine.limits_from(settings, 1)
+        path, declared["privacy_unit"], engine.limits_from(settings)
     )
     bounded_file = None
     if actual > declared["max_rows_per_person"]:
@@ -210,6 +214,23 @@ def get(session: Session, principal: Principal, dataset_id: uuid.UUID) -> Sandbo
             "No sandbox profile was declared for this dataset.", "该数据集尚未声明沙箱隐私配置。"
         )
     return profile
+
+
+def sees_measurements(session: Session, principal: Principal, dataset_id: uuid.UUID) -> bool:
+    """Whether ``principal`` may see what approval measured on the data (whether some person
+    exceeds the bound, the bounded file, its size): the dataset's provider and staff. Buyers
+    and other providers see declarations only (``declarations``)."""
+    if principal.role in (Role.compliance, Role.admin):
+        return True
+    dataset = listings.get_dataset(session, dataset_id)
+    return principal.role is Role.provider and dataset.provider_org_id == principal.org_id
+
+
+def declarations(profile: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored profile (declared or approved) reduced to its declarations."""
+    if profile is None:
+        return None
+    return {key: profile[key] for key in DECLARED_KEYS if key in profile}
 
 
 def approved_profile(session: Session, dataset_id: uuid.UUID) -> dict[str, Any]:

@@ -6,17 +6,34 @@ WHERE predicate, ORDER BY and LIMIT on the released values), and ``sandbox.rewri
 new SQL from it. Anything the checker does not know is refused with a message naming the
 construct, so a new sqlglot node type fails closed.
 
-Buyers refer to the data as the table ``dataset``. Runtime failures that could depend on data
-values are designed out here: numeric columns are read as DOUBLE (no integer overflow),
-division goes through ``NULLIF(divisor, 0)``, comparisons must have matching types (no implicit
-string casts) and there is no CAST.
+Buyers refer to the data as the table ``dataset``.
+
+**Failure-obliviousness.** Whether a query fails must not depend on the data, so every
+expression the checker accepts is *total*: it evaluates without error on every value its
+column type admits, and everything not known to be total is refused (400, before any data is
+read). The types are the Parquet schema's (declared at listing, never a value):
+
+* numeric columns are read as DOUBLE and numeric literals are written as DOUBLE too (a literal
+  such as ``99999999999999999.0`` is a DECIMAL in DuckDB, and DECIMAL products raise on
+  overflow); DOUBLE ``+ - * /`` and ``abs`` give ±inf or NaN, never an error, and division goes
+  through ``NULLIF(divisor, 0)``;
+* comparisons, ``IN`` and ``BETWEEN`` need operands of one type. A DATE or TIMESTAMP column
+  may be compared with a string literal (or ``DATE '…'``/``CAST('…' AS TIMESTAMP)``), which is
+  parsed *here* and written as a typed literal: ``'2024-13-45'`` is refused before reading,
+  instead of DuckDB casting it only when some row reaches the comparison;
+* there is no CAST or TRY_CAST of a column or expression, no function outside ``abs``,
+  ``lower`` and ``upper``, and LIKE patterns are string literals;
+* TIMESTAMP_NS columns are read as TIMESTAMP (a total narrowing); timestamp columns of other
+  units or with a time zone are not offered (their casts can overflow).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Literal
 
 import sqlglot
@@ -32,7 +49,15 @@ TABLE_NAME = "dataset"
 #: MIN and MAX are released as these DP quantiles (an exact extreme is never private).
 MIN_QUANTILE, MAX_QUANTILE = 0.01, 0.99
 
-ValueType = Literal["number", "string", "date", "bool"]
+ValueType = Literal["number", "string", "date", "timestamp", "bool"]
+_TEMPORAL = ("date", "timestamp")
+_CAST_TARGETS: dict[exp.DType, ValueType] = {
+    exp.DType.DATE: "date",
+    exp.DType.TIMESTAMP: "timestamp",
+    exp.DType.TIMESTAMPNTZ: "timestamp",
+}
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?")
 AggKind = Literal["count", "count_col", "sum", "avg", "variance", "stddev", "quantile"]
 
 
@@ -62,6 +87,7 @@ class Typed:
     sql: str
     type: ValueType
     bounds: Bounds | None = None
+    literal: str | None = None  # the text of a string literal, which may become a date
 
 
 @dataclass
@@ -373,14 +399,16 @@ class _Checker:
                 return Typed(
                     f"CAST({quote_identifier(name)} AS DOUBLE)", kind, self.schema.bounds.get(name)
                 )
+            if kind == "timestamp":
+                return Typed(f"CAST({quote_identifier(name)} AS TIMESTAMP)", kind)
             return Typed(quote_identifier(name), kind)
         if isinstance(node, exp.Literal):
             if node.is_string:
-                return Typed(quote_string(node.this), "string")
-            number = float(node.this)
-            if not math.isfinite(number):
-                raise refuse("a non-finite number", "非有限数值")
-            return Typed(repr(number), "number", Bounds(number, number))
+                return Typed(quote_string(node.this), "string", literal=node.this)
+            number = _finite_number(node.this)
+            return Typed(f"CAST({number!r} AS DOUBLE)", "number", Bounds(number, number))
+        if isinstance(node, exp.Cast | exp.TryCast):
+            return self._cast(node)
         if isinstance(node, exp.Boolean):
             return Typed("TRUE" if node.this else "FALSE", "bool")
         if isinstance(node, exp.Neg):
@@ -407,7 +435,7 @@ class _Checker:
         for kind_type, op in _COMPARISONS.items():
             if type(node) is kind_type:
                 left, right = self._value(node.this), self._value(node.expression)
-                self._same_type(left, right, op)
+                left, right = self._unify(left, right, op)
                 return Typed(f"({left.sql} {op} {right.sql})", "bool")
         if isinstance(node, exp.And | exp.Or):
             left = self._require(node.this, "bool")
@@ -426,19 +454,21 @@ class _Checker:
             if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
                 raise refuse("subquery", "子查询")
             target = self._value(node.this)
-            options = [self._value(o) for o in node.expressions]
-            if not options or any(not isinstance(o, exp.Literal) for o in node.expressions):
+            if not node.expressions or not all(map(_is_literal, node.expressions)):
                 raise refuse(
                     "IN with something other than a list of literals", "IN 只能使用常量列表"
                 )
-            for option in options:
-                self._same_type(target, option, "IN")
-            return Typed(f"({target.sql} IN ({', '.join(o.sql for o in options)}))", "bool")
+            options = [self._value(o) for o in node.expressions]
+            for option in options:  # a literal target may take a date option's type
+                target, _ = self._unify(target, option, "IN")
+            sqls = [self._unify(target, option, "IN")[1].sql for option in options]
+            return Typed(f"({target.sql} IN ({', '.join(sqls)}))", "bool")
         if isinstance(node, exp.Between):
             target = self._value(node.this)
-            low, high = self._value(node.args["low"]), self._value(node.args["high"])
-            self._same_type(target, low, "BETWEEN")
-            self._same_type(target, high, "BETWEEN")
+            target, low = self._unify(target, self._value(node.args["low"]), "BETWEEN")
+            target, high = self._unify(target, self._value(node.args["high"]), "BETWEEN")
+            low, high = self._unify(low, high, "BETWEEN")
+            target, low = self._unify(target, low, "BETWEEN")
             return Typed(f"({target.sql} BETWEEN {low.sql} AND {high.sql})", "bool")
         if isinstance(node, exp.Like | exp.ILike):
             target = self._require(node.this, "string")
@@ -469,18 +499,37 @@ class _Checker:
         return value
 
     @staticmethod
-    def _same_type(left: Typed, right: Typed, op: str) -> None:
-        # Comparing a string with a number or a date makes DuckDB cast row values at run time,
-        # and a failing cast would reveal a value: only same-type comparisons are allowed
-        # (a date column may be compared with a date written as a string literal).
+    def _unify(left: Typed, right: Typed, op: str) -> tuple[Typed, Typed]:
+        """The two operands of ``op`` with one type: equal already, or a string literal turned,
+        here, into a literal of the other side's date or timestamp type.
+
+        Comparing a string with a number or a date makes DuckDB cast at run time, and a cast
+        that fails only on some rows (or only when a row reaches it) reveals those rows: only
+        same-type comparisons run, and literals are validated before any data is read.
+        """
         if left.type == right.type:
-            return
-        if {left.type, right.type} == {"date", "string"}:
-            return
+            return left, right
+        if left.type in _TEMPORAL and right.literal is not None:
+            return left, _temporal_literal(right.literal, left.type)
+        if right.type in _TEMPORAL and left.literal is not None:
+            return _temporal_literal(left.literal, right.type), right
         raise refuse(
             f"comparison {op} between a {left.type} and a {right.type}",
             f"{op} 比较的两侧类型不同（{left.type} 与 {right.type}）",
         )
+
+    def _cast(self, node: exp.Cast | exp.TryCast) -> Typed:
+        """Only casts of string literals to DATE or TIMESTAMP, validated here: a cast of a
+        column's values succeeds or fails (or, as TRY_CAST, gives NULL) depending on them."""
+        kind = _CAST_TARGETS.get(node.to.this)
+        inner = node.this
+        if kind is None or not isinstance(inner, exp.Literal) or not inner.is_string:
+            raise refuse(
+                "CAST or TRY_CAST of a column or expression (whether it succeeds depends on the "
+                "values; compare with a literal of the column's type instead)",
+                "对列或表达式使用 CAST/TRY_CAST（能否成功取决于数据值；请与该列类型的常量比较）",
+            )
+        return _temporal_literal(inner.this, kind)
 
     def _order(self, select: exp.Select, outputs: list[Output]) -> list[tuple[int, bool]]:
         order = select.args.get("order")
@@ -495,7 +544,7 @@ class _Checker:
             target = item.this
             index: int | None = None
             if isinstance(target, exp.Literal) and not target.is_string:
-                position = int(float(target.this))
+                position = int(target.this) if target.this.isdigit() else 0
                 index = position - 1 if 1 <= position <= len(outputs) else None
             elif isinstance(target, exp.Column) and not target.table and target.name in names:
                 index = names.index(target.name)
@@ -517,6 +566,47 @@ class _Checker:
         if not isinstance(value, exp.Literal) or value.is_string or not value.this.isdigit():
             raise refuse("LIMIT must be a whole number", "LIMIT 必须是整数")
         return min(int(value.this), self.max_limit)
+
+
+def _is_literal(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Literal) or (
+        isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal)
+    )
+
+
+def _finite_number(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise refuse("a malformed number", "数字格式错误") from None
+    if not math.isfinite(number):
+        raise refuse("a non-finite number", "非有限数值")
+    return number
+
+
+def _temporal_literal(text: str, kind: ValueType) -> Typed:
+    """A string literal as a DATE or TIMESTAMP literal, or a 400 naming the bad literal.
+
+    Parsed with Python's calendar (years 1-9999, real months and days), all inside DuckDB's
+    DATE and TIMESTAMP ranges, so the typed literal always converts: no cast is left for run
+    time, where it would fail only if some row reached it.
+    """
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    try:
+        if kind == "date":
+            if not _DATE_TEXT.fullmatch(text):
+                raise ValueError(text)
+            return Typed(f"DATE '{date.fromisoformat(text).isoformat()}'", "date")
+        if not _TIMESTAMP_TEXT.fullmatch(text):
+            raise ValueError(text)
+        value = datetime.fromisoformat(text)
+        return Typed(f"TIMESTAMP '{value.isoformat(sep=' ')}'", "timestamp")
+    except ValueError:
+        form = "YYYY-MM-DD" if kind == "date" else "YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]"
+        raise refuse(
+            f"{shown!r} is not a valid {kind} literal ({form}) for a {kind} column",
+            f"{shown!r} 不是有效的{'日期' if kind == 'date' else '时间戳'}常量（{form}）",
+        ) from None
 
 
 def _unique_names(outputs: list[Output]) -> None:

@@ -20,7 +20,9 @@ groups has the L1 sensitivity above, so one share covers every group (no per-gro
 
 GROUP BY keys are released either from the provider's approved public domain (all domain
 values, no δ) or, for keys without one, only when the group's noisy n reaches the threshold
-``dp.partition_threshold`` — then the query spends δ as well: (ε, δ)-DP.
+``dp.partition_threshold`` — then the query spends δ as well: (ε, δ)-DP. Which groups are kept
+is decided as rows stream from the engine (``sandbox.selection``); no number of groups in the
+data is an error.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import functools
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -144,39 +146,36 @@ def expected_errors(plan: QueryPlan, privacy: Privacy, c: Cost) -> list[dict[str
     return described
 
 
+class Selected(Protocol):
+    """The groups a release holds and their statistics (``sandbox.selection.Selection``)."""
+
+    stats: dict[tuple[Any, ...], tuple[Any, ...]]
+    noisy_counts: dict[tuple[Any, ...], dp.Release]
+    histograms: dict[int, dict[tuple[Any, ...], list[int]]]
+
+    def groups(self) -> list[tuple[Any, ...]]: ...
+
+
 def release(
     plan: QueryPlan,
     privacy: Privacy,
     c: Cost,
-    aggregate_rows: list[tuple[Any, ...]],
-    histograms: dict[int, list[tuple[Any, ...]]],
+    selected: Selected,
     rng: np.random.RandomState | None = None,
 ) -> dict[str, Any]:
-    """Noise every statistic, select groups, post-process; returns the stored result JSON."""
-    nkeys = len(plan.keys)
-    by_group: dict[tuple[Any, ...], tuple[Any, ...]] = {
-        tuple(row[:nkeys]): row[nkeys:] for row in aggregate_rows
-    }
-    if c.grouping == "public_domain":
-        assert c.domain_groups is not None
-        groups = [tuple(g) for g in c.domain_groups]
-    else:
-        groups = sorted(by_group, key=repr) if nkeys else [()]
+    """Noise every statistic of the selected groups, post-process; returns the result JSON.
+
+    Thresholded groups arrive with the noisy count they were selected on; it is the one
+    released as COUNT(*) (one share, as ``cost`` charged)."""
     stat_names = _stat_names(plan)
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     m, e = privacy.max_rows, c.share_epsilon
-    for group in groups:
-        stats = dict(zip(stat_names, by_group.get(group, ()), strict=False))
-        noisy_n = None
-        if needs_count(plan, c.grouping):
+    for group in selected.groups():
+        stats = dict(zip(stat_names, selected.stats.get(group, ()), strict=False))
+        noisy_n = selected.noisy_counts.get(group)
+        if noisy_n is None and needs_count(plan, c.grouping):
             noisy_n = dp.release_count(int(stats.get("n") or 0), epsilon=e, max_rows=m, rng=rng)
-            if c.grouping == "threshold":
-                assert c.threshold is not None
-                if noisy_n.value < c.threshold:
-                    continue
-                if not _in_declared_domains(plan, privacy, group):
-                    continue
         values: dict[str, Any] = {}
         row_errors: dict[str, Any] = {}
         for output in plan.outputs:
@@ -184,8 +183,9 @@ def release(
                 values[output.name] = _jsonable(group[output.key])
                 continue
             assert output.aggregate is not None
+            histogram = selected.histograms.get(output.aggregate, {}).get(group)
             value, error = _release_one(
-                plan, output.aggregate, stats, noisy_n, histograms, group, m, e, rng
+                plan, output.aggregate, stats, noisy_n, histogram, m, e, rng
             )
             values[output.name] = value
             row_errors[output.name] = error
@@ -201,7 +201,7 @@ def release(
     }
 
 
-def _in_declared_domains(plan: QueryPlan, privacy: Privacy, group: tuple[Any, ...]) -> bool:
+def in_declared_domains(plan: QueryPlan, privacy: Privacy, group: tuple[Any, ...]) -> bool:
     """Keys that do have a public domain only release values from it, even when thresholded."""
     return all(
         group[i] in privacy.public_domains[k]
@@ -227,8 +227,7 @@ def _release_one(
     j: int,
     stats: dict[str, Any],
     noisy_n: dp.Release | None,
-    histograms: dict[int, list[tuple[Any, ...]]],
-    group: tuple[Any, ...],
+    histogram: list[int] | None,
     m: int,
     e: float,
     rng: np.random.RandomState | None,
@@ -243,10 +242,7 @@ def _release_one(
     assert a.bounds is not None
     lo, hi = a.bounds.lower, a.bounds.upper
     if a.kind == "quantile":
-        counts = [0] * dp.QUANTILE_BUCKETS
-        for row in histograms.get(j, []):
-            if tuple(row[: len(group)]) == group:
-                counts[int(row[len(group)])] += int(row[len(group) + 1])
+        counts = histogram or [0] * dp.QUANTILE_BUCKETS
         assert a.quantile is not None
         r = dp.release_quantile(
             counts, quantile=a.quantile, lower=lo, upper=hi, epsilon=e, max_rows=m, rng=rng
@@ -297,6 +293,11 @@ def _release_one(
 
 
 def _jsonable(value: Any) -> Any:
+    """A group key as JSON. NaN and ±inf keys become text: stored JSON refuses them (on
+    PostgreSQL at commit, after the answer was built), which would fail only when such a key
+    is released — a failure that depends on the data."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

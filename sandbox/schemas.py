@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.models import LedgerKind, ProfileStatus, QueryStatus
 
@@ -33,6 +33,10 @@ class ProfileDeclare(BaseModel):
 
 
 class ProfileRead(BaseModel):
+    """The provider's and staff's view: the declaration, and the approved profile with what
+    approval measured on the file (``file_within_bound``, ``bounded_file``,
+    ``checked_size_bytes``)."""
+
     dataset_id: uuid.UUID
     status: ProfileStatus
     declared: dict[str, Any] | None = Field(
@@ -41,6 +45,32 @@ class ProfileRead(BaseModel):
     approved: dict[str, Any] | None
     approved_at: datetime | None
     updated_at: datetime
+
+
+class ProfileDeclaration(BaseModel):
+    """An approved profile as declared: public by definition, and nothing measured on the
+    data (no actual rows per person, no file, no size)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    privacy_unit: str
+    max_rows_per_person: int = Field(
+        description="The bound as declared and approved: at most this many rows of one person "
+        "enter any aggregate. Not a measurement of the data."
+    )
+    bounds: dict[str, tuple[float, float]]
+    public_domains: dict[str, Domain]
+
+
+class ProfilePublicRead(BaseModel):
+    """Everyone else's view (buyers, other providers): declarations only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: uuid.UUID
+    status: ProfileStatus
+    approved: ProfileDeclaration | None
+    approved_at: datetime | None
 
 
 class GrantCreate(BaseModel):

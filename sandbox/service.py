@@ -45,8 +45,8 @@ from market.ops.logs import get_logger
 from market.trade import service as trade
 from market.trade import stops
 from market.worker import enqueue
-from sandbox import allotments, engine, profiles, query, release, rewrite
-from sandbox.errors import BudgetExpired, QueryFailed, QueryTimedOut
+from sandbox import allotments, engine, profiles, query, release, rewrite, selection
+from sandbox.errors import BudgetExpired, QueryFailed
 from sandbox.models import (
     LedgerKind,
     PrivacyLedgerEntry,
@@ -60,6 +60,17 @@ from sandbox.repository import Balance, SandboxRepository
 log = get_logger(__name__)
 
 _STAFF = (Role.compliance, Role.admin)
+
+#: The stored error code of every query that failed after it may have read data, whatever the
+#: cause (engine error, timeout, memory limit, …): the cause could depend on the data.
+FAILED = "failed"
+#: The stored error code of a queued query that could not start (nothing was read; released).
+NOT_RUNNABLE = "not_runnable"
+FAILED_DETAIL = (
+    "The query could not be answered; its ε was charged. Queries that fail after reading data "
+    "all get this same answer, whatever the cause."
+)
+FAILED_DETAIL_ZH = "查询未能得到结果，其 ε 已扣除。读取数据后失败的查询无论原因如何都得到同一答复。"
 
 
 # ----- grants ------------------------------------------------------------------------------
@@ -544,7 +555,7 @@ def execute(
         except Exception as exc:
             # Nothing was read: the grant, profile or listing changed since the reservation.
             _log_failure("sandbox query not runnable; reservation released", item, exc)
-            return _settle(session, item, LedgerKind.release, error="not_runnable")
+            return _settle(session, item, LedgerKind.release, error=NOT_RUNNABLE)
     plan = prepared.plan
     source = rewrite.bounded_rows(
         plan,
@@ -555,23 +566,19 @@ def execute(
     statements = [rewrite.aggregate_sql(plan, source)]
     quantiles = [j for j, a in enumerate(plan.aggregates) if a.kind == "quantile"]
     statements += [rewrite.histogram_sql(plan, source, j, dp.QUANTILE_BUCKETS) for j in quantiles]
-    limits = engine.limits_from(
-        settings, settings.sandbox_max_groups * (dp.QUANTILE_BUCKETS if quantiles else 1)
+    selected = selection.Selection(
+        plan, prepared.privacy, prepared.cost, settings.sandbox_max_groups, quantiles=quantiles
     )
     try:
-        results = engine.run(prepared.path, statements, limits)
-        if len(results[0]) > settings.sandbox_max_groups:
-            raise engine.ExecutionFailed("too many groups")
-        histograms = dict(zip(quantiles, results[1:], strict=True))
-        item.result = release.release(plan, prepared.privacy, prepared.cost, results[0], histograms)
-    except engine.ExecutionTimedOut as exc:
-        _log_failure("sandbox query timed out; charged", item, exc)
-        return _settle(session, item, LedgerKind.commit, error="timeout")
+        engine.stream(prepared.path, statements, engine.limits_from(settings), selected)
+        item.result = release.release(plan, prepared.privacy, prepared.cost, selected)
     except Exception as exc:
-        # Any failure after data was read is charged, and its text is not kept (it could quote
-        # a value); only a fixed code is stored.
+        # Failure-oblivious: once data may have been read, every failure (engine error,
+        # timeout, memory limit, a bug in the release) is charged and stored as the one code
+        # "failed", so the buyer sees the same response whatever happened; the class is logged.
         _log_failure("sandbox query failed after reading data; charged", item, exc)
-        return _settle(session, item, LedgerKind.commit, error="failed")
+        cause = "timeout" if isinstance(exc, engine.ExecutionTimedOut) else FAILED
+        return _settle(session, item, LedgerKind.commit, error=FAILED, outcome=cause)
     return _settle(session, item, LedgerKind.commit, error=None)
 
 
@@ -589,8 +596,15 @@ def _log_failure(event: str, item: SandboxQuery, exc: Exception) -> None:
 
 
 def _settle(
-    session: Session, item: SandboxQuery, kind: LedgerKind, *, error: str | None
+    session: Session,
+    item: SandboxQuery,
+    kind: LedgerKind,
+    *,
+    error: str | None,
+    outcome: str | None = None,
 ) -> SandboxQuery:
+    """Append the settling ledger entry, store the outcome, audit and meter. ``outcome`` is
+    the operator's metric label (it may name the cause; the buyer sees ``error`` only)."""
     sign = -1 if kind is LedgerKind.release else 0
     repo = SandboxRepository(session)
     allotment_id = repo.reserved_allotment(item.id)
@@ -613,7 +627,7 @@ def _settle(
     entitlement_id = allotments.entitlement_of(repo, allotment_id)
     _account(session, item, charged=kind is LedgerKind.commit, entitlement_id=entitlement_id)
     metrics.sandbox_query_settled(
-        error or "succeeded",
+        outcome or error or "succeeded",
         accountant.epsilon_from_units(item.epsilon_units) if kind is LedgerKind.commit else 0.0,
     )
     return item
@@ -664,20 +678,13 @@ def _account(
 
 
 def _failure(item: SandboxQuery) -> Exception:
-    if item.error == "timeout":
-        return QueryTimedOut(
-            "The query ran past the sandbox time limit and was stopped; its ε was charged.",
-            "查询超过沙箱时间上限已被终止，其 ε 已扣除。",
-        )
-    if item.error == "not_runnable":
+    """The error a failed query answers with: one per cause that needs no data (a query
+    that could not start), and one fixed response for every failure after reading."""
+    if item.error == NOT_RUNNABLE:
         return QueryFailed(
             "The query could not start; no budget was charged.", "查询无法开始，未扣除预算。"
         )
-    return QueryFailed(
-        "The query failed while reading data; its ε was charged. Try fewer groups or a "
-        "simpler query.",
-        "查询在读取数据时失败，其 ε 已扣除。请减少分组或简化查询。",
-    )
+    return QueryFailed(FAILED_DETAIL, FAILED_DETAIL_ZH)
 
 
 def get_query(session: Session, principal: Principal, query_id: uuid.UUID) -> SandboxQuery:

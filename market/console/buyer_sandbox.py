@@ -166,7 +166,7 @@ def example_sql(approved: dict[str, Any] | None) -> str:
 
 def _approved(session: Session, user: ConsoleUser, dataset_id: uuid.UUID) -> dict[str, Any] | None:
     try:
-        return profiles.get(session, user.principal, dataset_id).approved
+        return profiles.declarations(profiles.get(session, user.principal, dataset_id).approved)
     except NotFound:
         log.debug("no sandbox profile declared yet", dataset_id=str(dataset_id))
         return None  # no profile declared yet: the page says queries cannot run

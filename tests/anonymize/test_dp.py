@@ -97,3 +97,13 @@ def test_invalid_parameters_are_refused() -> None:
 def test_privacy_leak_warning_is_an_error_inside_strict_privacy() -> None:
     with pytest.raises(PrivacyLeakWarning), dp.strict_privacy():
         warnings.warn("bounds not given", PrivacyLeakWarning, stacklevel=1)
+
+
+def test_vectorized_counts_have_the_geometric_spread_of_single_counts() -> None:
+    """``release_counts`` draws the same two-sided geometric noise as ``release_count``."""
+    rng = np.random.RandomState(3)
+    noisy = dp.release_counts(np.full(200_000, 50), epsilon=0.5, max_rows=2, rng=rng)
+    expected = dp.geometric_std(0.5, 2)
+    assert abs(noisy.std() - expected) < 0.02 * expected
+    assert abs(noisy.mean() - 50) < 0.05
+    assert noisy.dtype == np.int64

@@ -337,6 +337,15 @@ def csv_of(rows: Iterable[Iterable[object]], *, encoding: str = "utf-8") -> byte
     return "".join(",".join(str(c) for c in row) + "\n" for row in rows).encode(encoding)
 
 
+def all_keys(value: Any) -> set[str]:
+    """Every key of every object nested in a JSON value: what a view names, at any depth."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in all_keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in all_keys(v)}
+    return set()
+
+
 def assert_absent(body: str | bytes | Any, secrets: Iterable[str], *, where: str = "") -> None:
     """No secret value appears anywhere in ``body`` (a response text, a page, a JSON value)."""
     if isinstance(body, bytes):

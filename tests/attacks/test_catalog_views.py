@@ -11,13 +11,12 @@ exactly which measurements to look for, then every buyer view.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 import numpy as np
 import pytest
 
 from anonymize.synthetic import chinese_names, mobiles, resident_ids
-from tests.attacks.harness import Account, Outsider, assert_absent, csv_of
+from tests.attacks.harness import Account, Outsider, all_keys, assert_absent, csv_of
 
 ROWS = 1237
 MEASURED_KEYS = {
@@ -38,14 +37,6 @@ PROFILE = {
     "bounds": {"金额": [0, 100_000]},
     "public_domains": {"城市": ["北京", "上海"]},
 }
-
-
-def _keys(value: Any) -> set[str]:
-    if isinstance(value, dict):
-        return set(value) | {k for v in value.values() for k in _keys(v)}
-    if isinstance(value, list):
-        return {k for v in value for k in _keys(v)}
-    return set()
 
 
 def _upload(outsider: Outsider, provider: Account, mode: str) -> tuple[str, str]:
@@ -97,7 +88,7 @@ def test_the_api_views_of_a_buyer_hold_no_measurement(outsider: Outsider, mode: 
         catalog = outsider.get(viewer, "/api/v1/catalog")
         found = outsider.get(viewer, "/api/v1/catalog", q="Attack")
         for view, where in ((detail, "dataset"), (catalog, "catalog"), (found, "search")):
-            assert _keys(view).isdisjoint(MEASURED_KEYS), where
+            assert all_keys(view).isdisjoint(MEASURED_KEYS), where
             assert_absent(view, measured, where=f"{where} ({mode})")
         assert detail["delivery_mode"] == mode
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from listings.models import Dataset
 from market.accounts.models import Role, User
 from market.config import Settings
-from sandbox import engine
+from sandbox import engine, service
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,
@@ -197,13 +197,26 @@ def test_invalid_profile_declarations_are_refused(
     assert profile["approved"]["privacy_unit"] == "身份证号"
 
 
-def test_buyers_see_only_the_approved_profile(
+def test_buyers_see_only_the_approved_declarations(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    dataset, _, headers = _setup(session, settings)
-    profile = client.get(f"/api/v1/sandbox/profiles/{dataset.id}", headers=headers).json()
-    assert profile["declared"] is None
+    """The approved profile also stores what approval measured on the file (whether some
+    person exceeds the bound, the bounded copy, its size): a buyer sees the declarations only;
+    compliance (and the provider) see the measurements too."""
+    dataset, reviewer, headers = _setup(session, settings)
+    url = f"/api/v1/sandbox/profiles/{dataset.id}"
+    profile = client.get(url, headers=headers).json()
+    assert set(profile) == {"dataset_id", "status", "approved", "approved_at"}
+    assert set(profile["approved"]) == {
+        "privacy_unit",
+        "max_rows_per_person",
+        "bounds",
+        "public_domains",
+    }
     assert profile["approved"]["bounds"]["金额"] == [0.0, 10000.0]
+    staff = client.get(url, headers=bearer(reviewer, settings)).json()
+    assert staff["declared"]["privacy_unit"] == "身份证号"
+    assert {"file_within_bound", "bounded_file", "checked_size_bytes"} <= set(staff["approved"])
 
 
 def test_no_grant_is_403(client: TestClient, session: Session, settings: Settings) -> None:
@@ -214,25 +227,42 @@ def test_no_grant_is_403(client: TestClient, session: Session, settings: Setting
     assert response.status_code == 403
 
 
-def test_a_failure_after_reading_data_is_charged(
-    client: TestClient, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "error",
+    [
+        engine.ExecutionTimedOut("time limit"),
+        engine.ExecutionFailed("engine error"),
+        MemoryError(),
+        ZeroDivisionError(),
+    ],
+    ids=["timeout", "engine", "memory", "bug"],
+)
+def test_every_failure_after_reading_data_is_one_charged_answer(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
 ) -> None:
+    """A timeout used to answer 408 and an engine error 422: the cause can depend on the data,
+    so every failure after reading now answers the same 422 with the same text, charged."""
     dataset, _, headers = _setup(session, settings)
 
     def fail(*_args: object, **_kwargs: object) -> None:
-        raise engine.ExecutionTimedOut("time limit")
+        raise error
 
-    monkeypatch.setattr(engine, "run", fail)
+    monkeypatch.setattr(engine, "stream", fail)
     response = _post(client, headers, dataset, "SELECT count(*) FROM dataset", epsilon=0.4)
-    assert response.status_code == 408
-    assert response.json()["detail_zh"]
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["error"], body["detail"]) == ("QueryFailed", service.FAILED_DETAIL)
+    assert body["detail_zh"] == service.FAILED_DETAIL_ZH
     ledger = client.get("/api/v1/sandbox/ledger", headers=headers).json()["items"]
     assert sorted(e["kind"] for e in ledger) == ["commit", "reserve"]
     budget = client.get("/api/v1/sandbox/budget", headers=headers).json()["items"][0]
     assert budget["epsilon_spent"] == pytest.approx(0.4)
     listed = client.get(QUERIES, headers=headers).json()["items"]
-    assert listed[0]["status"] == "failed"
-    assert listed[0]["error"] == "timeout"
+    assert (listed[0]["status"], listed[0]["error"]) == ("failed", "failed")
 
 
 def test_large_datasets_run_as_a_task_and_are_polled(

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from anonymize import dp
-from sandbox import query, release
+from sandbox import query, release, selection
 
 SCHEMA = query.Schema(
     {"pid": "string", "city": "string", "amount": "number"}, {"amount": query.Bounds(0, 1000)}
@@ -21,7 +21,20 @@ def _released(sql: str, rows: list[tuple[object, ...]], epsilon: float) -> list[
     plan = query.parse(sql, SCHEMA, max_limit=100)
     cost = release.cost(plan, PRIVACY, epsilon, 1e-6, 100)
     rng = np.random.RandomState(7)
-    return [release.release(plan, PRIVACY, cost, rows, {}, rng)["rows"][0] for _ in range(RUNS)]
+    return [
+        release.release(plan, PRIVACY, cost, _selected(plan, cost, rows, rng), rng)["rows"][0]
+        for _ in range(RUNS)
+    ]
+
+
+def _selected(
+    plan: query.QueryPlan,
+    cost: release.Cost,
+    rows: list[tuple[object, ...]],
+    rng: np.random.RandomState | None = None,
+    max_groups: int = 100,
+) -> selection.Selection:
+    return selection.select_rows(plan, PRIVACY, cost, rows, max_groups=max_groups, rng=rng)
 
 
 def test_count_noise_matches_the_declared_epsilon() -> None:
@@ -50,5 +63,6 @@ def test_threshold_hides_groups_a_single_person_could_create() -> None:
     cost = release.cost(plan, PRIVACY, 1.0, 1e-6, 100)
     assert cost.grouping == "threshold"
     assert cost.threshold is not None
-    result = release.release(plan, PRIVACY, cost, [("rare", 2), ("big", 10_000)], {})
+    rows: list[tuple[object, ...]] = [("rare", 2), ("big", 10_000)]
+    result = release.release(plan, PRIVACY, cost, _selected(plan, cost, rows))
     assert [row["city"] for row in result["rows"]] == ["big"]

@@ -25,7 +25,7 @@ def _quoting(value: str) -> dict[str, Any]:
     return {
         "engine": (
             engine,
-            "run",
+            "stream",
             duckdb.ConversionException(f"Could not convert string '{value}' to INT32"),
             "ConversionException",
         ),
