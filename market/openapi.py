@@ -26,7 +26,8 @@ _DESCRIPTIONS = {
     404: "No such resource, or not visible to the caller.",
     408: "Stopped at the time limit.",
     409: "Conflicts with the resource's current state.",
-    413: "The upload is larger than the limit.",
+    413: "The request body, an upload's file or one of its form fields is larger than its "
+    "limit, or the form has too many parts (nothing is stored).",
     415: "The file type is not accepted.",
     422: "The request's parameters or body do not validate (`errors` lists each problem).",
     429: "A quota or rate limit is reached (see `Retry-After` where sent).",
@@ -68,6 +69,9 @@ def _common_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     statuses = [400, 404, 422]
     if method in ("post", "put", "patch", "delete"):
         statuses.append(409)
+    if method in ("post", "put", "patch"):
+        # Every body is bounded (SLUICE_MAX_REQUEST_BODY_BYTES, uploads by their own limits).
+        statuses.append(413)
     if operation.get("security"):
         statuses += [401, 403]
     return statuses
