@@ -12,11 +12,16 @@ uploads it parses itself).
 from __future__ import annotations
 
 import itertools
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 
 from market.config import Settings
 from market.console.csrf import CSRF_COOKIE, CSRF_FIELD
@@ -100,6 +105,50 @@ def test_an_upload_without_valid_credentials_is_refused_unread(
     assert_refused(answer, 401, "NotAuthenticated")
     assert list(private_tmp.iterdir()) == []
     assert_nothing_stored(outsider, provider, settings)
+
+
+def test_a_real_server_answers_an_anonymous_upload_before_its_body_arrives(
+    outsider: Outsider, app: FastAPI, settings: Settings, private_tmp: Path
+) -> None:
+    """Over a socket to uvicorn: the headers announce 1.5 GB, one chunk follows, and the 401
+    comes back (and the connection closes) while the client has sent nothing more."""
+    provider = outsider.account("provider")
+    head = (
+        "POST /api/v1/datasets HTTP/1.1\r\nHost: sluice.test\r\n"
+        "Content-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {3 * 2**29}\r\n\r\n--b\r\n"
+        'Content-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+    )
+    with live_uvicorn(app) as port, socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(20)
+        sock.sendall(head.encode() + b"x" * CHUNK)
+        answer = bytearray()
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status, _, rest = bytes(answer).partition(b"\r\n")
+    assert status == b"HTTP/1.1 401 Unauthorized"
+    assert b"connection: close" in rest.lower()
+    assert list(private_tmp.iterdir()) == []
+    assert_nothing_stored(outsider, provider, settings)
+
+
+@contextmanager
+def live_uvicorn(app: FastAPI) -> Iterator[int]:
+    """The app served by uvicorn on a free local port, for as long as the block runs."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
 
 
 @pytest.mark.parametrize("role", ["buyer", "compliance"])
