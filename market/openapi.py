@@ -3,9 +3,10 @@
 FastAPI documents a list-shaped 422 (``HTTPValidationError``) that this app never sends: every
 error, validation included, is rendered by ``market.errors`` as ``ErrorBody``. So the document
 is post-processed once: each API operation gets the error statuses every operation of its kind
-can answer (400, 404, 409 and 422; 401 and 403 when it needs credentials), each described by
-``ErrorBody``, and routes add what only they send (402 for the privacy budget, 413/415 for
-uploads, 429 for quotas, 502 for the payment gateway…) with ``error_responses(...)`` on their
+can answer (400, 404, 409 and 422; 401 and 403 when it needs credentials; 413 when it takes a
+body, since every body is bounded: ``market.ops.bodylimit``), each described by ``ErrorBody``,
+and routes add what only they send (402 for the privacy budget, 415 for uploads, 429 for
+quotas, 502 for the payment gateway…) with ``error_responses(...)`` on their
 decorator. Clients generated from the document therefore parse every error the same way.
 """
 
