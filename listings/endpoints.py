@@ -42,11 +42,14 @@ from market.accounts.dependencies import (
     CurrentPrincipal,
     ProviderOrStaffPrincipal,
     ProviderPrincipal,
+    bearer_upload_gate,
 )
+from market.accounts.models import Role
 from market.db import utcnow
 from market.dependencies import SessionDep, SettingsDep
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
+from market.upload_route import post_upload
 
 router = APIRouter(tags=["datasets"])
 
@@ -93,8 +96,11 @@ def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
     )
 
 
-@router.post(
+@post_upload(
+    router,
     "/datasets",
+    gate=bearer_upload_gate(Role.provider),
+    max_file_bytes=lambda settings: settings.max_upload_bytes,
     response_model=DatasetRead,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(413, 415),
@@ -132,7 +138,11 @@ def upload_dataset(
     message names the first bad line), or when a Parquet float column holds 16+-digit
     integers. Values keep their exact text: identifiers stay strings. A column name that is
     a personal-data value (an ID, a mobile, a person's name over names …) is replaced by a
-    neutral `column_N`."""
+    neutral `column_N`.
+
+    The bearer token and the role are checked before the body is read (401/403 with nothing
+    read); a body over `SLUICE_MAX_UPLOAD_BYTES` (the file) or the form limits is refused
+    with 413 as soon as it passes them, with nothing stored."""
     dataset = service.create_dataset(
         session,
         principal,

@@ -32,11 +32,14 @@ from market.accounts.dependencies import (
     CompliancePrincipal,
     ProviderOrStaffPrincipal,
     ProviderPrincipal,
+    bearer_upload_gate,
 )
+from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.config import Settings
 from market.dependencies import SessionDep, SettingsDep
 from market.openapi import error_responses
+from market.upload_route import post_upload
 
 router = APIRouter(tags=["governance"])
 
@@ -71,8 +74,11 @@ def set_authorization(
     return dataset_read(dataset)
 
 
-@router.post(
+@post_upload(
+    router,
     "/datasets/{dataset_id}/attachments",
+    gate=bearer_upload_gate(Role.provider),
+    max_file_bytes=lambda _settings: authorization.MAX_ATTACHMENT_BYTES,
     response_model=AttachmentRead,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(413, 415),

@@ -163,6 +163,7 @@ def _mtime(path: Path) -> float:
     except FileNotFoundError:
         return 0.0  # removed meanwhile (a finished upload's staging file): nothing to keep
 
+
 def write_batches_atomically(
     batches: Iterable[pa.RecordBatch], schema: pa.Schema, dest: Path
 ) -> int:

@@ -9,6 +9,7 @@ from market.domains import load_domains
 from market.errors import install_error_handlers
 from market.openapi import install_openapi
 from market.ops import health
+from market.ops.bodylimit import RequestBodyLimitMiddleware
 from market.ops.logs import configure_logging
 from market.ops.requests import RequestContextMiddleware
 from market.ops.sentry import init_sentry
@@ -24,6 +25,10 @@ API (`/api/v1/data/...`) takes a buyer's API key in the `X-API-Key` header. Erro
 shape `{"error": "...", "detail": "...", "detail_zh": "...", "request_id": "..."}`; every
 response carries its `X-Request-ID` (yours, if you send a UUID or a hex id).
 """
+
+
+def _max_request_body_bytes() -> int:
+    return get_settings().max_request_body_bytes
 
 
 def create_app() -> FastAPI:
@@ -50,6 +55,8 @@ def create_app() -> FastAPI:
     load_domains()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
+    # Inside the request middleware, so a refused body is logged and answered with its id.
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_bytes=_max_request_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     api = APIRouter(prefix=API_PREFIX)
     routers = (

@@ -72,7 +72,12 @@ class Settings(BaseSettings):
     # The queue workers consume and tasks go to: deployments (or test runs) sharing one broker
     # keep each other's tasks apart by naming their own.
     celery_queue: str = Field(default="sluice", min_length=1, max_length=100)
+    # Request bodies (README, "Uploads"): a dataset's file, the text fields of an upload form
+    # (how many, how long each), and every other body (JSON, sign-in and console forms).
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    max_form_fields: int = Field(default=16, gt=0, le=1000)
+    max_form_field_bytes: int = Field(default=64 * 1024, gt=0)
+    max_request_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     # Stuck ingests (README, "Operating"): a dataset `processing` this long since its latest
     # ingest attempt was sent or began is stale: sent again while it has had fewer than
     # ingest_max_attempts, else marked failed. Set it above the longest ingest you expect.

@@ -3,9 +3,10 @@
 FastAPI documents a list-shaped 422 (``HTTPValidationError``) that this app never sends: every
 error, validation included, is rendered by ``market.errors`` as ``ErrorBody``. So the document
 is post-processed once: each API operation gets the error statuses every operation of its kind
-can answer (400, 404, 409 and 422; 401 and 403 when it needs credentials), each described by
-``ErrorBody``, and routes add what only they send (402 for the privacy budget, 413/415 for
-uploads, 429 for quotas, 502 for the payment gateway…) with ``error_responses(...)`` on their
+can answer (400, 404, 409 and 422; 401 and 403 when it needs credentials; 413 when it takes a
+body, since every body is bounded: ``market.ops.bodylimit``), each described by ``ErrorBody``,
+and routes add what only they send (402 for the privacy budget, 415 for uploads, 429 for
+quotas, 502 for the payment gateway…) with ``error_responses(...)`` on their
 decorator. Clients generated from the document therefore parse every error the same way.
 """
 
@@ -26,7 +27,8 @@ _DESCRIPTIONS = {
     404: "No such resource, or not visible to the caller.",
     408: "Stopped at the time limit.",
     409: "Conflicts with the resource's current state.",
-    413: "The upload is larger than the limit.",
+    413: "The request body, an upload's file or one of its form fields is larger than its "
+    "limit, or the form has too many parts (nothing is stored).",
     415: "The file type is not accepted.",
     422: "The request's parameters or body do not validate (`errors` lists each problem).",
     429: "A quota or rate limit is reached (see `Retry-After` where sent).",
@@ -68,6 +70,9 @@ def _common_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     statuses = [400, 404, 422]
     if method in ("post", "put", "patch", "delete"):
         statuses.append(409)
+    if method in ("post", "put", "patch"):
+        # Every body is bounded (SLUICE_MAX_REQUEST_BODY_BYTES, uploads by their own limits).
+        statuses.append(413)
     if operation.get("security"):
         statuses += [401, 403]
     return statuses

@@ -67,5 +67,10 @@ async def verify_csrf(request: Request) -> None:
             # Starlette caches the parsed form, so the page's Form() parameters reuse it.
             value = (await request.form()).get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
+    check_csrf(expected, sent)
+
+
+def check_csrf(expected: str | None, sent: str | None) -> None:
+    """``CsrfRefused`` unless ``sent`` is the cookie's token ``expected``."""
     if not expected or not sent or not secrets.compare_digest(expected, sent):
         raise CsrfRefused()

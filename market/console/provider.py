@@ -47,8 +47,10 @@ from market.console.policy_form import (
 )
 from market.console.session import ConsoleUser, ProviderUser
 from market.console.templating import format_money, redirect, render
+from market.console.upload_gate import console_upload_gate
 from market.db import utcnow
 from market.dependencies import SessionDep, SettingsDep
+from market.upload_route import post_upload
 from sandbox import profiles
 
 router = APIRouter(prefix="/provider")
@@ -166,7 +168,12 @@ def upload_form(request: Request, user: ProviderUser) -> Response:
     )
 
 
-@router.post("/upload")
+@post_upload(
+    router,
+    "/upload",
+    gate=console_upload_gate(Role.provider),
+    max_file_bytes=lambda settings: settings.max_upload_bytes,
+)
 def upload(
     request: Request,
     user: ProviderUser,
@@ -180,7 +187,9 @@ def upload(
     delivery_mode: Annotated[DeliveryMode, Form()] = DeliveryMode.both,
 ) -> Response:
     """The same ingestion as ``POST /datasets``: parsed, stored as Parquet, then profiled,
-    with the delivery mode the provider declares."""
+    with the delivery mode the provider declares. Session, role and CSRF token are checked
+    before the file is stored, and the body is read within the same limits
+    (``market.console.upload_gate``)."""
     dataset = listings.create_dataset(
         session,
         user.principal,

@@ -4,8 +4,10 @@ the dataset page and downloads them again.
 Uploads go through ``listings.authorization.add_attachment``, the service behind
 ``POST /datasets/{id}/attachments``, which checks the file by its content (PDF, PNG, JPEG):
 a refused file raises its bilingual error before anything is written, and the unit of work
-rolls back. Downloads serve the file the API's ``GET .../attachments/{id}`` serves, to the
-dataset's own provider only (compliance has its own route on the review page).
+rolls back. Session, role and CSRF token are checked before the file is stored
+(``market.console.upload_gate``). Downloads serve the file the API's
+``GET .../attachments/{id}`` serves, to the dataset's own provider only (compliance has its
+own route on the review page).
 """
 
 from __future__ import annotations
@@ -19,16 +21,24 @@ from fastapi.responses import FileResponse
 from listings import authorization
 from listings import service as listings
 from listings.governance_endpoints import attachment_file
+from market.accounts.models import Role
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect
+from market.console.upload_gate import console_upload_gate
 from market.dependencies import SessionDep, SettingsDep
+from market.upload_route import post_upload
 
 router = APIRouter(prefix="/provider")
 NAV: tuple[NavItem, ...] = ()  # part of the dataset page
 
 
-@router.post("/datasets/{dataset_id}/attachments")
+@post_upload(
+    router,
+    "/datasets/{dataset_id}/attachments",
+    gate=console_upload_gate(Role.provider),
+    max_file_bytes=lambda _settings: authorization.MAX_ATTACHMENT_BYTES,
+)
 def upload_attachment(
     request: Request,
     dataset_id: uuid.UUID,

@@ -89,7 +89,11 @@ def apply_renewed_tokens(request: Request, response: Response, settings: Setting
         set_session_cookies(response, tokens, settings)
 
 
-def _principal(request: Request, session: Session, settings: Settings) -> Principal | None:
+def principal_from_cookies(
+    request: Request, session: Session, settings: Settings
+) -> Principal | None:
+    """The signed-in person from the session cookies (renewed from the refresh cookie when the
+    access token has expired); ``None`` when there is no valid session."""
     access = request.cookies.get(ACCESS_COOKIE)
     if access:
         try:
@@ -112,7 +116,7 @@ def _principal(request: Request, session: Session, settings: Settings) -> Princi
 def optional_user(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> ConsoleUser | None:
-    principal = _principal(request, session, settings)
+    principal = principal_from_cookies(request, session, settings)
     if principal is None:
         return None
     user = accounts.get_user(session, principal.user_id)
