@@ -35,10 +35,11 @@ from market.accounts.dependencies import (
     ProviderPrincipal,
 )
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
 
-router = APIRouter(tags=["datasets"])
+router = APIRouter(tags=["datasets"], route_class=IdempotentRoute)
 
 
 def dataset_read(dataset: Dataset) -> DatasetRead:
@@ -91,6 +92,7 @@ def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
 )
 def upload_dataset(
     principal: ProviderPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030/GBK) or Parquet")],

@@ -35,7 +35,7 @@ from market.ops.logs import configure_logging, current_request_id, get_logger
 from market.ops.metrics import serve_worker_metrics
 from market.ops.tasks import REQUEST_ID_HEADER, connect_task_signals
 
-TASK_MODULES = ("listings.tasks", "market.trade.tasks", "sandbox.tasks")
+TASK_MODULES = ("listings.tasks", "market.idempotency.tasks", "market.trade.tasks", "sandbox.tasks")
 _PENDING_KEY = "sluice.pending_tasks"
 
 celery_app = Celery("sluice", include=list(TASK_MODULES))
@@ -78,6 +78,7 @@ def will_retry(task: Task, exc: BaseException) -> bool:
 # UPDATEs), so a missed or doubled beat never resets a quota twice in one period.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "billing-reset-quotas": {"task": "billing.reset_quotas", "schedule": 300.0},
+    "idempotency-sweep-expired": {"task": "idempotency.sweep_expired", "schedule": 3600.0},
 }
 
 

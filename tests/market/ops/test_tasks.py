@@ -46,7 +46,12 @@ def worker_semantics(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_every_task_is_acknowledged_late_and_retried_with_backoff() -> None:
     names = _our_tasks()
-    assert names == ["billing.reset_quotas", "listings.ingest", "sandbox.run_query"]
+    assert names == [
+        "billing.reset_quotas",
+        "idempotency.sweep_expired",
+        "listings.ingest",
+        "sandbox.run_query",
+    ]
     for name in names:
         task = celery_app.tasks[name]
         assert task.acks_late is True, name

@@ -1,0 +1,56 @@
+"""Idempotency records.
+
+- `idempotency_record`: one row per (principal, `Idempotency-Key`): the fingerprint of the
+  first request (method, path, principal, body) and its response (status, sealed body, the
+  headers a replay repeats), kept until `expires_at` (`SLUICE_IDEMPOTENCY_TTL_HOURS`; the beat
+  task `idempotency.sweep_expired` deletes expired rows). Unique on (owner, key): two requests
+  can never both claim a key.
+
+Nothing to backfill: writes before this revision accepted no key. Downgrading drops the table:
+keys sent afterwards are ignored (a repeated request repeats its write), as before.
+
+Revision ID: c4e1d2a9b7f3
+Revises: 6b558778682e
+Create Date: 2026-12-03 12:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+import market.db
+from alembic import op
+
+revision: str = "c4e1d2a9b7f3"
+down_revision: str | None = "6b558778682e"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "idempotency_record",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("owner", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", sa.Text(), nullable=True),
+        sa.Column("response_headers", sa.String(), nullable=False),
+        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_record")),
+        sa.UniqueConstraint("owner", "key", name=op.f("uq_idempotency_record_owner_key")),
+    )
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_idempotency_record_expires_at"), ["expires_at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("idempotency_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_record_expires_at"))
+    op.drop_table("idempotency_record")
