@@ -14,6 +14,7 @@ from billing.models import (
 from listings.models import Dataset, ListingReview, PolicyVersion
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
+from market.console.flash import ConsoleFlash
 from market.idempotency.models import IdempotencyRecord
 from market.trade.models import Entitlement, Order, OrderTransition
 from sandbox.models import (
@@ -28,6 +29,7 @@ __all__ = [
     "ApiKey",
     "AuditHead",
     "AuditRecord",
+    "ConsoleFlash",
     "Dataset",
     "Entitlement",
     "IdempotencyRecord",

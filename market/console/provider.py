@@ -48,9 +48,10 @@ from market.console.policy_form import (
 from market.console.session import ConsoleUser, ProviderUser
 from market.console.templating import format_money, redirect, render
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from sandbox import profiles
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("provider.nav", "/console/provider", frozenset({Role.provider})),)
 PAGE_SIZE = 20
 REVENUE_MONTHS = 6
@@ -166,6 +167,7 @@ def upload_form(request: Request, user: ProviderUser) -> Response:
 def upload(
     request: Request,
     user: ProviderUser,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
@@ -363,6 +365,7 @@ def create_plan(
     request: Request,
     dataset_id: uuid.UUID,
     user: ProviderUser,
+    _: IdempotentWrite,
     session: SessionDep,
     form: FormFields,
 ) -> Response:

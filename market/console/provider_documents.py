@@ -23,8 +23,9 @@ from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=ConsoleIdempotentRoute)
 NAV: tuple[NavItem, ...] = ()  # part of the dataset page
 
 
@@ -33,6 +34,7 @@ def upload_attachment(
     request: Request,
     dataset_id: uuid.UUID,
     user: ProviderUser,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
