@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import inspect
 from sqlmodel import Session
 
 from market.config import get_settings
@@ -189,5 +190,9 @@ def sweep_expired(session: Session) -> int:
 
 
 def release(session: Session, record: IdempotencyRecord) -> None:
-    """Give the key up within the unit of work (an answer that is not kept, e.g. a 5xx)."""
-    repository.remove(session, record)
+    """Give the key up within the unit of work (an answer that is not kept, e.g. a 5xx).
+
+    An endpoint that rolled its session back (to answer a refusal with a page) already
+    dropped the claim with everything else: nothing is left to remove."""
+    if inspect(record).persistent:
+        repository.remove(session, record)

@@ -12,11 +12,13 @@ from sqlmodel import Session, select
 
 from listings.models import Dataset
 from market.accounts.models import ApiKey, User
+from market.config import Settings
 from market.console.templating import TEMPLATES_DIR
 from market.idempotency.route import FORM_FIELD
 from market.trade.models import Order
+from sandbox.models import PrivacyLedgerEntry
 from tests.console.conftest import SignIn
-from tests.fixtures.factories import create_plan
+from tests.fixtures.factories import create_plan, create_sandbox_buyer, create_sandbox_dataset
 
 SCENARIO = "城市交通研究，仅限课题组内部使用"
 
@@ -102,6 +104,24 @@ def test_a_double_submitted_api_key_form_mints_one_key_shown_once(
     shown = client.get(first.headers["location"])
     assert 'id="secret"' in shown.text
     assert 'id="secret"' not in client.get(first.headers["location"]).text  # reload: gone
+
+
+def test_a_sandbox_query_sent_twice_spends_its_budget_once_and_a_refusal_keeps_no_key(
+    client: TestClient, session: Session, settings: Settings, signed_in: SignIn
+) -> None:
+    dataset, _, _ = create_sandbox_dataset(session, settings)
+    analyst = create_sandbox_buyer(session, settings, dataset, epsilon=2.0, max_queries=5)
+    signed_in(analyst)
+    url = f"/console/sandbox/{dataset.id}"
+    fields = _form_fields(client.get(url).text, url)
+    refused = client.post(url, data={**fields, "sql": "SELECT 身份证号 FROM dataset"})
+    assert refused.status_code == 400  # the page rolled the claim back with the refusal
+    query = {**fields, "sql": "SELECT COUNT(*) AS n FROM dataset", "epsilon": "1"}
+    first, again = client.post(url, data=query), client.post(url, data=query)
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    session.expire_all()
+    assert len({e.query_id for e in session.exec(select(PrivacyLedgerEntry))}) == 1
 
 
 def test_the_console_script_guards_forms_in_flight(client: TestClient) -> None:
