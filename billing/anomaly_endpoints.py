@@ -17,10 +17,11 @@ from billing.schemas import (
 )
 from market.accounts.dependencies import AdminPrincipal
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
 
-router = APIRouter(tags=["payments"])
+router = APIRouter(tags=["payments"], route_class=IdempotentRoute)
 
 
 def _read(session: Session, anomaly: PaymentAnomaly) -> PaymentAnomalyRead:
@@ -61,6 +62,7 @@ def refund_anomaly(
     anomaly_id: uuid.UUID,
     body: AnomalyRefund,
     admin: AdminPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
 ) -> PaymentAnomalyRead:

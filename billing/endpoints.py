@@ -29,8 +29,9 @@ from market.accounts.dependencies import (
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.dependencies import SessionDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 
-router = APIRouter(tags=["billing"])
+router = APIRouter(tags=["billing"], route_class=IdempotentRoute)
 
 UsagePrincipal = Annotated[Principal, Depends(require_roles(Role.buyer, Role.provider, Role.admin))]
 
@@ -54,7 +55,11 @@ def list_plans(
     "/datasets/{dataset_id}/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED
 )
 def create_plan(
-    dataset_id: uuid.UUID, body: PlanCreate, provider: ProviderPrincipal, session: SessionDep
+    dataset_id: uuid.UUID,
+    body: PlanCreate,
+    provider: ProviderPrincipal,
+    _: IdempotentWrite,
+    session: SessionDep,
 ) -> PlanRead:
     """Offer a plan on one of your datasets. Prices are integer minor units (fen for CNY) in a
     supported ISO 4217 currency; paid plans must cost more than 0."""

@@ -47,11 +47,12 @@ from market.accounts.dependencies import (
 from market.accounts.models import Role
 from market.db import utcnow
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
 from market.upload_route import post_upload
 
-router = APIRouter(tags=["datasets"])
+router = APIRouter(tags=["datasets"], route_class=IdempotentRoute)
 
 
 def dataset_read(dataset: Dataset) -> DatasetRead:
@@ -107,6 +108,7 @@ def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
 )
 def upload_dataset(
     principal: ProviderPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030/GBK) or Parquet")],

@@ -38,10 +38,11 @@ from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.config import Settings
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.upload_route import post_upload
 
-router = APIRouter(tags=["governance"])
+router = APIRouter(tags=["governance"], route_class=IdempotentRoute)
 
 
 @router.put("/datasets/{dataset_id}/grade", response_model=DatasetRead)
@@ -87,6 +88,7 @@ def add_attachment(
     dataset_id: uuid.UUID,
     file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 20 MB")],
     principal: ProviderPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
 ) -> AttachmentRead:

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     login_max_failures_per_client: int = Field(default=50, gt=0)
     login_failure_window_minutes: int = Field(default=15, gt=0)
     rate_limit_storage_url: str = ""
+    # How long an Idempotency-Key is remembered (README, "Idempotent writes"); a beat task
+    # sweeps the expired ones.
+    idempotency_ttl_hours: int = Field(default=24, gt=0, le=24 * 30)
     # Operations (README, "Operating"). Logs: JSON lines for a collector, or readable lines.
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

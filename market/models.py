@@ -14,6 +14,8 @@ from billing.models import (
 from listings.models import Dataset, ListingReview, PolicyVersion
 from market.accounts.models import ApiKey, Organization, User
 from market.audit.models import AuditHead, AuditRecord
+from market.console.flash import ConsoleFlash
+from market.idempotency.models import IdempotencyRecord
 from market.trade.models import Entitlement, Order, OrderTransition
 from sandbox.models import (
     PrivacyLedgerEntry,
@@ -27,8 +29,10 @@ __all__ = [
     "ApiKey",
     "AuditHead",
     "AuditRecord",
+    "ConsoleFlash",
     "Dataset",
     "Entitlement",
+    "IdempotencyRecord",
     "LedgerEntry",
     "LedgerTransaction",
     "ListingReview",

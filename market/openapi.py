@@ -4,10 +4,12 @@ FastAPI documents a list-shaped 422 (``HTTPValidationError``) that this app neve
 error, validation included, is rendered by ``market.errors`` as ``ErrorBody``. So the document
 is post-processed once: each API operation gets the error statuses every operation of its kind
 can answer (400, 404, 409 and 422; 401 and 403 when it needs credentials; 413 when it takes a
-body, since every body is bounded: ``market.ops.bodylimit``), each described by ``ErrorBody``,
-and routes add what only they send (402 for the privacy budget, 415 for uploads, 429 for
-quotas, 502 for the payment gateway…) with ``error_responses(...)`` on their
-decorator. Clients generated from the document therefore parse every error the same way.
+body, since every body is bounded: ``market.ops.bodylimit``), each described by ``ErrorBody``;
+operations that take an ``Idempotency-Key`` say what its 409s mean and mark replays with the
+``Idempotent-Replayed`` header; and routes add what only they send (402 for the privacy
+budget, 415 for uploads, 429 for quotas, 502 for the payment gateway…) with
+``error_responses(...)`` on their decorator. Clients generated from the document therefore
+parse every error the same way.
 """
 
 from __future__ import annotations
@@ -87,6 +89,37 @@ def _describe(operation: dict[str, Any], method: str) -> None:
             continue
         response["description"] = _DESCRIPTIONS.get(int(code), response.get("description", ""))
         response["content"] = {"application/json": {"schema": {"$ref": _REF}}}
+    if _takes_idempotency_key(operation):
+        _describe_idempotency(responses)
+
+
+_IDEMPOTENT_409 = (
+    "Conflicts with the resource's current state; or the `Idempotency-Key` was already used "
+    "for another request (`IdempotencyKeyReused`), or a request with it is still running "
+    "(`IdempotencyKeyInFlight`, with `Retry-After`)."
+)
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an earlier request with the "
+        "same `Idempotency-Key` (the write was not repeated)",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+def _takes_idempotency_key(operation: dict[str, Any]) -> bool:
+    return any(
+        p.get("in") == "header" and p.get("name") == "Idempotency-Key"
+        for p in operation.get("parameters", [])
+    )
+
+
+def _describe_idempotency(responses: dict[str, Any]) -> None:
+    """The key's 409s, and the header that marks a replay on every success."""
+    responses["409"]["description"] = _IDEMPOTENT_409
+    for code, response in responses.items():
+        if code.isdigit() and 200 <= int(code) < 300:
+            response.setdefault("headers", {}).update(_REPLAYED)
 
 
 def install_openapi(app: FastAPI, *, api_prefix: str) -> None:

@@ -74,7 +74,7 @@ def post_upload(
     **route: Any,
 ) -> Callable[[Endpoint], Endpoint]:
     """``@router.post(path, **route)`` for an upload endpoint guarded by ``gate``."""
-    route_class = gated_upload_route(gate, max_file_bytes=max_file_bytes)
+    route_class = gated_upload_route(gate, max_file_bytes=max_file_bytes, base=router.route_class)
 
     def register(endpoint: Endpoint) -> Endpoint:
         router.add_api_route(
@@ -85,32 +85,40 @@ def post_upload(
     return register
 
 
-def gated_upload_route(gate: Gate, *, max_file_bytes: Callable[[Settings], int]) -> type[APIRoute]:
-    """A route class for one kind of upload: who may send it, and its file's limit."""
+def gated_upload_route(
+    gate: Gate,
+    *,
+    max_file_bytes: Callable[[Settings], int],
+    base: type[APIRoute] = APIRoute,
+) -> type[APIRoute]:
+    """A route class for one kind of upload: who may send it, and its file's limit.
 
-    class GatedUploadRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-            handler = super().get_route_handler()
+    It derives from ``base``, the router's own route class (an idempotent route, say), so what
+    that class adds around the handler still runs: the gate and the streamed form come first,
+    then ``base``'s handler sees the parsed form as an ordinary request's."""
 
-            async def gated(request: Request) -> Response:
-                try:
-                    admission = await run_in_threadpool(gate, request)
-                    settings = get_settings()
-                    form = await _read_form(request, admission, settings, max_file_bytes(settings))
-                except SluiceError:
-                    # The body is unread, or read only in part: the app's handlers answer (an
-                    # error body, or the console's page), and the connection is closed.
-                    close_after_response(request.scope)
-                    raise
-                try:
-                    request._form = _form_data(form)
-                    return await handler(request)
-                finally:
-                    form.remove_files()
+    def get_route_handler(self: APIRoute) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = base.get_route_handler(self)
 
-            return gated
+        async def gated(request: Request) -> Response:
+            try:
+                admission = await run_in_threadpool(gate, request)
+                settings = get_settings()
+                form = await _read_form(request, admission, settings, max_file_bytes(settings))
+            except SluiceError:
+                # The body is unread, or read only in part: the app's handlers answer (an
+                # error body, or the console's page), and the connection is closed.
+                close_after_response(request.scope)
+                raise
+            try:
+                request._form = _form_data(form)
+                return await handler(request)
+            finally:
+                form.remove_files()
 
-    return GatedUploadRoute
+        return gated
+
+    return type("GatedUploadRoute", (base,), {"get_route_handler": get_route_handler})
 
 
 async def _read_form(

@@ -35,7 +35,7 @@ from market.ops.logs import configure_logging, current_request_id, get_logger
 from market.ops.metrics import serve_worker_metrics
 from market.ops.tasks import REQUEST_ID_HEADER, connect_task_signals
 
-TASK_MODULES = ("listings.tasks", "market.trade.tasks", "sandbox.tasks")
+TASK_MODULES = ("listings.tasks", "market.idempotency.tasks", "market.trade.tasks", "sandbox.tasks")
 _PENDING_KEY = "sluice.pending_tasks"
 
 celery_app = Celery("sluice", include=list(TASK_MODULES))
@@ -81,6 +81,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Stale ingests sent again or failed, orphaned files swept (README, "Operating").
     "listings-recover-stuck-ingests": {"task": "listings.recover_stuck_ingests", "schedule": 300.0},
     "listings-sweep-orphaned-files": {"task": "listings.sweep_orphaned_files", "schedule": 900.0},
+    "idempotency-sweep-expired": {"task": "idempotency.sweep_expired", "schedule": 3600.0},
 }
 
 

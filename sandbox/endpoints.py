@@ -19,6 +19,7 @@ from market.accounts.dependencies import (
 from market.accounts.models import Role
 from market.accounts.principal import Principal
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
 from sandbox import allotments, profiles, service
@@ -37,7 +38,7 @@ from sandbox.schemas import (
     QueryRead,
 )
 
-router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=IdempotentRoute)
 
 StaffPrincipal = Annotated[Principal, Depends(require_roles(Role.compliance, Role.admin))]
 BudgetReader = Annotated[Principal, Depends(require_roles(Role.buyer, Role.compliance, Role.admin))]
@@ -173,7 +174,11 @@ def get_profile(
 
 @router.post("/grants", response_model=BudgetRead, status_code=status.HTTP_201_CREATED)
 def create_grant(
-    body: GrantCreate, staff: StaffPrincipal, session: SessionDep, settings: SettingsDep
+    body: GrantCreate,
+    staff: StaffPrincipal,
+    _: IdempotentWrite,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> BudgetRead:
     """Grant (or top up) a buyer organization's privacy budget on a listed dataset.
 
@@ -206,6 +211,7 @@ def create_grant(
 def run_query(
     body: QueryCreate,
     buyer: BuyerPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,

@@ -16,6 +16,7 @@ from market.config import get_settings
 from market.db import unit_of_work
 from market.dependencies import SessionDep, SettingsDep
 from market.errors import Forbidden, NotAuthenticated
+from market.ops.scope import note_principal
 from market.upload_route import Admission, Gate
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -23,6 +24,7 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 def current_principal(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -32,18 +34,22 @@ def current_principal(
             "Sign in first: send 'Authorization: Bearer <token>'.",
             "请先登录：请求需携带 Authorization: Bearer <令牌>。",
         )
-    return service.principal_from_token(session, token, settings)
+    principal = service.principal_from_token(session, token, settings)
+    note_principal(request, principal.user_id)
+    return principal
 
 
 def api_key_principal(
-    session: SessionDep, api_key: Annotated[str | None, Depends(api_key_scheme)]
+    request: Request, session: SessionDep, api_key: Annotated[str | None, Depends(api_key_scheme)]
 ) -> Principal:
     if not api_key:
         raise NotAuthenticated(
             "The data API needs an API key in the X-API-Key header.",
             "数据接口需要在 X-API-Key 请求头中提供 API 密钥。",
         )
-    return service.principal_from_api_key(session, api_key)
+    principal = service.principal_from_api_key(session, api_key)
+    note_principal(request, principal.user_id)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -76,7 +82,7 @@ def bearer_upload_gate(*roles: Role) -> Gate:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         with unit_of_work() as session:
             principal = current_principal(
-                session, get_settings(), token if scheme.lower() == "bearer" else None
+                request, session, get_settings(), token if scheme.lower() == "bearer" else None
             )
         check_role(principal, roles)
         return Admission()

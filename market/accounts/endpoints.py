@@ -25,10 +25,11 @@ from market.accounts.schemas import (
     UserStatusChange,
 )
 from market.dependencies import SessionDep, SettingsDep, client_address
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
 
 
 @router.post("/auth/token", response_model=TokenPair, responses=error_responses(401, 429))
@@ -77,7 +78,7 @@ def list_organizations(
 
 @router.post("/organizations", response_model=OrganizationRead, status_code=status.HTTP_201_CREATED)
 def create_organization(
-    body: OrganizationCreate, admin: AdminPrincipal, session: SessionDep
+    body: OrganizationCreate, admin: AdminPrincipal, _: IdempotentWrite, session: SessionDep
 ) -> OrganizationRead:
     """Register an organization (administrators only)."""
     org = service.create_organization(session, name=body.name, kind=body.kind, actor=admin)
@@ -85,7 +86,9 @@ def create_organization(
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-def create_user(body: UserCreate, admin: AdminPrincipal, session: SessionDep) -> UserRead:
+def create_user(
+    body: UserCreate, admin: AdminPrincipal, _: IdempotentWrite, session: SessionDep
+) -> UserRead:
     """Create a user in an organization (administrators only)."""
     user = service.create_user(session, **body.model_dump(), actor=admin)
     return UserRead.model_validate(user.model_dump())
@@ -134,7 +137,7 @@ def reactivate_user(
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
 def create_api_key(
-    body: ApiKeyCreate, principal: BuyerPrincipal, session: SessionDep
+    body: ApiKeyCreate, principal: BuyerPrincipal, _: IdempotentWrite, session: SessionDep
 ) -> ApiKeyCreated:
     """Create an API key for the data API. The secret is in this response and nowhere else."""
     key, secret = service.create_api_key(session, principal, body.name)

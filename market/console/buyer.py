@@ -24,12 +24,13 @@ from market.console.nav import NavItem
 from market.console.session import BuyerUser
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from market.trade import payments, service
 from market.trade.endpoints import stored_order_read
 from market.trade.models import Order, OrderStatus
 from market.trade.schemas import OrderCreate
 
-router = APIRouter()
+router = APIRouter(route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("buyer.nav.orders", "/console/orders", frozenset({Role.buyer})),)
 PAGE_SIZE = 20
 # The happy path an order walks, shown as steps; cancelled and refunded are side exits.
@@ -73,6 +74,7 @@ def _describe(session: Session, orders: list[Order]) -> list[dict[str, Any]]:
 def place_order(
     request: Request,
     user: BuyerUser,
+    _: IdempotentWrite,
     session: SessionDep,
     dataset_id: Annotated[str, Form(max_length=64)] = "",
     plan_id: Annotated[str, Form(max_length=64)] = "",
@@ -158,6 +160,7 @@ def checkout(
     request: Request,
     order_id: uuid.UUID,
     user: BuyerUser,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:

@@ -1,9 +1,10 @@
 """The buyer's API keys: create (the secret shown exactly once), list, revoke.
 
-The same service as ``POST/GET/DELETE /api-keys``: only a digest of a secret is stored, so the
-page that creates a key is the one place it is ever shown; that answer is marked ``no-store``
-so no cache keeps it. Revoking asks for confirmation on a page of its own, which works from
-the keyboard and without JavaScript.
+The same service as ``POST/GET/DELETE /api-keys``: only a digest of a secret is stored. Creating
+a key redirects (post-redirect-get, so a reload mints nothing) to the list, which shows the
+secret once from a one-time flash (``market.console.flash``) and marks that answer ``no-store``
+so no cache keeps it; reloading shows the list without it. Revoking asks for confirmation on
+a page of its own, which works from the keyboard and without JavaScript.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from sqlmodel import Session
 from market.accounts import service as accounts
 from market.accounts.models import Role
 from market.accounts.schemas import ApiKeyCreate, ApiKeyRead
+from market.console import flash
 from market.console.forms import validate_form
 from market.console.nav import NavItem
 from market.console.session import BuyerUser, ConsoleUser
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep
 from market.errors import NotFound
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 
-router = APIRouter(prefix="/api-keys")
+router = APIRouter(prefix="/api-keys", route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("buyer.nav.keys", "/console/api-keys", frozenset({Role.buyer})),)
 DONE = frozenset({"revoked"})
 NO_STORE = {"Cache-Control": "no-store"}
@@ -44,36 +47,44 @@ def _page(
     *,
     created: dict[str, str] | None = None,
     done: str = "",
-    status_code: int = 200,
 ) -> Response:
     return render(
         request,
         "buyer/api_keys.html",
         user,
         {"keys": _keys(session, user), "created": created, "done": done if done in DONE else ""},
-        status_code=status_code,
         headers=NO_STORE if created else None,
     )
 
 
 @router.get("")
-def api_keys(request: Request, user: BuyerUser, session: SessionDep, done: str = "") -> Response:
-    """The organization's keys (prefix, created, last used, revoked) and a form for a new one."""
-    return _page(request, session, user, done=done)
+def api_keys(
+    request: Request,
+    user: BuyerUser,
+    session: SessionDep,
+    done: str = "",
+    created: uuid.UUID | None = None,
+) -> Response:
+    """The organization's keys (prefix, created, last used, revoked) and a form for a new one;
+    after creating a key, its secret, this once."""
+    shown = None if created is None else flash.take(session, user.principal.user_id, created)
+    return _page(request, session, user, created=shown, done=done)
 
 
 @router.post("")
 def create_key(
     request: Request,
     user: BuyerUser,
+    _: IdempotentWrite,
     session: SessionDep,
     name: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    """Create a key (``POST /api-keys``) and show its secret, this once."""
+    """Create a key (``POST /api-keys``); the page it redirects to shows its secret once."""
     body = validate_form(ApiKeyCreate, {"name": name.strip()})
     key, secret = accounts.create_api_key(session, user.principal, body.name)
     created = {"name": key.name, "prefix": key.prefix, "secret": secret}
-    return _page(request, session, user, created=created, status_code=201)
+    flash_id = flash.put(session, user.principal.user_id, created)
+    return redirect(request, f"/console/api-keys?created={flash_id}")
 
 
 def _own_key(session: Session, user: ConsoleUser, key_id: uuid.UUID) -> ApiKeyRead:

@@ -34,6 +34,7 @@ from market.console.session import BuyerUser, ConsoleUser
 from market.console.templating import render
 from market.dependencies import SessionDep, SettingsDep
 from market.errors import NotFound, SluiceError
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from market.ops.logs import get_logger
 from sandbox import profiles
 from sandbox import service as sandbox
@@ -43,7 +44,7 @@ from sandbox.schemas import QueryCreate, QueryEstimate, QueryRead
 
 log = get_logger(__name__)
 
-router = APIRouter(prefix="/sandbox")
+router = APIRouter(prefix="/sandbox", route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("buyer.nav.sandbox", "/console/sandbox", frozenset({Role.buyer})),)
 PAGE_SIZE = 20
 RECENT = 10
@@ -273,6 +274,7 @@ def run(
     request: Request,
     dataset_id: uuid.UUID,
     user: BuyerUser,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     sql: Annotated[str, Form(max_length=40_000)] = "",

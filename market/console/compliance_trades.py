@@ -40,6 +40,7 @@ from market.console.nav import NavItem
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
 from market.dependencies import SessionDep
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from market.pagination import PageParams
 from market.trade import revocation
 from market.trade import service as trade
@@ -47,7 +48,7 @@ from market.trade.models import EntitlementStatus
 from market.trade.review_endpoints import order_queue
 from market.trade.schemas import EmergencyStop, OrderApproval, ReviewDecisionBody, RevocationBody
 
-router = APIRouter(prefix="/compliance")
+router = APIRouter(prefix="/compliance", route_class=ConsoleIdempotentRoute)
 _STAFF = frozenset({Role.compliance})
 NAV = (
     NavItem("compliance.nav.orders", "/console/compliance/orders", _STAFF),
@@ -261,7 +262,11 @@ def emergency_stop_form(
 
 @router.post("/emergency-stop")
 def emergency_stop(
-    request: Request, user: ComplianceUser, session: SessionDep, form: FormFields
+    request: Request,
+    user: ComplianceUser,
+    _: IdempotentWrite,
+    session: SessionDep,
+    form: FormFields,
 ) -> Response:
     """Step two: revoke every active entitlement of the buyer, on the dataset, or of the
     buyer on the dataset, and close the matching sandbox budgets, in one unit of work; the

@@ -50,10 +50,11 @@ from market.console.templating import format_money, redirect, render
 from market.console.upload_gate import console_upload_gate
 from market.db import utcnow
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from market.upload_route import post_upload
 from sandbox import profiles
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("provider.nav", "/console/provider", frozenset({Role.provider})),)
 PAGE_SIZE = 20
 REVENUE_MONTHS = 6
@@ -177,6 +178,7 @@ def upload_form(request: Request, user: ProviderUser) -> Response:
 def upload(
     request: Request,
     user: ProviderUser,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
@@ -377,6 +379,7 @@ def create_plan(
     request: Request,
     dataset_id: uuid.UUID,
     user: ProviderUser,
+    _: IdempotentWrite,
     session: SessionDep,
     form: FormFields,
 ) -> Response:

@@ -27,9 +27,10 @@ from market.console.session import ProviderUser
 from market.console.templating import redirect
 from market.console.upload_gate import console_upload_gate
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from market.upload_route import post_upload
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=ConsoleIdempotentRoute)
 NAV: tuple[NavItem, ...] = ()  # part of the dataset page
 
 
@@ -43,6 +44,7 @@ def upload_attachment(
     request: Request,
     dataset_id: uuid.UUID,
     user: ProviderUser,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],

@@ -30,6 +30,7 @@ from market.config import Environment, Settings
 from market.dependencies import SessionDep, SettingsDep
 from market.errors import NotAuthenticated
 from market.ops.logs import get_logger
+from market.ops.scope import note_principal
 
 log = get_logger(__name__)
 
@@ -119,6 +120,7 @@ def optional_user(
     principal = principal_from_cookies(request, session, settings)
     if principal is None:
         return None
+    note_principal(request, principal.user_id)
     user = accounts.get_user(session, principal.user_id)
     org = accounts.get_organization(session, principal.org_id)
     return ConsoleUser(

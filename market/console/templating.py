@@ -9,6 +9,7 @@ Templates run with ``StrictUndefined``, so a misspelt variable fails the page's 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from market.console import csrf, session
 from market.console.i18n import HTML_LANG, Lang, lang_of, translate
 from market.console.nav import visible_nav
 from market.console.session import ConsoleUser
+from market.idempotency.route import FORM_FIELD as IDEMPOTENCY_FIELD
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -65,6 +67,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["t"] = _t
+    # A new key each time a form is rendered: submitting that form twice (a double click, a
+    # resend) is one write (``market.idempotency``); the next form rendered gets another key.
+    env.globals["new_idempotency_key"] = lambda: str(uuid.uuid4())
     env.filters["money"] = format_money
     env.filters["major_units"] = major_units
     env.filters["datetime"] = format_datetime
@@ -82,6 +87,7 @@ def page_context(request: Request, user: ConsoleUser | None) -> dict[str, Any]:
         "user": user,
         "csrf_token": csrf.csrf_token(request),
         "csrf_field": csrf.CSRF_FIELD,
+        "idempotency_field": IDEMPOTENCY_FIELD,
         "nav": visible_nav(user.role if user else None),
         "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "is_htmx": request.headers.get("HX-Request") == "true",

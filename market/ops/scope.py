@@ -21,3 +21,17 @@ def request_id_of(request: Request) -> str | None:
 def note_error(request: Request, exc: Exception) -> None:
     """Remember the error class the handlers rendered, for the request's log line."""
     request.scope.setdefault("state", {})["error"] = type(exc).__name__
+
+
+def note_principal(request: Request, user_id: object) -> None:
+    """Remember who the request is authenticated as (set by the authentication dependencies),
+    so ground code that must scope something to the caller (idempotency keys) can, without
+    importing accounts."""
+    request.scope.setdefault("state", {})["principal"] = f"user:{user_id}"
+
+
+def principal_of(request: Request) -> str | None:
+    """``user:<id>`` of the authenticated caller, or ``None`` before authentication."""
+    state: dict[str, Any] = request.scope.get("state") or {}
+    value = state.get("principal")
+    return value if isinstance(value, str) else None

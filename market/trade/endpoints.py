@@ -10,6 +10,7 @@ from sqlmodel import Session
 from billing import overage as overage_accounts
 from market.accounts.dependencies import BuyerPrincipal
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.pagination import Page, PageDep
 from market.trade import overage, payments, service, statements
@@ -23,7 +24,7 @@ from market.trade.schemas import (
     OverageLine,
 )
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], route_class=IdempotentRoute)
 
 
 def order_read(
@@ -46,7 +47,9 @@ def stored_order_read(session: Session, order: Order) -> OrderRead:
 
 
 @router.post("/orders", response_model=OrderRead, status_code=status.HTTP_201_CREATED)
-def place_order(body: OrderCreate, buyer: BuyerPrincipal, session: SessionDep) -> OrderRead:
+def place_order(
+    body: OrderCreate, buyer: BuyerPrincipal, _: IdempotentWrite, session: SessionDep
+) -> OrderRead:
     """Order a plan. The usage scenario is required.
 
     The order starts in `pending_review` on datasets graded "important" or above (compliance
@@ -79,7 +82,11 @@ def cancel_order(order_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep
     "/orders/{order_id}/checkout", response_model=CheckoutRead, responses=error_responses(502)
 )
 def checkout(
-    order_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep, settings: SettingsDep
+    order_id: uuid.UUID,
+    buyer: BuyerPrincipal,
+    _: IdempotentWrite,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> CheckoutRead:
     """Pay an order awaiting payment by card: a Stripe Checkout Session to redirect to.
 
@@ -116,7 +123,7 @@ def get_entitlement(
     status_code=status.HTTP_201_CREATED,
 )
 def invoice_overage(
-    entitlement_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep
+    entitlement_id: uuid.UUID, buyer: BuyerPrincipal, _: IdempotentWrite, session: SessionDep
 ) -> OrderRead:
     """Be billed now for the overage not billed yet on one of your entitlements: an order of
     kind `overage` awaiting payment, paid like any order (`POST /orders/{id}/checkout` or a

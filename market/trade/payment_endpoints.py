@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Header, Request
 
 from market.accounts.dependencies import AdminPrincipal
 from market.dependencies import SessionDep, SettingsDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.openapi import error_responses
 from market.trade import payments, refunds
 from market.trade.endpoints import stored_order_read
 from market.trade.schemas import BankTransferCreate, OrderRead, RefundCreate, WebhookAck
 
-router = APIRouter(tags=["payments"])
+router = APIRouter(tags=["payments"], route_class=IdempotentRoute)
 
 
 async def raw_body(request: Request) -> bytes:
@@ -46,6 +47,7 @@ def record_bank_transfer(
     order_id: uuid.UUID,
     body: BankTransferCreate,
     admin: AdminPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
 ) -> OrderRead:
@@ -62,6 +64,7 @@ def refund_order(
     order_id: uuid.UUID,
     body: RefundCreate,
     admin: AdminPrincipal,
+    _: IdempotentWrite,
     session: SessionDep,
     settings: SettingsDep,
 ) -> OrderRead:

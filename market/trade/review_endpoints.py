@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from market.accounts.dependencies import CompliancePrincipal
 from market.dependencies import SessionDep
+from market.idempotency.route import IdempotentRoute, IdempotentWrite
 from market.pagination import Page, PageDep
 from market.trade import review_view, revocation, service, stops
 from market.trade.endpoints import order_read, stored_order_read
@@ -27,7 +28,7 @@ from market.trade.schemas import (
     RevocationBody,
 )
 
-router = APIRouter(tags=["reviews"])
+router = APIRouter(tags=["reviews"], route_class=IdempotentRoute)
 
 
 @router.get("/reviews/orders", response_model=Page[OrderReviewRead])
@@ -97,7 +98,7 @@ def stop_read(stop: StopRecord) -> EmergencyStopRead:
 
 @router.post("/reviews/emergency-stop", response_model=EmergencyStopRead)
 def emergency_stop(
-    body: EmergencyStop, reviewer: CompliancePrincipal, session: SessionDep
+    body: EmergencyStop, reviewer: CompliancePrincipal, _: IdempotentWrite, session: SessionDep
 ) -> EmergencyStopRead:
     """Stop a buyer organization, a dataset, or a buyer on a dataset at once: every active
     entitlement in the scope is revoked (API quotas and sandbox budgets alike, `revoked` says

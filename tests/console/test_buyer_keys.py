@@ -30,8 +30,10 @@ def test_a_new_key_is_shown_once_and_works(
     client: TestClient, session: Session, buyer: User, signed_in: SignIn
 ) -> None:
     signed_in(buyer)
-    response = post_form(client, "/console/api-keys", {"name": "风控模型-生产"})
-    assert response.status_code == 201
+    created = post_form(client, "/console/api-keys", {"name": "风控模型-生产"})
+    assert created.status_code == 303  # post-redirect-get: a reload of the page mints nothing
+    response = client.get(created.headers["location"])
+    assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     secret = _secret_of(response.text)
     assert "密钥只显示这一次" in response.text
@@ -40,6 +42,7 @@ def test_a_new_key_is_shown_once_and_works(
     principal = accounts.principal_from_api_key(session, secret)
     assert principal.org_id == buyer.organization_id
     [key] = _keys(session, buyer)
+    assert secret not in client.get(created.headers["location"]).text  # shown once
     listing = client.get("/console/api-keys").text
     assert secret not in listing
     assert f"<code>{key.prefix}…</code>" in listing

@@ -43,3 +43,57 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
 })();
+// A form that writes is sent once: while it is in flight its submit buttons are disabled and a
+// second submit is dropped (the server would answer the first response again anyway: the form
+// carries the idempotency key it was rendered with). After an htmx answer the form can be used
+// again, under a new key, since it is a new request.
+(function () {
+  "use strict";
+  var BUSY = "data-in-flight";
+  function buttons(form) {
+    return form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
+  }
+  function setBusy(form, busy) {
+    if (busy) { form.setAttribute(BUSY, "true"); } else { form.removeAttribute(BUSY); }
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+    buttons(form).forEach(function (button) {
+      // Disabled after the submit event, so a named button (approve / reject) is still sent.
+      window.setTimeout(function () { button.disabled = busy; }, 0);
+    });
+  }
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+  function writes(form) {
+    return form && form.querySelector && form.querySelector("input[data-idempotency-key]");
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!writes(form)) { return; }
+    if (form.getAttribute(BUSY) === "true") {
+      // Captured on the document, before htmx's own listener on the form sees the event.
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    setBusy(form, true);
+  }, true);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    var field = writes(form);
+    if (!field) { return; }
+    if (event.detail.successful) { field.value = newKey(); }
+    setBusy(form, false);
+  });
+  // A page restored from the back/forward cache must not keep its forms disabled.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[" + BUSY + "]").forEach(function (form) {
+      setBusy(form, false);
+    });
+  });
+})();

@@ -48,6 +48,7 @@ def test_every_task_is_acknowledged_late_and_retried_with_backoff() -> None:
     names = _our_tasks()
     assert names == [
         "billing.reset_quotas",
+        "idempotency.sweep_expired",
         "listings.ingest",
         "listings.recover_stuck_ingests",
         "listings.sweep_orphaned_files",

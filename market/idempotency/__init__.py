@@ -1,0 +1,1 @@
+"""Idempotent writes: an ``Idempotency-Key`` header with Stripe's semantics (see ``route``)."""
