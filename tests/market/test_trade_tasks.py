@@ -23,7 +23,8 @@ from tests.fixtures.factories import (
 
 
 def test_the_beat_schedule_runs_the_reset_task() -> None:
-    assert {e["task"] for e in BEAT_SCHEDULE.values()} == {"billing.reset_quotas"}
+    tasks = {e["task"] for e in BEAT_SCHEDULE.values()}
+    assert tasks == {"billing.reset_quotas", "idempotency.sweep_expired"}
 
 
 def test_add_months_clamps_to_the_end_of_the_month() -> None:
