@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.from_thread
 from starlette.types import ASGIApp, Message
 
 CHUNK = 64 * 1024
@@ -36,8 +37,12 @@ class StreamedAnswer:
 def post_streamed(
     app: ASGIApp, path: str, chunks: Iterable[bytes], headers: dict[str, str]
 ) -> StreamedAnswer:
-    """POST ``chunks`` to ``path`` as a server would: each chunk only when the app asks."""
-    return anyio.run(_drive, app, path, iter(chunks), headers)
+    """POST ``chunks`` to ``path`` as a server would: each chunk only when the app asks.
+
+    The event loop runs in a portal thread of its own, so an event loop another test left
+    marked as running in this thread does not matter."""
+    with anyio.from_thread.start_blocking_portal() as portal:
+        return portal.call(_drive, app, path, iter(chunks), headers)
 
 
 async def _drive(

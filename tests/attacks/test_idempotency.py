@@ -238,6 +238,8 @@ def test_simultaneous_requests_with_one_key_make_exactly_one_order(
             responses = list(pool.map(order, range(8)))
         orders = market.orders(market.buyer)
     assert len(orders) == 1
+    written = [r for r in responses if r.status_code == 201 and REPLAYED not in r.headers]
+    assert len(written) == 1  # one request wrote; the others waited (409) or were replayed
     for response in responses:
         assert response.status_code in (201, 409), response.text
         if response.status_code == 201:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 
 import anyio
+import anyio.from_thread
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,7 +79,9 @@ def parse(
             before_file=before_file,  # type: ignore[arg-type]
         )
 
-    return anyio.run(run)
+    # In a portal thread's own event loop: immune to loop state another test left behind.
+    with anyio.from_thread.start_blocking_portal() as portal:
+        return portal.call(run)
 
 
 def staged(staging: Path) -> list[Path]:
