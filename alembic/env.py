@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from sqlmodel import SQLModel
 
-import market.models  # noqa: F401  (registers every table on the metadata)
+import market.shell.models  # noqa: F401  (registers every table on the metadata)
 from alembic import context
-from market.config import get_settings
-from market.db import StrEnumType, engine_for
+from ground.config import get_settings
+from ground.db import StrEnumType, engine_for
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -39,7 +39,7 @@ EMAIL, PASSWORD = "bench-provider@example.com", "bench-password-123"
 
 
 def _sluice(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-c", "from market.cli import app; app()", *args]
+    command = [sys.executable, "-c", "from market.shell.cli import app; app()", *args]
     return subprocess.Popen(command, env=env, cwd=cwd)
 
 

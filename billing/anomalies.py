@@ -2,7 +2,7 @@
 
 A buyer can pay an order twice (two Checkout Sessions completed), pay after the order was
 cancelled, pay an amount that is not the order's price, or pay while an emergency stop covers
-the order's buyer or dataset (``market.trade.stops``). None of these is credited (the
+the order's buyer or dataset (``trade.stops``). None of these is credited (the
 order and the ledger are untouched); each is registered here when its webhook arrives, for an
 admin to act on:
 
@@ -25,13 +25,13 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from accounts.principal import Principal
 from billing import gateway, payments
 from billing.models import AnomalyKind, AnomalyStatus, PaymentAnomaly, PaymentMethod
-from market.accounts.principal import Principal
-from market.config import Settings
-from market.db import utcnow
-from market.errors import Conflict, NotFound
-from market.ops.logs import get_logger
+from ground.config import Settings
+from ground.db import utcnow
+from ground.errors import Conflict, NotFound
+from ground.ops.logs import get_logger
 
 log = get_logger(__name__)
 

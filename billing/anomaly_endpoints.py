@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter
 from sqlmodel import Session
 
+from accounts.dependencies import AdminPrincipal
 from billing import anomalies, payments
 from billing.models import AnomalyStatus, PaymentAnomaly
 from billing.schemas import (
@@ -15,11 +16,10 @@ from billing.schemas import (
     CreditedPayment,
     PaymentAnomalyRead,
 )
-from market.accounts.dependencies import AdminPrincipal
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import IdempotentRoute, IdempotentWrite
-from market.openapi import error_responses
-from market.pagination import Page, PageDep
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import IdempotentRoute, IdempotentWrite
+from ground.openapi import error_responses
+from ground.pagination import Page, PageDep
 
 router = APIRouter(tags=["payments"], route_class=IdempotentRoute)
 

@@ -8,6 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from accounts.dependencies import (
+    AdminPrincipal,
+    CurrentPrincipal,
+    ProviderPrincipal,
+    require_roles,
+)
+from accounts.models import Role
+from accounts.principal import Principal
 from billing import ledger, service, statements
 from billing.models import Plan
 from billing.schemas import (
@@ -19,17 +27,9 @@ from billing.schemas import (
     UsageReport,
 )
 from billing.usage import usage_report
+from ground.dependencies import SessionDep
+from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from listings import service as listings
-from market.accounts.dependencies import (
-    AdminPrincipal,
-    CurrentPrincipal,
-    ProviderPrincipal,
-    require_roles,
-)
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.dependencies import SessionDep
-from market.idempotency.route import IdempotentRoute, IdempotentWrite
 
 router = APIRouter(tags=["billing"], route_class=IdempotentRoute)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import stripe
 
-from market.config import Settings
-from market.errors import BadRequest, Conflict, SluiceError
-from market.ops.logs import get_logger
+from ground.config import Settings
+from ground.errors import BadRequest, Conflict, SluiceError
+from ground.ops.logs import get_logger
 
 log = get_logger(__name__)
 

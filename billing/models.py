@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from market.db import StrEnumType, UTCDateTime, utcnow
+from ground.db import StrEnumType, UTCDateTime, utcnow
 
 
 class PlanKind(StrEnum):

@@ -6,7 +6,7 @@ ever touches money. The platform fee is expressed in basis points (1/100 of a pe
 
 from __future__ import annotations
 
-from market.errors import BadRequest
+from ground.errors import BadRequest
 
 # ISO 4217 codes we settle in, with their minor-unit exponent (JPY has no minor unit).
 CURRENCIES: dict[str, int] = {

@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select
 from billing import ledger
 from billing.models import OverageAccount, OverageInvoice
 from billing.schemas import OverageOwed
-from market.db import utcnow
+from ground.db import utcnow
 
 
 def open_account(

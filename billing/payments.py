@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from audit import service as audit
 from billing import ledger
 from billing.models import Payment, PaymentMethod
-from market.audit import service as audit
-from market.errors import Conflict
+from ground.errors import Conflict
 
 
 def record(

@@ -17,15 +17,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from accounts.principal import Principal
 from billing.models import Plan, PlanKind, QuotaUnit
 from billing.money import validate_currency
+from ground.config import get_settings
+from ground.db import utcnow
+from ground.errors import BadRequest, Conflict, NotFound
 from listings import events
 from listings import service as listings
 from listings.models import Dataset, DeliveryMode
-from market.accounts.principal import Principal
-from market.config import get_settings
-from market.db import utcnow
-from market.errors import BadRequest, Conflict, NotFound
 
 MAX_PRICE_MINOR = 10**13  # 100 billion yuan: anything above is a typo, not a price
 MAX_UNITS = 10**12

@@ -27,9 +27,9 @@ from billing.models import (
     UsageEvent,
 )
 from billing.schemas import Statement, StatementLine
+from ground.errors import BadRequest
+from ground.spreadsheets import SafeDictWriter
 from listings import service as listings
-from market.errors import BadRequest
-from market.spreadsheets import SafeDictWriter
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:

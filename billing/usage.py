@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
+from accounts.models import Role
+from accounts.principal import Principal
 from billing import metering, overage
 from billing.schemas import UsageDay, UsageReport
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.errors import BadRequest
+from ground.errors import BadRequest
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from billing.models import WebhookEvent, WebhookStatus
-from market.db import utcnow
-from market.ops.logs import get_logger
+from ground.db import utcnow
+from ground.ops.logs import get_logger
 
 log = get_logger(__name__)
 

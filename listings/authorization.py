@@ -12,14 +12,14 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, select
 
+from accounts.principal import Principal
+from audit import service as audit
+from ground.config import Settings
+from ground.db import on_rollback, utcnow
+from ground.errors import NotFound, UnsupportedFile
 from listings import storage
 from listings.models import Dataset, DatasetAttachment
 from listings.service import get_owned
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.config import Settings
-from market.db import on_rollback, utcnow
-from market.errors import NotFound, UnsupportedFile
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 _SIGNATURES = {

@@ -22,17 +22,17 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
+from accounts.principal import Principal
 from anonymize import KAnonymityReport, Policy
 from anonymize.headers import sensitive_name_kind
+from audit import service as audit
+from ground.db import on_commit, on_rollback, utcnow
+from ground.errors import BadRequest, Conflict
 from listings import events, storage
 from listings.models import Dataset, DatasetStatus
 from listings.policies import measure_k_anonymity
 from listings.service import get_owned
 from listings.versions import column_names, record_version
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.db import on_commit, on_rollback, utcnow
-from market.errors import BadRequest, Conflict
 
 MAX_NAME_LENGTH = 200
 _RENAMABLE = (DatasetStatus.draft, DatasetStatus.rejected)

@@ -21,16 +21,16 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from accounts.models import Role
+from accounts.principal import Principal
+from audit import service as audit
+from ground.config import Settings
+from ground.db import on_commit
+from ground.errors import Conflict, Forbidden, NotFound
+from ground.ops.logs import get_logger
 from listings import events, recovery, storage
 from listings.models import Dataset, DatasetStatus
 from listings.repository import DatasetRepository
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.config import Settings
-from market.db import on_commit
-from market.errors import Conflict, Forbidden, NotFound
-from market.ops.logs import get_logger
 
 log = get_logger(__name__)
 DELETABLE = (DatasetStatus.draft, DatasetStatus.rejected, DatasetStatus.failed)

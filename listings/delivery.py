@@ -23,14 +23,14 @@ import uuid
 
 from sqlmodel import Session
 
+from accounts.principal import Principal
+from audit import service as audit
+from ground.db import utcnow
+from ground.errors import Conflict
 from listings import events
 from listings.models import Dataset, DatasetStatus, DeliveryMode
 from listings.repository import DatasetRepository
 from listings.service import get_owned
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.db import utcnow
-from market.errors import Conflict
 
 CHANGEABLE = (DatasetStatus.processing, DatasetStatus.draft, DatasetStatus.rejected)
 

@@ -23,7 +23,7 @@ import codecs
 from collections.abc import Iterator
 from pathlib import Path
 
-from market.errors import InvalidFile, UnsupportedFile
+from ground.errors import InvalidFile, UnsupportedFile
 
 UTF8 = "utf-8"
 GB18030 = "gb18030"

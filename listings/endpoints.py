@@ -8,6 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.dependencies import (
+    CompliancePrincipal,
+    CurrentPrincipal,
+    ProviderOrStaffPrincipal,
+    ProviderPrincipal,
+    bearer_upload_gate,
+)
+from accounts.models import Role
+from ground.db import utcnow
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import IdempotentRoute, IdempotentWrite
+from ground.openapi import error_responses
+from ground.pagination import Page, PageDep
+from ground.upload_route import post_upload
 from listings import (
     columns,
     deletion,
@@ -36,21 +51,6 @@ from listings.schemas import (
     ReviewQueueEntry,
 )
 from listings.versions import has_pending_change
-from market.accounts import service as accounts
-from market.accounts.dependencies import (
-    CompliancePrincipal,
-    CurrentPrincipal,
-    ProviderOrStaffPrincipal,
-    ProviderPrincipal,
-    bearer_upload_gate,
-)
-from market.accounts.models import Role
-from market.db import utcnow
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import IdempotentRoute, IdempotentWrite
-from market.openapi import error_responses
-from market.pagination import Page, PageDep
-from market.upload_route import post_upload
 
 router = APIRouter(tags=["datasets"], route_class=IdempotentRoute)
 

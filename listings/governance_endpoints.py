@@ -9,6 +9,20 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.dependencies import (
+    CompliancePrincipal,
+    ProviderOrStaffPrincipal,
+    ProviderPrincipal,
+    bearer_upload_gate,
+)
+from accounts.models import Role
+from accounts.principal import Principal
+from ground.config import Settings
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import IdempotentRoute, IdempotentWrite
+from ground.openapi import error_responses
+from ground.upload_route import post_upload
 from listings import authorization, exposure, grading, policies, review, service, storage
 from listings.endpoints import dataset_read, tradeoff_read
 from listings.models import Dataset, DatasetAttachment
@@ -27,20 +41,6 @@ from listings.schemas import (
     ProviderRead,
     RejectionReason,
 )
-from market.accounts import service as accounts
-from market.accounts.dependencies import (
-    CompliancePrincipal,
-    ProviderOrStaffPrincipal,
-    ProviderPrincipal,
-    bearer_upload_gate,
-)
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.config import Settings
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import IdempotentRoute, IdempotentWrite
-from market.openapi import error_responses
-from market.upload_route import post_upload
 
 router = APIRouter(tags=["governance"], route_class=IdempotentRoute)
 

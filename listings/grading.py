@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlmodel import Session
 
+from accounts.principal import Principal
 from anonymize import ColumnDetection, ColumnKind, Sensitivity, propose_policy
+from audit import service as audit
+from ground.db import utcnow
+from ground.errors import BadRequest, Conflict
 from listings import versions
 from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.repository import DatasetRepository
 from listings.service import get_owned
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.db import utcnow
-from market.errors import BadRequest, Conflict
 
 PERSONAL_KINDS = frozenset(
     {

@@ -1,6 +1,6 @@
 """Every dataset's keys: one random secret, sealed at rest, and the keys derived from it.
 
-The secret (32 random bytes) is stored only sealed (`market.secretbox`: AES-256-GCM under
+The secret (32 random bytes) is stored only sealed (`ground.secretbox`: AES-256-GCM under
 SLUICE_SECRETS_KEY, bound to the dataset's id), never in an API response and never in the
 clear in the database. Two kinds of key come from it, for opposite needs:
 
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from anonymize import derive_key
+from audit import service as audit
+from ground.config import get_settings
+from ground.secretbox import Keyring, SecretsKeyError, sealed_key_id
 from listings.models import Dataset
 from listings.repository import DatasetRepository
-from market.audit import service as audit
-from market.config import get_settings
-from market.secretbox import Keyring, SecretsKeyError, sealed_key_id
 
 log = logging.getLogger(__name__)
 PREVIEW_AUDIENCE = "preview"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from market.db import StrEnumType, UTCDateTime, utcnow
+from ground.db import StrEnumType, UTCDateTime, utcnow
 
 
 class DatasetStatus(StrEnum):
@@ -100,7 +100,7 @@ class Dataset(SQLModel, table=True):
     approved_policy_version: int | None = Field(default=None)
     # 32 random bytes, the root of every key of the dataset (per-buyer pseudonym keys, the
     # cell key of noise and date shifts: `listings.keys`), stored only sealed under
-    # SLUICE_SECRETS_KEY (`market.secretbox`, bound to this row's id), never in the clear.
+    # SLUICE_SECRETS_KEY (`ground.secretbox`, bound to this row's id), never in the clear.
     # Never leaves the server (no API schema has it). No default: a dataset is created with
     # `keys.new_sealed_secret(id)`, so nothing can store an unsealed one by omission.
     pseudonym_secret: str = Field(max_length=255, repr=False)

@@ -7,8 +7,8 @@ service that changes it.
 
 from __future__ import annotations
 
+from ground.errors import BadRequest, Conflict
 from listings.models import Dataset
-from market.errors import BadRequest, Conflict
 
 
 class RowsNotOffered(Conflict):

@@ -33,9 +33,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ground.errors import InvalidFile
 from listings import encodings
 from listings.rows import SAFE_INTEGER
-from market.errors import InvalidFile
 
 _IDENTIFIER_FLOAT = 1e15  # integral doubles from here on have 16+ digits
 BASE64_PREFIX = "base64:"

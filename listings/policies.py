@@ -22,7 +22,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
+from accounts.models import Role
+from accounts.principal import Principal
 from anonymize import KAnonymityReport, Policy, k_anonymity
+from audit import service as audit
+from ground.errors import BadRequest, Conflict, NotFound
 from listings import storage
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
@@ -36,10 +40,6 @@ from listings.versions import (
     release,
     release_with,
 )
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.errors import BadRequest, Conflict, NotFound
 
 _EDITABLE = (DatasetStatus.draft, DatasetStatus.rejected, DatasetStatus.listed)
 

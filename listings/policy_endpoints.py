@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from accounts.dependencies import (
+    CurrentPrincipal,
+    ProviderOrStaffPrincipal,
+    ProviderPrincipal,
+)
 from anonymize import KAnonymityReport, Policy
+from ground.dependencies import SessionDep, SettingsDep
 from listings import policies, public_view, samples, service
 from listings.models import Dataset, DeliveryMode, PolicyVersion
 from listings.rows import json_rows
@@ -19,12 +25,6 @@ from listings.schemas import (
     PreviewRead,
 )
 from listings.versions import Which, has_pending_change, report_json
-from market.accounts.dependencies import (
-    CurrentPrincipal,
-    ProviderOrStaffPrincipal,
-    ProviderPrincipal,
-)
-from market.dependencies import SessionDep, SettingsDep
 
 router = APIRouter(tags=["policies"])
 

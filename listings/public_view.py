@@ -21,11 +21,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from accounts.models import Role
+from accounts.principal import Principal
 from anonymize import Policy
 from anonymize.public_sample import released_schema
 from listings.models import Dataset, DeliveryMode
-from market.accounts.models import Role
-from market.accounts.principal import Principal
 
 # Which parameters each operator's released form is described by (the rest keep defaults).
 RULE_PARAMETERS: dict[str, tuple[str, ...]] = {

@@ -24,13 +24,13 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from audit import service as audit
+from ground.config import Settings
+from ground.ops.logs import get_logger
+from ground.worker import enqueue
 from listings import storage
 from listings.models import Dataset, DatasetStatus
 from listings.repository import DatasetRepository
-from market.audit import service as audit
-from market.config import Settings
-from market.ops.logs import get_logger
-from market.worker import enqueue
 
 log = get_logger(__name__)
 _BATCH = 200

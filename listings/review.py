@@ -6,6 +6,10 @@ import uuid
 
 from sqlmodel import Session
 
+from accounts.principal import Principal
+from audit import service as audit
+from ground.db import utcnow
+from ground.errors import BadRequest, Conflict, Forbidden
 from listings import events, versions
 from listings.grading import check_grade
 from listings.models import (
@@ -18,10 +22,6 @@ from listings.models import (
 )
 from listings.repository import DatasetRepository, QueueKind
 from listings.service import get_dataset
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.db import utcnow
-from market.errors import BadRequest, Conflict, Forbidden
 
 
 def queue(

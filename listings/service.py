@@ -17,17 +17,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
+from accounts.models import Role
+from accounts.principal import Principal
 from anonymize import DEFAULT_GRADE, ColumnDetection, classify_column, propose_policy
+from audit import service as audit
+from ground.config import Settings
+from ground.db import on_commit, on_rollback, utcnow
+from ground.errors import Conflict, Forbidden, NotFound
+from ground.worker import enqueue
 from listings import ingestion, keys, offers, storage, versions
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode
 from listings.repository import DatasetRepository
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.config import Settings
-from market.db import on_commit, on_rollback, utcnow
-from market.errors import Conflict, Forbidden, NotFound
-from market.worker import enqueue
 
 log = logging.getLogger(__name__)
 _STAFF = (Role.compliance, Role.admin)

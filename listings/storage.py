@@ -1,6 +1,6 @@
 """Where dataset files live under the data directory, and how they are written safely.
 
-The data directory is this node's copy; with an object store configured (``market.storage``)
+The data directory is this node's copy; with an object store configured (``ground.storage``)
 the store is the source of truth. The choke points: a file written under the data directory is
 ``publish``-ed (uploaded) before its transaction commits; a file is read through
 ``ensure_local`` (fetched into the cache and verified when missing or altered); files are
@@ -21,10 +21,10 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from market import storage as files
-from market.config import get_settings
-from market.errors import PayloadTooLarge
-from market.ops.logs import get_logger
+from ground import storage as files
+from ground.config import get_settings
+from ground.errors import PayloadTooLarge
+from ground.ops.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from ground.config import get_settings
+from ground.db import unit_of_work, utcnow
+from ground.errors import SluiceError
+from ground.ops.logs import get_logger
+from ground.worker import IDEMPOTENT_TASK, celery_app, will_retry
 from listings import ingestion, recovery, service
-from market.config import get_settings
-from market.db import unit_of_work, utcnow
-from market.errors import SluiceError
-from market.ops.logs import get_logger
-from market.worker import IDEMPOTENT_TASK, celery_app, will_retry
 
 log = get_logger(__name__)
 

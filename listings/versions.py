@@ -20,12 +20,12 @@ import pyarrow as pa
 from sqlmodel import Session
 
 from anonymize import KAnonymityReport, Policy, apply_policy
+from ground.db import utcnow
+from ground.errors import Conflict
 from listings import storage
 from listings.keys import PREVIEW_AUDIENCE, cell_key, release_key
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
-from market.db import utcnow
-from market.errors import Conflict
 
 Which = Literal["draft", "approved"]
 __all__ = ["PREVIEW_AUDIENCE", "Which", "apply_for", "release", "release_key", "release_with"]

@@ -4,7 +4,7 @@ columns, so it follows the new names in the same transaction.
 The declaration keeps its meaning under the new names (privacy unit, bounds and public
 domains are renamed). An approval is withdrawn: compliance approved a profile of the old
 file, and the rename wrote a new one, so the profile waits for review again. Registered by
-``market.domains``.
+``market.shell.domains``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ground.db import utcnow
 from listings import events
 from listings.models import Dataset
-from market.db import utcnow
 from sandbox.models import ProfileStatus
 from sandbox.repository import SandboxRepository
 

@@ -1,7 +1,7 @@
 """The sandbox's part in deleting a dataset (``listings.deletion``): its privacy profile goes
 with it, in the same transaction. Grants and queries only exist on listed datasets, which are
 never deleted; should one exist, the deletion fails on its foreign key (409). Registered by
-``market.domains``.
+``market.shell.domains``.
 """
 
 from __future__ import annotations

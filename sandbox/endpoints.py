@@ -8,20 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlmodel import Session
 
-from anonymize import accountant
-from market.accounts.dependencies import (
+from accounts.dependencies import (
     BuyerPrincipal,
     CompliancePrincipal,
     CurrentPrincipal,
     ProviderPrincipal,
     require_roles,
 )
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import IdempotentRoute, IdempotentWrite
-from market.openapi import error_responses
-from market.pagination import Page, PageDep
+from accounts.models import Role
+from accounts.principal import Principal
+from anonymize import accountant
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import IdempotentRoute, IdempotentWrite
+from ground.openapi import error_responses
+from ground.pagination import Page, PageDep
 from sandbox import allotments, profiles, service
 from sandbox.models import PrivacyLedgerEntry, QueryStatus, SandboxProfile, SandboxQuery
 from sandbox.schemas import (

@@ -24,8 +24,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from market.config import Settings
-from market.ops.logs import get_logger
+from ground.config import Settings
+from ground.ops.logs import get_logger
 from sandbox.query import TABLE_NAME, ValueType, quote_identifier, quote_string
 
 log = get_logger(__name__)

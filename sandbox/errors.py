@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from market.errors import Conflict, Forbidden, SluiceError
+from ground.errors import Conflict, Forbidden, SluiceError
 
 
 class BudgetExhausted(SluiceError):

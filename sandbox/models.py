@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from market.db import StrEnumType, UTCDateTime, utcnow
+from ground.db import StrEnumType, UTCDateTime, utcnow
 
 
 class ProfileStatus(StrEnum):

@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlmodel import Session
 
+from accounts.models import Role
+from accounts.principal import Principal
+from ground.config import Settings
+from ground.db import on_commit, on_rollback, utcnow
+from ground.errors import BadRequest, NotFound
 from listings import offers, storage
 from listings import service as listings
 from listings.models import Dataset
 from listings.samples import DeclaredMetadata, declared_metadata_source
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.config import Settings
-from market.db import on_commit, on_rollback, utcnow
-from market.errors import BadRequest, NotFound
 from sandbox import engine
 from sandbox.engine import column_types
 from sandbox.errors import ProfileNotApproved

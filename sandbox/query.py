@@ -40,8 +40,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from market.errors import BadRequest
-from market.ops.logs import get_logger
+from ground.errors import BadRequest
+from ground.ops.logs import get_logger
 
 log = get_logger(__name__)
 

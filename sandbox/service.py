@@ -28,23 +28,21 @@ from typing import Any
 
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role
+from accounts.principal import Principal
 from anonymize import accountant, dp
+from audit import service as audit
 from billing import metering
 from billing.models import UsageKind
+from ground.config import Settings
+from ground.db import utcnow
+from ground.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
+from ground.ops import metrics
+from ground.ops.logs import get_logger
+from ground.worker import enqueue
 from listings import offers
 from listings import service as listings
-from market.accounts import service as accounts
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.config import Settings
-from market.db import utcnow
-from market.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
-from market.ops import metrics
-from market.ops.logs import get_logger
-from market.trade import service as trade
-from market.trade import stops
-from market.worker import enqueue
 from sandbox import allotments, engine, profiles, query, release, rewrite, selection
 from sandbox.errors import BudgetExpired, QueryFailed
 from sandbox.models import (
@@ -56,6 +54,8 @@ from sandbox.models import (
     SandboxQuery,
 )
 from sandbox.repository import Balance, SandboxRepository
+from trade import service as trade
+from trade import stops
 
 log = get_logger(__name__)
 
@@ -584,7 +584,7 @@ def execute(
 
 def _log_failure(event: str, item: SandboxQuery, exc: Exception) -> None:
     """The query id and the exception's class and frames, never its message: the engine's
-    and the release's messages can quote data values (``market.ops.logs`` renders no
+    and the release's messages can quote data values (``ground.ops.logs`` renders no
     exception message anyway; naming only the class here says so where it matters)."""
     log.warning(
         event,

@@ -1,4 +1,4 @@
-"""How the sandbox reacts to other domains' events (registered by ``market.domains``).
+"""How the sandbox reacts to other domains' events (registered by ``market.shell.domains``).
 
 - A paid sandbox pack grants its privacy budget as an allotment of its own, valid as long as
   the entitlement; a handler that raises rolls the activation back, so an order is never
@@ -19,13 +19,13 @@ import uuid
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from market.config import get_settings
-from market.db import utcnow
-from market.trade import events as trade_events
-from market.trade import revocation
-from market.trade.models import Entitlement
+from ground.config import get_settings
+from ground.db import utcnow
 from sandbox import service
 from sandbox.models import SandboxAllotment, SandboxGrant
+from trade import events as trade_events
+from trade import revocation
+from trade.models import Entitlement
 
 
 @trade_events.on_sandbox_pack_activated

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from market.config import get_settings
-from market.db import unit_of_work
-from market.worker import IDEMPOTENT_TASK, celery_app
+from ground.config import get_settings
+from ground.db import unit_of_work
+from ground.worker import IDEMPOTENT_TASK, celery_app
 from sandbox import service
 
 

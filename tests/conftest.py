@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from market.accounts import security
-from market.domains import load_domains
+from accounts import security
+from market.shell.domains import load_domains
 
 load_domains()
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from market.config import ENV_PREFIX, Settings, check_environment
+from ground.config import ENV_PREFIX, Settings, check_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "deploy" / "compose.yaml"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url, text
 
-from market import db
+from ground import db
 from tests.fixtures.database import (
     TEST_DATABASE_ENV,
     NotATestDatabase,

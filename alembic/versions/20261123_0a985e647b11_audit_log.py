@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "0a985e647b11"
@@ -34,7 +34,7 @@ def upgrade() -> None:
         "audit_record",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("actor_user_id", sa.Uuid(), nullable=True),
         sa.Column("actor_org_id", sa.Uuid(), nullable=True),

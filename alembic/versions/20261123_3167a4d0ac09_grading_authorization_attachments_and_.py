@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "3167a4d0ac09"
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("file_path", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dataset_id"], ["dataset.id"], name=op.f("fk_dataset_attachment_dataset_id_dataset")
         ),

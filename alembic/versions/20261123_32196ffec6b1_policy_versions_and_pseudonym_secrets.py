@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "32196ffec6b1"
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("policy", sa.JSON(), nullable=False),
         sa.Column("k_anonymity", sa.JSON(), nullable=True),
         sa.Column("created_by_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_policy_version_created_by_id_user")
         ),
@@ -91,7 +91,7 @@ def _backfill() -> None:
         sa.column("dataset_id", sa.Uuid()),
         sa.column("version", sa.Integer()),
         sa.column("policy", sa.JSON()),
-        sa.column("created_at", market.db.UTCDateTime(timezone=True)),
+        sa.column("created_at", ground.db.UTCDateTime(timezone=True)),
     )
     rows = bind.execute(sa.select(dataset.c.id, dataset.c.policy, dataset.c.approved_policy)).all()
     now = datetime.now(UTC)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "43a7b03dce18"
@@ -30,12 +30,12 @@ def upgrade() -> None:
         sa.Column("delta_total_units", sa.BigInteger(), nullable=False),
         sa.Column("max_queries", sa.Integer(), nullable=False),
         sa.Column("default_query_epsilon_units", sa.BigInteger(), nullable=False),
-        sa.Column("valid_until", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_until", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "delta_total_units >= 0", name=op.f("ck_sandbox_grant_delta_not_negative")
         ),
@@ -75,9 +75,9 @@ def upgrade() -> None:
         sa.Column("declared", sa.JSON(), nullable=False),
         sa.Column("approved", sa.JSON(), nullable=True),
         sa.Column("approved_by_id", sa.Uuid(), nullable=True),
-        sa.Column("approved_at", market.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("approved_at", ground.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["approved_by_id"], ["user.id"], name=op.f("fk_sandbox_profile_approved_by_id_user")
         ),
@@ -102,8 +102,8 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["buyer_org_id"],
             ["organization.id"],
@@ -141,7 +141,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("epsilon_units", sa.BigInteger(), nullable=False),
         sa.Column("delta_units", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["grant_id"],
             ["sandbox_grant.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "92afe08dbc93"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organization")),
         sa.UniqueConstraint("name", name=op.f("uq_organization_name")),
     )
@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organization.id"],
@@ -61,9 +61,9 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("key_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", market.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", ground.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organization.id"],
@@ -101,10 +101,10 @@ def upgrade() -> None:
         sa.Column("approved_policy", sa.JSON(), nullable=True),
         sa.Column("ingest_task_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("ingest_error", sa.Text(), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("submitted_at", market.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("listed_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", ground.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("listed_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["user.id"], name=op.f("fk_dataset_created_by_id_user")
         ),
@@ -129,7 +129,7 @@ def upgrade() -> None:
         sa.Column("reviewer_id", sa.Uuid(), nullable=False),
         sa.Column("decision", sa.String(length=20), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dataset_id"], ["dataset.id"], name=op.f("fk_listing_review_dataset_id_dataset")
         ),
@@ -153,7 +153,7 @@ def upgrade() -> None:
         sa.Column("price_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("calls > 0", name=op.f("ck_plan_calls_positive")),
         sa.CheckConstraint("price_minor >= 0", name=op.f("ck_plan_price_not_negative")),
         sa.ForeignKeyConstraint(
@@ -175,7 +175,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("price_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["buyer_org_id"], ["organization.id"], name=op.f("fk_order_buyer_org_id_organization")
         ),
@@ -203,8 +203,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("quota_total", sa.Integer(), nullable=False),
         sa.Column("quota_remaining", sa.Integer(), nullable=False),
-        sa.Column("valid_until", market.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_until", ground.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("quota_remaining >= 0", name=op.f("ck_entitlement_quota_not_negative")),
         sa.ForeignKeyConstraint(
             ["buyer_org_id"],

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "f66c7473a82e"
@@ -32,8 +32,8 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("received_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("processed_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_event")),
         sa.UniqueConstraint(
             "source", "external_id", name=op.f("uq_webhook_event_source_external_id")
@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(length=20), nullable=False),
         sa.Column("actor_id", sa.Uuid(), nullable=True),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_id"], ["user.id"], name=op.f("fk_order_transition_actor_id_user")
         ),
@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("recorded_by_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount_minor > 0", name=op.f("ck_payment_amount_positive")),
         sa.ForeignKeyConstraint(["order_id"], ["order.id"], name=op.f("fk_payment_order_id_order")),
         sa.ForeignKeyConstraint(
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("memo", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["buyer_org_id"],
             ["organization.id"],
@@ -150,7 +150,7 @@ def upgrade() -> None:
         sa.Column("rows", sa.BigInteger(), nullable=False),
         sa.Column("epsilon", sa.Float(), nullable=False),
         sa.Column("delta", sa.Float(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["buyer_org_id"],
             ["organization.id"],
@@ -222,7 +222,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("epsilon_total", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("delta_total", sa.Float(), nullable=True))
         batch_op.add_column(
-            sa.Column("period_ends_at", market.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("period_ends_at", ground.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(
             batch_op.f("ix_entitlement_period_ends_at"), ["period_ends_at"], unique=False
@@ -237,7 +237,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column(
                 "updated_at",
-                market.db.UTCDateTime(timezone=True),
+                ground.db.UTCDateTime(timezone=True),
                 nullable=False,
                 server_default=sa.func.current_timestamp(),
             )
@@ -256,7 +256,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column(
                 "updated_at",
-                market.db.UTCDateTime(timezone=True),
+                ground.db.UTCDateTime(timezone=True),
                 nullable=False,
                 server_default=sa.func.current_timestamp(),
             )

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "11fc52992703"
@@ -49,11 +49,11 @@ def upgrade() -> None:
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("order_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("webhook_event_id", sa.Uuid(), nullable=True),
-        sa.Column("detected_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("detected_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("refund_ref", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("resolution_note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("resolved_by_id", sa.Uuid(), nullable=True),
-        sa.Column("resolved_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "amount_minor >= 0", name=op.f("ck_payment_anomaly_amount_not_negative")
         ),
@@ -105,7 +105,7 @@ def upgrade() -> None:
         sa.Column("accrued_units", sa.BigInteger(), nullable=False),
         sa.Column("invoiced_units", sa.BigInteger(), nullable=False),
         sa.Column("settled_units", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "accrued_units - settled_units <= limit_units",
             name=op.f("ck_overage_account_within_limit"),
@@ -160,8 +160,8 @@ def upgrade() -> None:
         sa.Column("unit_price_minor", sa.BigInteger(), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("settled_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("settled_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("units > 0", name=op.f("ck_overage_invoice_units_positive")),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -236,7 +236,7 @@ def downgrade() -> None:
         "sandbox_grant",
         sa.column("epsilon_total_units", sa.BigInteger()),
         sa.column("max_queries", sa.Integer()),
-        sa.column("valid_until", market.db.UTCDateTime(timezone=True)),
+        sa.column("valid_until", ground.db.UTCDateTime(timezone=True)),
     )
     emptied = sa.or_(grant.c.epsilon_total_units == 0, grant.c.max_queries == 0)
     op.execute(

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "85ee68de496e"
@@ -39,11 +39,11 @@ def upgrade() -> None:
         sa.Column("epsilon_units", sa.BigInteger(), nullable=False),
         sa.Column("delta_units", sa.BigInteger(), nullable=False),
         sa.Column("queries", sa.Integer(), nullable=False),
-        sa.Column("valid_until", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_until", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "delta_units >= 0", name=op.f("ck_sandbox_allotment_delta_not_negative")
         ),
@@ -92,7 +92,7 @@ def upgrade() -> None:
 
 def _backfill() -> None:
     """One allotment per existing grant, charged with every entry of the grant's ledger."""
-    when = market.db.UTCDateTime(timezone=True)
+    when = ground.db.UTCDateTime(timezone=True)
     grant = sa.table(
         "sandbox_grant",
         sa.column("id", sa.Uuid()),

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "562567255192"
@@ -36,8 +36,8 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("revoked_count", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("lifted_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lifted_at", ground.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lifted_by_id", sa.Uuid(), nullable=True),
         sa.Column("lift_reason", sa.Text(), nullable=True),
         sa.CheckConstraint(

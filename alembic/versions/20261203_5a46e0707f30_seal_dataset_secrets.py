@@ -1,7 +1,7 @@
 """seal datasets' pseudonym secrets at rest
 
 `dataset.pseudonym_secret` held each dataset's secret as 64 hex digits in the clear; it now
-holds the secret sealed by `market.secretbox` (AES-256-GCM, `v1.<key id>.<payload>`, bound to
+holds the secret sealed by `ground.secretbox` (AES-256-GCM, `v1.<key id>.<payload>`, bound to
 `dataset:<id>:pseudonym_secret`), so the database alone no longer yields anyone's keys.
 
 The key: the migration seals with the key the application is configured with, read from the
@@ -44,7 +44,7 @@ def _context(dataset_id: object) -> str:
 def _keyring() -> Any:
     # Imported only when there is something to seal or open: an empty database migrates
     # without any key (the test suite builds its schema that way).
-    from market.config import get_settings
+    from ground.config import get_settings
 
     return get_settings().secrets_keyring
 

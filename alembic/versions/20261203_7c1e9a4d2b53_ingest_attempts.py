@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "7c1e9a4d2b53"
@@ -31,7 +31,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "dataset",
-        sa.Column("ingest_started_at", market.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ingest_started_at", ground.db.UTCDateTime(timezone=True), nullable=True),
     )
 
 

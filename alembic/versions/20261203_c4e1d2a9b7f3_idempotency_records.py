@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import market.db
+import ground.db
 from alembic import op
 
 revision: str = "c4e1d2a9b7f3"
@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
         sa.Column("response_headers", sa.String(), nullable=False),
-        sa.Column("created_at", market.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ground.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_record")),
         sa.UniqueConstraint("owner", "key", name=op.f("uq_idempotency_record_owner_key")),
     )
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("expires_at", market.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", ground.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user.id"], name=op.f("fk_console_flash_user_id_user")
         ),

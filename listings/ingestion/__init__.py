@@ -34,11 +34,11 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ground.errors import InvalidFile, UnsupportedFile
 from listings import storage
 from listings.ingestion import csv_files, parquet_files
 from listings.ingestion.csv_files import HeaderMode
 from listings.ingestion.limits import IngestLimits
-from market.errors import InvalidFile, UnsupportedFile
 
 __all__ = [
     "HeaderMode",

@@ -19,12 +19,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from anonymize.headers import first_row_is_header
+from ground.errors import InvalidFile
+from ground.ops.logs import get_logger
 from listings import encodings
 from listings.inference import TextTypeState, convert_text
 from listings.ingestion.limits import IngestLimits
 from listings.ingestion.names import header_names, neutral_names
-from market.errors import InvalidFile
-from market.ops.logs import get_logger
 
 HeaderMode = Literal["auto", "present", "absent"]
 log = get_logger(__name__)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from market.config import Settings
-from market.errors import InvalidFile
+from ground.config import Settings
+from ground.errors import InvalidFile
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TypeAlias
 import pyarrow as pa
 
 from anonymize.headers import neutral_name, sensitive_name_kind
-from market.errors import InvalidFile
+from ground.errors import InvalidFile
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray
 

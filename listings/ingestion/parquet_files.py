@@ -13,11 +13,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ground.errors import InvalidFile
+from ground.ops.logs import get_logger
 from listings.ingestion.limits import IngestLimits
 from listings.ingestion.names import header_names, refuse_personal_field_names
 from listings.parquet_columns import ColumnPlan
-from market.errors import InvalidFile
-from market.ops.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -16,19 +16,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, Response
 from sqlmodel import Session
 
+from accounts.models import Role
 from billing import service as plans
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from listings import service as listings
-from market.accounts.models import Role
 from market.console.forms import FormInvalid, validate_form
 from market.console.nav import NavItem
 from market.console.session import BuyerUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
-from market.trade import payments, service
-from market.trade.endpoints import stored_order_read
-from market.trade.models import Order, OrderStatus
-from market.trade.schemas import OrderCreate
+from trade import payments, service
+from trade.endpoints import stored_order_read
+from trade.models import Order, OrderStatus
+from trade.schemas import OrderCreate
 
 router = APIRouter(route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("buyer.nav.orders", "/console/orders", frozenset({Role.buyer})),)

@@ -15,17 +15,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from sqlmodel import Session
 
-from market.accounts import service as accounts
-from market.accounts.models import Role
-from market.accounts.schemas import ApiKeyCreate, ApiKeyRead
+from accounts import service as accounts
+from accounts.models import Role
+from accounts.schemas import ApiKeyCreate, ApiKeyRead
+from ground.dependencies import SessionDep
+from ground.errors import NotFound
+from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from market.console import flash
 from market.console.forms import validate_form
 from market.console.nav import NavItem
 from market.console.session import BuyerUser, ConsoleUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep
-from market.errors import NotFound
-from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 
 router = APIRouter(prefix="/api-keys", route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("buyer.nav.keys", "/console/api-keys", frozenset({Role.buyer})),)

@@ -20,11 +20,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, Response
 from sqlmodel import Session
 
+from accounts.models import Role
 from billing.usage import daily_totals, usage_report
+from ground.config import Settings
+from ground.dependencies import SessionDep, SettingsDep
+from ground.errors import NotFound, SluiceError
+from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
+from ground.ops.logs import get_logger
 from listings import service as listings
 from listings.endpoints import public_read
-from market.accounts.models import Role
-from market.config import Settings
 from market.console import charts
 from market.console.buyer_usage import budget_chart, last_days
 from market.console.forms import validate_form
@@ -32,10 +36,6 @@ from market.console.i18n import Lang, error_text, lang_of, translate
 from market.console.nav import NavItem
 from market.console.session import BuyerUser, ConsoleUser
 from market.console.templating import render
-from market.dependencies import SessionDep, SettingsDep
-from market.errors import NotFound, SluiceError
-from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
-from market.ops.logs import get_logger
 from sandbox import profiles
 from sandbox import service as sandbox
 from sandbox.endpoints import budget_read, estimate_read, query_read

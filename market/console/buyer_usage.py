@@ -20,20 +20,20 @@ from fastapi import APIRouter, Query, Request, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from accounts.models import Role
 from billing.schemas import UsageDay
 from billing.usage import daily_totals, usage_report
+from ground.dependencies import SessionDep
 from listings import service as listings
-from market.accounts.models import Role
 from market.console import charts
 from market.console.i18n import Lang, lang_of, translate
 from market.console.nav import NavItem
 from market.console.session import BuyerUser
 from market.console.templating import render
-from market.dependencies import SessionDep
-from market.trade import statements
 from sandbox import service as sandbox
 from sandbox.endpoints import budget_read
 from sandbox.schemas import BudgetRead
+from trade import statements
 
 router = APIRouter()
 NAV = (NavItem("buyer.nav.usage", "/console/usage", frozenset({Role.buyer})),)

@@ -23,7 +23,11 @@ import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role
+from accounts.principal import Principal
 from billing import service as plans
+from ground.dependencies import SessionDep, SettingsDep
 from listings import grading, policies, public_view, samples
 from listings import service as listings
 from listings.endpoints import catalog_entries, dataset_read, public_read
@@ -31,14 +35,10 @@ from listings.models import DataGrade, DatasetStatus, DeliveryMode
 from listings.policies import PreviewDoor
 from listings.rows import json_rows
 from listings.versions import Which
-from market.accounts import service as accounts
-from market.accounts.models import Role
-from market.accounts.principal import Principal
 from market.console.forms import BlankIsNone
 from market.console.nav import NavItem
 from market.console.session import CurrentUser
 from market.console.templating import render
-from market.dependencies import SessionDep, SettingsDep
 
 router = APIRouter()
 NAV = (NavItem("catalog.nav", "/console/catalog", frozenset(Role)),)

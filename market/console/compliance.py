@@ -20,6 +20,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role
+from accounts.principal import Principal
+from ground.dependencies import SessionDep, SettingsDep
 from listings import authorization, exposure, review
 from listings import service as listings
 from listings.endpoints import dataset_read
@@ -30,9 +34,6 @@ from listings.policy_endpoints import k_read
 from listings.review import QueueKind
 from listings.schemas import ApprovalRequest, RejectionReason
 from listings.versions import has_pending_change
-from market.accounts import service as accounts
-from market.accounts.models import Role
-from market.accounts.principal import Principal
 from market.console.compliance_common import (
     PAGE_SIZE,
     optional_choice,
@@ -46,7 +47,6 @@ from market.console.nav import NavItem
 from market.console.policy_form import PARAMETERS
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep, SettingsDep
 from sandbox import profiles
 
 router = APIRouter(prefix="/compliance")

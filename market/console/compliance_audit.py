@@ -1,9 +1,9 @@
 """The audit log viewer: search with filters, one record in full, chain verification and the
 regulator's exports.
 
-Everything comes from ``market.audit.service``, as ``GET /audit``, ``/audit/verify`` and
+Everything comes from ``audit.service``, as ``GET /audit``, ``/audit/verify`` and
 ``/audit/export`` do; compliance staff and admins may use it, as in the API. The exports are
-the API's own format (``market.audit.export``), hashes included, so a regulator can
+the API's own format (``audit.export``), hashes included, so a regulator can
 re-verify a downloaded file; they are served here because a browser carries the session
 cookie, not the API's bearer token.
 """
@@ -20,14 +20,18 @@ from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role
+from audit import export as audit_export
+from audit import service as audit
+from audit.export import ExportFormat
+from audit.models import AuditRecord
+from audit.repository import AuditFilter
+from ground.db import new_session
+from ground.dependencies import SessionDep
+from ground.errors import NotFound
+from ground.ops.logs import get_logger
 from listings import service as listings
-from market.accounts import service as accounts
-from market.accounts.models import Role
-from market.audit import export as audit_export
-from market.audit import service as audit
-from market.audit.export import ExportFormat
-from market.audit.models import AuditRecord
-from market.audit.repository import AuditFilter
 from market.console.compliance_common import (
     PAGE_SIZE,
     optional_choice,
@@ -42,10 +46,6 @@ from market.console.i18n import lang_of
 from market.console.nav import NavItem
 from market.console.session import StaffUser
 from market.console.templating import render
-from market.db import new_session
-from market.dependencies import SessionDep
-from market.errors import NotFound
-from market.ops.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from market.accounts import service as accounts
+from accounts import service as accounts
+from ground.errors import NotFound
+from ground.ops.logs import get_logger
 from market.console.forms import FormInvalid
-from market.errors import NotFound
-from market.ops.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -16,15 +16,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
+from accounts.models import Role
 from billing import metering
 from billing.usage import DayTotal, daily_totals, usage_report
-from market.accounts.models import Role
+from ground.dependencies import SessionDep
 from market.console import charts
 from market.console.i18n import Lang, lang_of, translate
 from market.console.nav import NavItem
 from market.console.session import StaffUser
 from market.console.templating import render
-from market.dependencies import SessionDep
 from market.reports.schemas import ComplianceReport, Consumer
 from market.reports.service import compliance_report
 

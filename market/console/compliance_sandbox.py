@@ -12,14 +12,14 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from accounts import service as accounts
+from ground.dependencies import SessionDep, SettingsDep
 from listings import service as listings
 from listings.endpoints import dataset_read
-from market.accounts import service as accounts
 from market.console.compliance_common import user_emails
 from market.console.nav import NavItem
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep, SettingsDep
 from sandbox import profiles
 
 router = APIRouter(prefix="/compliance")

@@ -1,7 +1,7 @@
 """Standing emergency stops for compliance: the list (standing or lifted) and lifting one.
 
 The list is what ``GET /reviews/emergency-stops`` returns, with the names behind the ids;
-lifting goes through ``market.trade.stops.lift``, the service behind ``POST
+lifting goes through ``trade.stops.lift``, the service behind ``POST
 /reviews/emergency-stops/{id}/lift``, with the API's ``EmergencyStopLift`` validating the
 reason (required). The form carries the CSRF token like every other. Lifting ends the
 refusals only: the page says that what the stop revoked stays revoked.
@@ -15,9 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role
+from ground.dependencies import SessionDep
 from listings import service as listings
-from market.accounts import service as accounts
-from market.accounts.models import Role
 from market.console.compliance_common import (
     PAGE_SIZE,
     optional_choice,
@@ -29,10 +30,9 @@ from market.console.forms import FormFields, validate_form
 from market.console.nav import NavItem
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep
-from market.trade import stops
-from market.trade.models import EmergencyStop, StopStatus
-from market.trade.schemas import EmergencyStopLift
+from trade import stops
+from trade.models import EmergencyStop, StopStatus
+from trade.schemas import EmergencyStopLift
 
 router = APIRouter(prefix="/compliance")
 NAV = (

@@ -2,7 +2,7 @@
 stop of a buyer or a dataset.
 
 The queue is the API's own view (``GET /reviews/orders``), called as is; decisions go
-through ``market.trade.service`` and ``market.trade.revocation``, the services behind the
+through ``trade.service`` and ``trade.revocation``, the services behind the
 API's ``POST /reviews/...``, with the API's request models validating the forms. The API
 lets only the compliance role do this, and so do these pages.
 
@@ -21,12 +21,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
+from accounts import service as accounts
+from accounts.models import OrgKind, Role
 from billing import metering
+from ground.dependencies import SessionDep
+from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
+from ground.pagination import PageParams
 from listings import service as listings
 from listings.endpoints import dataset_read
 from listings.models import DatasetStatus
-from market.accounts import service as accounts
-from market.accounts.models import OrgKind, Role
 from market.console import compliance_stops
 from market.console.compliance_common import (
     PAGE_SIZE,
@@ -39,14 +42,11 @@ from market.console.forms import FormFields, FormInvalid, blank_to_none, validat
 from market.console.nav import NavItem
 from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep
-from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
-from market.pagination import PageParams
-from market.trade import revocation
-from market.trade import service as trade
-from market.trade.models import EntitlementStatus
-from market.trade.review_endpoints import order_queue
-from market.trade.schemas import EmergencyStop, OrderApproval, ReviewDecisionBody, RevocationBody
+from trade import revocation
+from trade import service as trade
+from trade.models import EntitlementStatus
+from trade.review_endpoints import order_queue
+from trade.schemas import EmergencyStop, OrderApproval, ReviewDecisionBody, RevocationBody
 
 router = APIRouter(prefix="/compliance", route_class=ConsoleIdempotentRoute)
 _STAFF = frozenset({Role.compliance})

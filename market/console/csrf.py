@@ -14,8 +14,8 @@ import secrets
 
 from fastapi import Request, Response
 
-from market.config import Environment, Settings
-from market.errors import Forbidden
+from ground.config import Environment, Settings
+from ground.errors import Forbidden
 
 CSRF_COOKIE = "sluice_csrf"
 CSRF_FIELD = "csrf_token"

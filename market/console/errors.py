@@ -18,10 +18,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ground.errors import HTTP_ZH, NotAuthenticated, SluiceError, validation_summary
+from ground.ops.scope import note_error
 from market.console.i18n import lang_of
 from market.console.templating import finish, render
-from market.errors import HTTP_ZH, NotAuthenticated, SluiceError, validation_summary
-from market.ops.scope import note_error
 
 PREFIX = "/console"
 Handler = Callable[[Request, Exception], Any]

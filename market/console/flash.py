@@ -2,7 +2,7 @@
 
 Post-redirect-get everywhere: a write answers with a redirect, so reloading the page it lands
 on repeats nothing. What only that write can show (the secret of a new API key) is kept here,
-server-side and sealed (``market.secretbox``, bound to the row), for the signed-in user alone,
+server-side and sealed (``ground.secretbox``, bound to the row), for the signed-in user alone,
 and deleted the first time the page reads it: a reload shows the page without it.
 """
 
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, Text, delete
 from sqlmodel import Field, Session, SQLModel
 
-from market.config import get_settings
-from market.db import UTCDateTime, utcnow
+from ground.config import get_settings
+from ground.db import UTCDateTime, utcnow
 
 # Long enough to follow a redirect on a slow connection; a flash never read is then worthless.
 TTL = timedelta(minutes=10)

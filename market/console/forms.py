@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from billing.money import CURRENCIES, validate_currency
-from market.errors import BadRequest
+from ground.errors import BadRequest
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -7,8 +7,11 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request, Response
 
-from market.accounts import service as accounts
-from market.accounts.throttle import TooManyAttempts
+from accounts import service as accounts
+from accounts.throttle import TooManyAttempts
+from ground.dependencies import SessionDep, SettingsDep, client_address
+from ground.errors import NotAuthenticated
+from ground.ops.logs import get_logger
 from market.console.i18n import LANG_COOKIE, LANGS, Lang, error_text, lang_of
 from market.console.session import (
     CurrentUser,
@@ -17,9 +20,6 @@ from market.console.session import (
     set_session_cookies,
 )
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep, SettingsDep, client_address
-from market.errors import NotAuthenticated
-from market.ops.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Literal
 
 from fastapi import Request
 
+from ground.errors import SluiceError
 from market.console.messages import MESSAGES
-from market.errors import SluiceError
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from market.accounts.models import Role
+from accounts.models import Role
 
 
 @dataclass(frozen=True)

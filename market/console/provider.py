@@ -17,12 +17,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from sqlmodel import Session
 
+from accounts.models import Role
 from anonymize import Policy
 from billing import service as plans
 from billing import statements
 from billing.models import PlanKind
 from billing.schemas import PlanCreate, PlanUpdate
 from billing.usage import daily_totals, usage_report
+from ground.db import utcnow
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
+from ground.upload_route import post_upload
 from listings import authorization, deletion, delivery, grading, policies, review
 from listings import service as listings
 from listings.endpoints import dataset_read
@@ -32,7 +37,6 @@ from listings.policies import PreviewDoor
 from listings.policy_endpoints import k_read
 from listings.schemas import AuthorizationUpdate, DeliveryModeUpdate, GradeProposal
 from listings.versions import has_pending_change
-from market.accounts.models import Role
 from market.console import charts
 from market.console.catalog import PREVIEW_ROWS, masked_preview, rows_view
 from market.console.forms import FormFields, blank_to_none, money_to_minor, validate_form
@@ -48,10 +52,6 @@ from market.console.policy_form import (
 from market.console.session import ConsoleUser, ProviderUser
 from market.console.templating import format_money, redirect, render
 from market.console.upload_gate import console_upload_gate
-from market.db import utcnow
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
-from market.upload_route import post_upload
 from sandbox import profiles
 
 router = APIRouter(prefix="/provider", route_class=ConsoleIdempotentRoute)

@@ -14,12 +14,12 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from ground.dependencies import SessionDep, SettingsDep
 from listings import columns
 from market.console.forms import FormFields
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect
-from market.dependencies import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/provider")
 NAV: tuple[NavItem, ...] = ()  # part of the dataset page

@@ -14,14 +14,14 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from ground.db import utcnow
+from ground.dependencies import SessionDep, SettingsDep
 from listings import deletion
 from listings import service as listings
 from listings.endpoints import dataset_read
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect, render
-from market.db import utcnow
-from market.dependencies import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/provider")
 NAV: tuple[NavItem, ...] = ()  # reached from the dataset page

@@ -18,17 +18,17 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from accounts.models import Role
+from ground.dependencies import SessionDep, SettingsDep
+from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
+from ground.upload_route import post_upload
 from listings import authorization
 from listings import service as listings
 from listings.governance_endpoints import attachment_file
-from market.accounts.models import Role
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect
 from market.console.upload_gate import console_upload_gate
-from market.dependencies import SessionDep, SettingsDep
-from market.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
-from market.upload_route import post_upload
 
 router = APIRouter(prefix="/provider", route_class=ConsoleIdempotentRoute)
 NAV: tuple[NavItem, ...] = ()  # part of the dataset page

@@ -14,14 +14,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from ground.dependencies import SessionDep, SettingsDep
+from ground.ops.logs import get_logger
 from listings import service as listings
 from listings.endpoints import dataset_read
 from market.console.forms import FormFields, FormInvalid, validate_form
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect, render
-from market.dependencies import SessionDep, SettingsDep
-from market.ops.logs import get_logger
 from sandbox import profiles
 from sandbox.query import ValueType
 from sandbox.schemas import ProfileDeclare

@@ -21,16 +21,16 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
-from market.accounts import service as accounts
-from market.accounts.dependencies import check_role
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.accounts.schemas import TokenPair
-from market.config import Environment, Settings
-from market.dependencies import SessionDep, SettingsDep
-from market.errors import NotAuthenticated
-from market.ops.logs import get_logger
-from market.ops.scope import note_principal
+from accounts import service as accounts
+from accounts.dependencies import check_role
+from accounts.models import Role
+from accounts.principal import Principal
+from accounts.schemas import TokenPair
+from ground.config import Environment, Settings
+from ground.dependencies import SessionDep, SettingsDep
+from ground.errors import NotAuthenticated
+from ground.ops.logs import get_logger
+from ground.ops.scope import note_principal
 
 log = get_logger(__name__)
 

@@ -23,12 +23,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 
 from billing.money import CURRENCIES
-from market.config import get_settings
+from ground.config import get_settings
+from ground.idempotency.route import FORM_FIELD as IDEMPOTENCY_FIELD
 from market.console import csrf, session
 from market.console.i18n import HTML_LANG, Lang, lang_of, translate
 from market.console.nav import visible_nav
 from market.console.session import ConsoleUser
-from market.idempotency.route import FORM_FIELD as IDEMPOTENCY_FIELD
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -68,7 +68,7 @@ def _environment() -> Environment:
     )
     env.globals["t"] = _t
     # A new key each time a form is rendered: submitting that form twice (a double click, a
-    # resend) is one write (``market.idempotency``); the next form rendered gets another key.
+    # resend) is one write (``ground.idempotency``); the next form rendered gets another key.
     env.globals["new_idempotency_key"] = lambda: str(uuid.uuid4())
     env.filters["money"] = format_money
     env.filters["major_units"] = major_units

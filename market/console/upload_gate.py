@@ -1,4 +1,4 @@
-"""The gate of the console's upload forms (``market.upload_route``): session, role and CSRF
+"""The gate of the console's upload forms (``ground.upload_route``): session, role and CSRF
 token, checked before the file is stored.
 
 The session cookies and the role are checked from the request's headers before a byte of the
@@ -16,13 +16,13 @@ from collections.abc import Mapping
 
 from fastapi import Request
 
-from market.accounts.dependencies import check_role
-from market.accounts.models import Role
-from market.config import get_settings
+from accounts.dependencies import check_role
+from accounts.models import Role
+from ground.config import get_settings
+from ground.db import unit_of_work
+from ground.upload_route import Admission, Gate
 from market.console.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, check_csrf
 from market.console.session import LoginRequired, principal_from_cookies
-from market.db import unit_of_work
-from market.upload_route import Admission, Gate
 
 
 def console_upload_gate(*roles: Role) -> Gate:

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
-from market.accounts.dependencies import ApiKeyPrincipal
+from accounts.dependencies import ApiKeyPrincipal
+from ground.dependencies import SessionDep, SettingsDep
+from ground.openapi import error_responses
+from ground.pagination import MAX_OFFSET
 from market.dataapi import service
-from market.dependencies import SessionDep, SettingsDep
-from market.openapi import error_responses
-from market.pagination import MAX_OFFSET
 
 router = APIRouter(tags=["data"])
 

@@ -16,18 +16,18 @@ from typing import Any
 import pyarrow as pa
 from sqlmodel import Session
 
+from accounts.models import Role
+from accounts.principal import Principal
+from audit import service as audit
 from billing import metering
 from billing.models import UsageKind
+from ground.errors import Forbidden
+from ground.ops import metrics
 from listings import samples
 from listings import service as listings
 from listings.models import Dataset, DeliveryMode
 from listings.rows import json_rows
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.errors import Forbidden
-from market.ops import metrics
-from market.trade import service as trade
+from trade import service as trade
 
 
 def read_rows(

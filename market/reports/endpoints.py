@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from market.accounts.dependencies import ProviderPrincipal, require_roles
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.dependencies import SessionDep
+from accounts.dependencies import ProviderPrincipal, require_roles
+from accounts.models import Role
+from accounts.principal import Principal
+from ground.dependencies import SessionDep
 from market.reports import service
 from market.reports.schemas import ComplianceReport, ProviderReport
 

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.principal import Principal
+from audit import service as audit
 from billing import metering
+from ground.db import utcnow
 from listings import service as listings
-from market.accounts import service as accounts
-from market.accounts.principal import Principal
-from market.audit import service as audit
-from market.db import utcnow
 from market.reports.schemas import (
     Anomaly,
     BuyerUse,
@@ -30,7 +30,7 @@ from market.reports.schemas import (
     GradeStatusCount,
     ProviderReport,
 )
-from market.trade import service as trade
+from trade import service as trade
 
 BASELINE_DAYS = 14
 JUMP_FACTOR = 5

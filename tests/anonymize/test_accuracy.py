@@ -2,7 +2,7 @@ from typer.testing import CliRunner
 
 from anonymize.accuracy import CHECKSUM_KINDS, evaluate, labelled_corpus
 from anonymize.detect import ColumnKind
-from market.cli import app
+from market.shell.cli import app
 
 
 def test_checksum_kinds_reach_99_percent_on_the_corpus() -> None:

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from market.accounts.models import Role
-from market.config import Settings
+from accounts.models import Role
+from ground.config import Settings
 from tests.attacks.harness import Outsider
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_user

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from anonymize import synthetic
-from market.config import Settings
+from ground.config import Settings
 from tests.attacks.harness import Account, Outsider, assert_absent, csv_of
 from tests.fixtures.stripe import StripeStandIn, checkout_completed, sign
 

@@ -19,9 +19,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from market.accounts.models import Role
-from market.config import Settings
-from market.db import unit_of_work
+from accounts.models import Role
+from ground.config import Settings
+from ground.db import unit_of_work
 from tests.attacks.harness import Account, Outsider, csv_of
 from tests.fixtures.client import bearer
 from tests.fixtures.database import is_postgresql

@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
-from market.config import Settings
 from tests.attacks.harness import Account, Outsider
 from tests.attacks.views import buyer_views
 from tests.fixtures.settings import apply_settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from market.config import Settings
+from ground.config import Settings
 from tests.attacks.harness import Outsider, assert_absent
 from tests.fixtures.settings import apply_settings
 

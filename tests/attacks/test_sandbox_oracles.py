@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from anonymize.synthetic import chinese_names, resident_ids
-from market.config import Settings
+from ground.config import Settings
 from sandbox import engine
 from tests.attacks.harness import Outsider, csv_of
 from tests.fixtures.settings import apply_settings

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from ground.config import Settings
+from ground.db import utcnow
+from ground.worker import celery_app
 from listings import tasks as listing_tasks
-from market.config import Settings
-from market.db import utcnow
-from market.worker import celery_app
 from tests.attacks.harness import Account, Outsider, csv_of
 from tests.fixtures.settings import apply_settings
 

@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from market.config import Settings
+from ground.config import Settings
 from market.console.csrf import CSRF_COOKIE, CSRF_FIELD
 from market.console.session import ACCESS_COOKIE
 from tests.attacks.harness import Account, Outsider

@@ -7,11 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
 from billing import ledger
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import User
-from market.config import Settings
-from market.trade.models import Order
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_plan, place_order
 from tests.fixtures.stripe import (
@@ -21,6 +20,7 @@ from tests.fixtures.stripe import (
     checkout_completed,
     sign,
 )
+from trade.models import Order
 
 PRICE = 50_00
 WEBHOOK = "/api/v1/billing/stripe/webhook"

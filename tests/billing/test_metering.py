@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing import metering
 from billing.models import PlanKind, QuotaUnit, UsageKind
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     activate_plan,

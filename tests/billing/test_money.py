@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billing import money
-from market.errors import BadRequest
+from ground.errors import BadRequest
 
 amounts = st.integers(min_value=1, max_value=10**13)
 fees = st.integers(min_value=0, max_value=10_000)

@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import User
+from audit.models import AuditRecord
 from billing import ledger, payments
 from billing.models import (
     LedgerTransaction,
@@ -21,14 +23,9 @@ from billing.models import (
     SaleCategory,
     UsageEvent,
 )
+from ground.config import Settings
+from ground.errors import QuotaExhausted
 from listings.models import Dataset
-from market.accounts.models import User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.errors import QuotaExhausted
-from market.trade import service as trade
-from market.trade import states
-from market.trade.models import Entitlement, Order, OrderKind, OrderStatus
 from tests.fixtures.client import bearer, pay_by_transfer
 from tests.fixtures.factories import (
     activate_plan,
@@ -39,6 +36,9 @@ from tests.fixtures.factories import (
 )
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.stripe import checkout_completed, sign
+from trade import service as trade
+from trade import states
+from trade.models import Entitlement, Order, OrderKind, OrderStatus
 
 PRICE, QUOTA, OVERAGE, LIMIT = 1_000, 3, 7, 2
 

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
+from ground.config import Settings
 from listings.models import Dataset, DeliveryMode
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, create_listed_dataset, create_user
 

@@ -8,14 +8,14 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing import metering
 from billing.models import UsageKind
 from billing.schemas import UsageDay, UsageReport
 from billing.statements import recent_months, revenue_by_month
 from billing.usage import daily_totals, usage_report
+from ground.errors import BadRequest
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.errors import BadRequest
 from tests.fixtures.factories import create_user, principal_of
 
 

@@ -23,8 +23,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlmodel import Session
 
-from market.accounts.models import User
-from market.config import Settings
+from accounts.models import User
+from ground.config import Settings
 from market.console.csrf import CSRF_COOKIE
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.settings import apply_settings

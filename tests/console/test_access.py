@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from market.accounts.models import Role
+from accounts.models import Role
 from market.console import console_routes
 from tests.console.conftest import console_login, post_form
 from tests.fixtures.factories import create_user

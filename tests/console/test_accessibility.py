@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import User
-from market.config import Settings
 from tests.console.conftest import SignIn
 from tests.fixtures.factories import create_dataset
 

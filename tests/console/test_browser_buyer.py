@@ -10,10 +10,10 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from accounts.models import Role
 from billing.models import PlanKind
-from market.accounts.models import Role
-from market.config import Settings
-from market.db import unit_of_work
+from ground.config import Settings
+from ground.db import unit_of_work
 from tests.console.conftest import screenshot
 from tests.fixtures.factories import PASSWORD, create_plan, create_sandbox_dataset, create_user
 from tests.fixtures.settings import apply_settings

@@ -8,11 +8,11 @@ import re
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing.service import plans_for
+from ground.config import Settings
+from ground.db import unit_of_work
 from listings import review
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.db import unit_of_work
 from tests.console.conftest import screenshot
 from tests.fixtures.factories import (
     PASSWORD,

@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from market.accounts.models import Role
-from market.db import unit_of_work
+from accounts.models import Role
+from ground.db import unit_of_work
 from tests.console.conftest import screenshot
 from tests.fixtures.factories import PASSWORD, create_user
 

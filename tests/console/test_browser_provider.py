@@ -9,9 +9,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from accounts.models import Role
+from ground.db import unit_of_work
 from listings.models import Dataset, DatasetStatus
-from market.accounts.models import Role
-from market.db import unit_of_work
 from tests.console.conftest import screenshot
 from tests.fixtures.factories import PASSWORD, create_user, csv_bytes, people_table
 

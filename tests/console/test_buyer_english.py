@@ -7,10 +7,10 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role
 from billing.models import PlanKind
-from market.accounts import service as accounts
-from market.accounts.models import Role
-from market.config import Settings
+from ground.config import Settings
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     activate_plan,

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from market.accounts import service as accounts
-from market.accounts.models import ApiKey, Role, User
-from market.errors import NotAuthenticated
+from accounts import service as accounts
+from accounts.models import ApiKey, Role, User
+from ground.errors import NotAuthenticated
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_user, principal_of
 

@@ -10,15 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role, User
 from billing.models import Plan
 from billing.service import plans_for
+from ground.config import Settings
 from listings.models import DataGrade, Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from market.console import buyer as buyer_pages
-from market.trade import revocation
-from market.trade import service as trade
-from market.trade.models import Order, OrderStatus
 from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import (
     activate_plan,
@@ -31,6 +28,9 @@ from tests.fixtures.factories import (
 )
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.stripe import StripeStandIn
+from trade import revocation
+from trade import service as trade
+from trade.models import Order, OrderStatus
 
 SCENARIO = "信贷风控模型训练，仅限本机构风控部门使用"
 

@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role, User
+from ground.config import Settings
+from ground.db import utcnow
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from market.console import charts
 from market.console.buyer_sandbox import example_sql
 from market.console.csrf import CSRF_COOKIE
-from market.db import utcnow
 from sandbox import service as sandbox
 from sandbox.models import PrivacyLedgerEntry, SandboxAllotment, SandboxQuery
 from tests.console.conftest import SignIn, post_form

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing import metering
 from billing.models import PlanKind, UsageKind
 from billing.schemas import UsageDay
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from market.console.buyer_usage import epsilon_spent_by_day
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.client import bearer

@@ -7,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
+from ground.config import Settings
 from listings import storage
 from listings.models import DataGrade, Dataset, DeliveryMode
-from market.accounts.models import Role, User
-from market.config import Settings
 from market.console import catalog as catalog_pages
 from tests.console.conftest import SignIn
 from tests.fixtures.factories import (

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from accounts.models import Role, User
+from audit.models import AuditRecord
+from ground.db import utcnow
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.db import utcnow
 from tests.console.conftest import SignIn
 from tests.fixtures.factories import create_user
 

@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role, User
 from anonymize import Policy
+from audit.models import AuditRecord
+from ground.config import Settings
 from listings import authorization, policies, review
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode, ListingReview
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     create_dataset,

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role, User
 from listings.models import Dataset
-from market.accounts import service as accounts
-from market.accounts.models import Role, User
 from tests.console.conftest import SignIn
 from tests.fixtures.factories import create_user, metered_use
 

@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.trade import revocation
-from market.trade.models import EmergencyStop
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_user, principal_of
+from trade import revocation
+from trade.models import EmergencyStop
 
 STOPS = "/console/compliance/emergency-stops"
 

@@ -8,11 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts import service as accounts
+from accounts.models import Role, User
+from ground.config import Settings
 from listings.models import DataGrade, Dataset
-from market.accounts import service as accounts
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     activate_plan,
@@ -22,6 +21,7 @@ from tests.fixtures.factories import (
     list_dataset,
     place_order,
 )
+from trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
 
 QUEUE = "/console/compliance/orders"
 ENTITLEMENTS = "/console/compliance/entitlements"

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from market.accounts.models import User
+from accounts.models import User
 from market.console.i18n import translate
 from market.console.messages import MESSAGES
 from tests.console.conftest import SignIn

@@ -10,15 +10,15 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import ApiKey, User
+from ground.config import Settings
+from ground.idempotency.route import FORM_FIELD
 from listings.models import Dataset
-from market.accounts.models import ApiKey, User
-from market.config import Settings
 from market.console.templating import TEMPLATES_DIR
-from market.idempotency.route import FORM_FIELD
-from market.trade.models import Order
 from sandbox.models import PrivacyLedgerEntry
 from tests.console.conftest import SignIn
 from tests.fixtures.factories import create_plan, create_sandbox_buyer, create_sandbox_dataset
+from trade.models import Order
 
 SCENARIO = "城市交通研究，仅限课题组内部使用"
 

@@ -9,12 +9,12 @@ import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from accounts.models import Role, User
 from billing import metering
 from billing.models import Plan, UsageKind
+from ground.config import Settings
 from listings import review, storage
 from listings.models import Dataset, DatasetStatus, DeliveryMode
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (

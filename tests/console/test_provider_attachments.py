@@ -9,9 +9,9 @@ import httpx2 as httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role, User
+from ground.config import Settings
 from listings.models import Dataset, DatasetAttachment
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.console.conftest import SignIn, csrf_token
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, create_user

@@ -9,9 +9,9 @@ import uuid
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
+from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
-from market.accounts.models import User
-from market.config import Settings
 from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import create_dataset
 

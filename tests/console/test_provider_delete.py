@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
+from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
-from market.accounts.models import User
-from market.config import Settings
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_dataset
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from market.accounts.models import Role, User
-from market.config import Settings
+from accounts.models import Role, User
+from ground.config import Settings
 from sandbox import profiles
 from sandbox.models import ProfileStatus, SandboxProfile
 from tests.console.conftest import SignIn, post_form

@@ -6,10 +6,10 @@ from fastapi import Response
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from market.accounts import service as accounts
-from market.accounts.models import User
-from market.audit.models import AuditRecord
-from market.config import Environment, Settings
+from accounts import service as accounts
+from accounts.models import User
+from audit.models import AuditRecord
+from ground.config import Environment, Settings
 from market.console.session import ACCESS_COOKIE, REFRESH_COOKIE, set_session_cookies
 from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import PASSWORD

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from market.accounts.models import Role, User
+from accounts.models import Role, User
 from tests.fixtures.factories import create_user
 
 

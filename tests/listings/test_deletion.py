@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, func, select
 
+from accounts.models import Role, User
+from audit.models import AuditRecord
 from billing.models import Plan, PlanKind
+from ground.config import Settings
+from ground.db import unit_of_work, utcnow
+from ground.errors import Conflict, Forbidden, NotFound
 from listings import deletion, recovery, review
 from listings.authorization import add_attachment
 from listings.models import DataGrade, Dataset, DatasetAttachment, DatasetStatus, PolicyVersion
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.db import unit_of_work, utcnow
-from market.errors import Conflict, Forbidden, NotFound
 from sandbox import profiles
 from sandbox.models import SandboxGrant, SandboxProfile
 from tests.fixtures.factories import (

@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role, User
+from audit.models import AuditRecord
+from ground.config import Settings
 from listings.models import Dataset, DeliveryMode
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_dataset,

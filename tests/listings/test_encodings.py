@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ground.errors import InvalidFile, UnsupportedFile
 from listings.encodings import decode, first_utf8_text_line, line_number
-from market.errors import InvalidFile, UnsupportedFile
 
 UTF8_LINE = "张伟,110105199001011237\n".encode()
 GBK_LINE = "李娜,110105199202022345\n".encode("gbk")

@@ -6,11 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
 from anonymize import ColumnRule, Policy
+from ground.config import Settings
 from listings import exposure, policies
 from listings.models import Dataset, DeliveryMode
-from market.accounts.models import User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, principal_of, submit_dataset
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ground.errors import InvalidFile
 from listings.inference import infer_text_column
 from listings.parquet_columns import exact_parquet_column
 from listings.rows import SAFE_INTEGER, json_rows
-from market.errors import InvalidFile
 
 
 def _inferred(*values: str | None) -> pa.ChunkedArray:

@@ -18,11 +18,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
+from accounts.models import User
 from anonymize import synthetic
+from ground.config import Settings
+from ground.errors import InvalidFile
 from listings.ingestion import ParsedUpload, parse_upload
-from market.accounts.models import User
-from market.config import Settings
-from market.errors import InvalidFile
 from tests.fixtures.client import bearer
 
 

@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from accounts.models import User
+from ground.config import Settings
+from ground.errors import InvalidFile
 from listings import ingestion
 from listings.ingestion import IngestLimits, ingest_file
 from listings.models import Dataset, DatasetStatus
-from market.accounts.models import User
-from market.config import Settings
-from market.errors import InvalidFile
 from tests.fixtures.client import bearer
 from tests.fixtures.settings import apply_settings
 

@@ -10,15 +10,15 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, select
 
+from accounts.models import Role, User
 from anonymize import derive_key
+from audit.models import AuditRecord
 from billing.service import plans_for
+from ground import secretbox
+from ground.config import Settings
+from ground.secretbox import SecretsKeyError
 from listings import keys
 from listings.models import Dataset
-from market import secretbox
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.secretbox import SecretsKeyError
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_api_key,

@@ -7,11 +7,11 @@ import uuid
 import pytest
 from sqlmodel import Session
 
+from accounts.models import User
+from ground.config import Settings
 from listings import offers, storage
 from listings import service as listings
 from listings.models import DeliveryMode
-from market.accounts.models import User
-from market.config import Settings
 from tests.fixtures.factories import create_listed_dataset
 
 

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from accounts.models import Role, User
+from audit.models import AuditRecord
 from billing.service import plans_for
+from ground.config import Settings
 from listings import keys
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     APPROVAL,

@@ -6,12 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from anonymize import ColumnRule, Policy
+from ground.config import Settings
 from listings import policies
 from listings.models import Dataset, DeliveryMode
 from listings.public_view import coarse_type_of, public_columns
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_dataset,

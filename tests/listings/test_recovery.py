@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
+from accounts.models import User
+from audit.models import AuditRecord
+from ground.config import Settings
+from ground.db import utcnow
 from listings import recovery
 from listings.models import DatasetStatus
-from market.accounts.models import User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.db import utcnow
 from tests.fixtures.factories import create_dataset, create_processing_dataset
 
 

@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from anonymize import Policy
+from ground.config import Settings
 from listings import policies, review
 from listings.models import DataGrade, Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     APPROVAL,

@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow as pa
 from sqlmodel import Session
 
+from ground.config import Settings
 from listings import samples, storage
 from listings.models import DeliveryMode
-from market.config import Settings
 from sandbox import profiles
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,

@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, func, select
 
+from accounts.models import User
+from audit.models import AuditRecord
+from ground.config import Settings
+from ground.db import unit_of_work, utcnow
+from ground.worker import BEAT_SCHEDULE
 from listings import service as listings
 from listings import tasks
 from listings.models import Dataset, DatasetStatus, PolicyVersion
-from market.accounts.models import User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.db import unit_of_work, utcnow
-from market.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import create_processing_dataset
 
 

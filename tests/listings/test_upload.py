@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from accounts.models import User
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import csv_bytes, people_table
 from tests.fixtures.settings import apply_settings

@@ -10,12 +10,12 @@ import pyarrow as pa
 import pytest
 from sqlmodel import Session
 
+from accounts.models import User
 from anonymize import ColumnRule, Policy
+from ground.config import Settings
+from ground.secretbox import SecretsKeyError
 from listings import versions
 from listings.models import Dataset
-from market.accounts.models import User
-from market.config import Settings
-from market.secretbox import SecretsKeyError
 from tests.fixtures.factories import create_dataset, csv_bytes
 
 ROWS = 40

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from market.accounts import security
-from market.accounts.models import ApiKey, Role, User
-from market.config import Settings
+from accounts import security
+from accounts.models import ApiKey, Role, User
+from ground.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import PASSWORD, create_user
 

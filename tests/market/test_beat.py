@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from accounts.models import User
 from billing.models import PlanKind
+from ground.config import Settings
+from ground.db import utcnow
+from ground.worker import BEAT_SCHEDULE
 from listings.models import Dataset
-from market.accounts.models import User
-from market.beat import EmbeddedBeat
-from market.config import Settings
-from market.db import utcnow
-from market.trade.models import EntitlementStatus
-from market.worker import BEAT_SCHEDULE
+from market.shell.beat import EmbeddedBeat
 from tests.fixtures.factories import activate_plan
+from trade.models import EntitlementStatus
 
 
 class _Clock:

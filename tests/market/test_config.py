@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from market import secretbox
-from market.app import create_app
-from market.config import Environment, Settings, SettingsError, check_environment, get_settings
+from ground import secretbox
+from ground.config import Environment, Settings, SettingsError, check_environment, get_settings
+from market.shell.app import create_app
 from tests.fixtures.settings import TEST_SECRETS_KEY
 
 
@@ -160,7 +160,7 @@ def test_the_app_does_not_start_with_an_unknown_variable(monkeypatch: pytest.Mon
 def test_the_cli_stops_with_the_closest_setting_named() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
     result = subprocess.run(
-        [sys.executable, "-m", "market.cli", "audit", "verify"],
+        [sys.executable, "-m", "market.shell.cli", "audit", "verify"],
         env={**env, "SLUICE_SANDBOX_TIMEOUT_SECOND": "5", "COLUMNS": "200"},
         capture_output=True,
         text=True,

@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from sqlmodel import Session, func, select
 
+from ground import db
+from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
-from market import db, demo
-from market.config import Settings
+from market.shell import demo
 from tests.fixtures.worker import REDIS_URL
 
 

@@ -16,16 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import Session, col, select
 
+from accounts.models import Role, User
+from audit.models import AuditRecord
 from billing.models import AnomalyKind, PaymentAnomaly
 from billing.service import plans_for
+from ground.config import Settings
+from ground.db import unit_of_work
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.db import unit_of_work
-from market.trade import payments, revocation, stops
-from market.trade import service as trade
-from market.trade.models import EmergencyStop, Entitlement, EntitlementStatus, OrderStatus
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     activate_plan,
@@ -38,6 +35,9 @@ from tests.fixtures.factories import (
     principal_of,
 )
 from tests.fixtures.stripe import checkout_completed, sign
+from trade import payments, revocation, stops
+from trade import service as trade
+from trade.models import EmergencyStop, Entitlement, EntitlementStatus, OrderStatus
 
 DATASETS, BUYERS = 3, 3
 

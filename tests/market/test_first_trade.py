@@ -7,8 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from market.accounts.models import OrgKind, Role
-from market.config import Settings
+from accounts.models import OrgKind, Role
+from ground.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import APPROVAL, create_org, create_user, csv_bytes, people_table
 

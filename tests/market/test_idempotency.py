@@ -19,16 +19,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
-from market.accounts.dependencies import api_key_principal, current_principal
+from accounts.dependencies import api_key_principal, current_principal
+from ground.db import unit_of_work, utcnow
+from ground.dependencies import SessionDep
+from ground.errors import QuotaExhausted, install_error_handlers
+from ground.idempotency import repository, service
+from ground.idempotency.models import IdempotencyRecord
+from ground.idempotency.route import IdempotentRoute, IdempotentWrite, idempotent_write
+from ground.idempotency.tasks import sweep_expired
+from ground.ops.scope import note_principal
 from market.console.session import optional_user
-from market.db import unit_of_work, utcnow
-from market.dependencies import SessionDep
-from market.errors import QuotaExhausted, install_error_handlers
-from market.idempotency import repository, service
-from market.idempotency.models import IdempotencyRecord
-from market.idempotency.route import IdempotentRoute, IdempotentWrite, idempotent_write
-from market.idempotency.tasks import sweep_expired
-from market.ops.scope import note_principal
 
 TTL = timedelta(hours=1)
 OWNER = f"user:{uuid.uuid4()}"

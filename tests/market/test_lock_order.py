@@ -1,7 +1,7 @@
 """Expiry and refunds on the same entitlements at once: no deadlock, one consistent outcome.
 
 Both paths lock an order and its entitlement; they must take the two in the same order (order
-first, see ``market.trade.repository``), or PostgreSQL aborts one of them with a deadlock.
+first, see ``trade.repository``), or PostgreSQL aborts one of them with a deadlock.
 Real threads and committed rows on PostgreSQL (SQLite serializes writers, so the race cannot
 happen there): two housekeeping runs expire every entitlement while each order is refunded in
 two halves by two admins.
@@ -18,14 +18,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from accounts.models import Role
+from accounts.principal import Principal
 from billing import ledger
-from market.accounts.models import Role
-from market.accounts.principal import Principal
-from market.config import Settings
-from market.db import unit_of_work, utcnow
-from market.trade import payments, refunds
-from market.trade import service as trade
-from market.trade.models import Entitlement, EntitlementStatus, OrderStatus, OrderTransition
+from ground.config import Settings
+from ground.db import unit_of_work, utcnow
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     create_dataset,
@@ -36,6 +33,9 @@ from tests.fixtures.factories import (
     place_order,
     principal_of,
 )
+from trade import payments, refunds
+from trade import service as trade
+from trade.models import Entitlement, EntitlementStatus, OrderStatus, OrderTransition
 
 ORDERS, PRICE, QUOTA = 12, 8_000, 40
 HOUSEKEEPERS = 2

@@ -13,10 +13,11 @@ from sqlalchemy import Connection, Engine, inspect
 from sqlmodel import SQLModel
 
 from anonymize import derive_key
+from ground import db, secretbox
+from ground.config import Settings
 from listings.keys import release_key, secret_context
 from listings.models import Dataset
-from market import db, migrations, secretbox
-from market.config import Settings
+from market.shell import migrations
 from tests.fixtures.settings import apply_settings
 
 

@@ -28,12 +28,12 @@ import httpx2 as httpx
 import pytest
 from celery.result import AsyncResult
 
+from accounts.models import OrgKind, Role, User
+from ground import worker
+from ground.config import Settings
+from ground.db import unit_of_work
+from ground.storage import ObjectStorage, StoreConfig
 from listings.models import Dataset
-from market import worker
-from market.accounts.models import OrgKind, Role, User
-from market.config import Settings
-from market.db import unit_of_work
-from market.storage import ObjectStorage, StoreConfig
 from sandbox import profiles
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
@@ -174,7 +174,7 @@ def cluster(s3_settings: Settings, tmp_path: Path) -> Iterator[Cluster]:
     ports = {"api_a": _free_port(), "api_b": _free_port()}
     try:
         for name, port in ports.items():
-            command = [sys.executable, "-m", "market.cli", "serve", "--port", str(port)]
+            command = [sys.executable, "-m", "market.shell.cli", "serve", "--port", str(port)]
             started.append(_start(command, tmp_path / f"{name}.log", _node_env(caches[name])))
         started.append(_start(WORKER_COMMAND, tmp_path / "worker.log", _node_env(caches["worker"])))
         for port, node in zip(ports.values(), started, strict=False):

@@ -8,10 +8,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
+from ground.config import Settings
+from ground.openapi import ErrorBody
 from listings.models import Dataset
-from market.accounts.models import User
-from market.config import Settings
-from market.openapi import ErrorBody
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset
 

@@ -6,14 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from accounts.models import Role, User
 from billing.models import PlanKind
+from ground.config import Settings
 from listings.grading import requires_trade_review
 from listings.models import DataGrade, Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.trade import events, states
-from market.trade import service as trade
-from market.trade.models import Order, OrderStatus, OrderTransition
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_plan,
@@ -21,6 +18,9 @@ from tests.fixtures.factories import (
     place_order,
     principal_of,
 )
+from trade import events, states
+from trade import service as trade
+from trade.models import Order, OrderStatus, OrderTransition
 
 S = OrderStatus
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import User
+from ground.config import Settings
+from ground.pagination import MAX_OFFSET
 from listings.models import Dataset
-from market.accounts.models import User
-from market.config import Settings
-from market.pagination import MAX_OFFSET
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_api_key
 

@@ -13,13 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from accounts.models import Role
 from billing import ledger
-from market.accounts.models import Role
-from market.config import Settings
-from market.db import unit_of_work
-from market.trade import payments
-from market.trade import service as trade
-from market.trade.models import OrderStatus
+from ground.config import Settings
+from ground.db import unit_of_work
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     create_dataset,
@@ -29,6 +26,9 @@ from tests.fixtures.factories import (
     place_order,
 )
 from tests.fixtures.stripe import checkout_completed, sign
+from trade import payments
+from trade import service as trade
+from trade.models import OrderStatus
 
 DELIVERIES = 8
 PRICE = 50_00

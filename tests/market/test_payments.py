@@ -12,13 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role, User
+from audit.models import AuditRecord
 from billing import ledger
 from billing.models import LedgerAccount, LedgerEntry, WebhookEvent, WebhookStatus
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.trade.models import Order
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_plan, create_user, place_order
 from tests.fixtures.stripe import (
@@ -29,6 +28,7 @@ from tests.fixtures.stripe import (
     event,
     sign,
 )
+from trade.models import Order
 
 PRICE = 123_45  # 123.45 CNY
 WEBHOOK = "/api/v1/billing/stripe/webhook"

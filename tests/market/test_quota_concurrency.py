@@ -16,15 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
+from accounts.models import Role, User
 from billing.models import OverageAccount, UsageEvent
-from market.accounts.models import Role, User
-from market.config import Settings
+from ground.config import Settings
+from ground.db import unit_of_work
+from ground.errors import SluiceError
 from market.dataapi import service as dataapi
-from market.db import unit_of_work
-from market.errors import SluiceError
-from market.trade import service as trade
-from market.trade import states
-from market.trade.models import Entitlement, OrderStatus
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     create_dataset,
@@ -35,6 +32,9 @@ from tests.fixtures.factories import (
     place_order,
     principal_of,
 )
+from trade import service as trade
+from trade import states
+from trade.models import Entitlement, OrderStatus
 
 CALLS, QUOTA = 200, 100
 OVERAGE_CALLS, OVERAGE_QUOTA, OVERAGE_LIMIT, OVERAGE_PRICE = 60, 10, 20, 3

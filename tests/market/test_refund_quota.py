@@ -9,12 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing.models import PlanKind
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.trade import service as trade
-from market.trade.models import Entitlement, Order
 from tests.fixtures.client import bearer, pay_by_transfer
 from tests.fixtures.factories import (
     create_plan,
@@ -24,6 +22,8 @@ from tests.fixtures.factories import (
     principal_of,
 )
 from tests.fixtures.stripe import charge_refunded, checkout_completed, sign
+from trade import service as trade
+from trade.models import Entitlement, Order
 
 WEBHOOK = "/api/v1/billing/stripe/webhook"
 

@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing import metering
 from billing.models import UsageKind
 from billing.service import plans_for
+from ground.config import Settings
+from ground.db import utcnow
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.db import utcnow
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, create_user, list_dataset
 

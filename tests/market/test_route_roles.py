@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from market.accounts.models import Role
-from market.app import create_app
-from market.config import Settings
+from accounts.models import Role
+from ground.config import Settings
+from market.shell.app import create_app
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_user
 

@@ -31,9 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import Session
 
-from market.accounts.models import Role, User
-from market.app import create_app
-from market.config import Settings
+from accounts.models import Role, User
+from ground.config import Settings
+from market.shell.app import create_app
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     activate_plan,

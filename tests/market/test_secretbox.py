@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from market.errors import SluiceError
-from market.secretbox import (
+from ground.errors import SluiceError
+from ground.secretbox import (
     Keyring,
     SecretsKeyError,
     decode_key,

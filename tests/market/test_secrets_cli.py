@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
+from accounts.models import User
+from ground import secretbox
+from ground.config import Settings
 from listings import keys
 from listings.models import Dataset
-from market import secretbox
-from market.accounts.models import User
-from market.cli import app as cli_app
-from market.config import Settings
+from market.shell.cli import app as cli_app
 from tests.fixtures.factories import create_dataset
 from tests.fixtures.settings import TEST_SECRETS_KEY, apply_settings
 

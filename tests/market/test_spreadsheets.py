@@ -8,7 +8,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from market.spreadsheets import FORMULA_PREFIXES, SafeDictWriter, safe_cell
+from ground.spreadsheets import FORMULA_PREFIXES, SafeDictWriter, safe_cell
 
 
 @given(st.text())

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from market import db
-from market.accounts.models import Organization
+from accounts.models import Organization
+from ground import db
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import create_org
 

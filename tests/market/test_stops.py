@@ -1,4 +1,4 @@
-"""Standing emergency stops (market/trade/stops.py): which scope a stop covers, the audited
+"""Standing emergency stops (trade/stops.py): which scope a stop covers, the audited
 refusal every door gets, placing and lifting, and the API that lists and lifts them.
 
 The doors themselves are attacked through HTTP in tests/attacks/test_emergency_stop.py; the
@@ -13,26 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from accounts import service as accounts
+from accounts.models import Role, User
+from audit.models import AuditRecord
 from billing.models import PlanKind
 from billing.service import plans_for
+from ground.config import Settings
+from ground.db import unit_of_work
+from ground.errors import BadRequest, Conflict, NotFound
 from listings.models import DataGrade, Dataset
-from market.accounts import service as accounts
-from market.accounts.models import Role, User
-from market.audit.models import AuditRecord
-from market.config import Settings
-from market.db import unit_of_work
-from market.errors import BadRequest, Conflict, NotFound
-from market.trade import revocation, states, stops
-from market.trade import service as trade
-from market.trade.models import (
-    EmergencyStop,
-    Entitlement,
-    EntitlementStatus,
-    Order,
-    OrderKind,
-    OrderStatus,
-)
-from market.trade.stop_repository import scope_lock_key
 from sandbox.models import SandboxGrant
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
@@ -44,6 +33,17 @@ from tests.fixtures.factories import (
     place_order,
     principal_of,
 )
+from trade import revocation, states, stops
+from trade import service as trade
+from trade.models import (
+    EmergencyStop,
+    Entitlement,
+    EntitlementStatus,
+    Order,
+    OrderKind,
+    OrderStatus,
+)
+from trade.stop_repository import scope_lock_key
 
 STOPS = "/api/v1/reviews/emergency-stops"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from market.config import Settings
-from market.storage import (
+from ground.config import Settings
+from ground.storage import (
     CHECKSUM_SUFFIX,
     LocalStorage,
     NodeFiles,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.streamed_form import (
+from ground.streamed_form import (
     FormLimits,
     FormTooLarge,
     MalformedForm,

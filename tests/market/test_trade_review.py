@@ -10,16 +10,16 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing.service import plans_for
+from ground.config import Settings
+from ground.db import utcnow
 from listings.models import DataGrade, Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.db import utcnow
-from market.trade import revocation
-from market.trade import service as trade
-from market.trade.models import Entitlement, EntitlementStatus, OrderStatus
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, create_user, list_dataset, principal_of
+from trade import revocation
+from trade import service as trade
+from trade.models import Entitlement, EntitlementStatus, OrderStatus
 
 
 def _listed(session: Session, settings: Settings, reviewer: User, grade: DataGrade) -> Dataset:

@@ -7,19 +7,19 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
+from accounts.models import User
 from billing.models import PlanKind
+from ground.db import utcnow
+from ground.errors import Forbidden, QuotaExhausted
+from ground.worker import BEAT_SCHEDULE
 from listings.models import Dataset
-from market.accounts.models import User
-from market.db import utcnow
-from market.errors import Forbidden, QuotaExhausted
-from market.trade import service as trade
-from market.trade import tasks
-from market.trade.models import EntitlementStatus, OrderStatus
-from market.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import (
     activate_plan,
     principal_of,
 )
+from trade import service as trade
+from trade import tasks
+from trade.models import EntitlementStatus, OrderStatus
 
 
 def test_the_beat_schedule_runs_the_reset_task() -> None:

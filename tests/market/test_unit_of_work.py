@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from market.accounts.models import User
-from market.config import Settings
-from market.db import on_commit, unit_of_work
+from accounts.models import User
+from ground.config import Settings
+from ground.db import on_commit, unit_of_work
 from tests.fixtures.client import bearer
 
 

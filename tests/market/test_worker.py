@@ -15,12 +15,12 @@ from pathlib import Path
 from celery.result import AsyncResult
 from fastapi.testclient import TestClient
 
+from accounts.models import Role
+from ground import worker
+from ground.config import Settings
+from ground.db import unit_of_work
 from listings.models import Dataset
-from market import worker
-from market.accounts.models import Role
-from market.app import create_app
-from market.config import Settings
-from market.db import unit_of_work
+from market.shell.app import create_app
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_user, csv_bytes, people_table
 

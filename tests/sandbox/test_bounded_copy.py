@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlmodel import Session
 
-from market.config import Settings
+from ground.config import Settings
 from sandbox import profiles
 from tests.fixtures.factories import create_sandbox_dataset
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import col, select
 
+from accounts.models import Role, User
 from anonymize import accountant
 from billing.models import PlanKind, UsageEvent
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.db import unit_of_work
-from market.errors import SluiceError
+from ground.config import Settings
+from ground.db import unit_of_work
+from ground.errors import SluiceError
 from sandbox import service
 from sandbox.errors import BudgetExhausted
 from sandbox.models import QueryStatus

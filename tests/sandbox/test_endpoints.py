@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from sandbox import engine, service
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (

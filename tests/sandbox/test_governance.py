@@ -7,10 +7,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing.models import PlanKind
+from ground.config import Settings
 from listings.models import Dataset
-from market.accounts.models import Role, User
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_plan,

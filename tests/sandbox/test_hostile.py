@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from market.config import Settings
+from ground.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_sandbox_buyer, create_sandbox_dataset, sandbox_table
 from tests.fixtures.settings import apply_settings

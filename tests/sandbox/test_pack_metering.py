@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from accounts.models import Role, User
 from billing.models import PlanKind
-from market.accounts.models import Role, User
-from market.config import Settings
-from market.db import utcnow
+from ground.config import Settings
+from ground.db import utcnow
 from sandbox import service as sandbox_service
 from tests.fixtures.client import bearer, pay_by_transfer
 from tests.fixtures.factories import create_plan, create_sandbox_dataset, create_user, place_order

@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from accounts.models import Role
+from ground.config import Settings
 from listings import delivery, offers
 from listings.models import DatasetStatus, DeliveryMode
-from market.accounts.models import Role
-from market.config import Settings
 from sandbox import profiles
 from sandbox.models import SandboxGrant, SandboxProfile
 from tests.fixtures.client import bearer

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from market.config import Settings
+from ground.config import Settings
 from sandbox import engine, release
 from sandbox.models import SandboxQuery
 from tests.fixtures.client import bearer

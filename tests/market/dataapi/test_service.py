@@ -6,12 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from accounts.models import User
+from audit.models import AuditRecord
 from billing.service import plans_for
+from ground.config import Settings
 from listings import samples, storage
 from listings.models import Dataset, DeliveryMode
-from market.accounts.models import User
-from market.audit.models import AuditRecord
-from market.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_listed_dataset, create_sandbox_dataset
 

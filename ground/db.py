@@ -1,0 +1,215 @@
+"""Database engine, sessions and shared column types.
+
+One synchronous SQLModel ``Session`` serves the API and the Celery tasks alike. Services only
+flush; the owner of a unit of work (the request dependency or a task) commits, then sends the
+tasks the work enqueued (see ``ground.worker``), so a task never races the commit it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, String, event, make_url
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel, create_engine
+
+from ground.config import get_settings
+
+# Set before any model is imported so constraint names are stable across databases, which is
+# what lets Alembic migrations (and their downgrades) name the constraints they touch.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones and hands back naive values; this type refuses naive input and
+    re-attaches UTC on the way out, so comparisons never mix naive and aware datetimes.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StrEnumType(TypeDecorator[StrEnum]):
+    """An enum stored as plain text (no database enum types to migrate), loaded as the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[StrEnum], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum_class(value)
+
+
+# Statements that need SQLite's write lock: writes, DDL, and savepoints (which open a
+# transaction). ``SELECT … FOR UPDATE`` needs it too (see ``_takes_write_lock``).
+_WRITE_VERBS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER"}
+)
+
+
+def _takes_write_lock(statement: str, context: Any) -> bool:
+    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if verb in _WRITE_VERBS:
+        return True
+    # SQLite has no row locks and drops FOR UPDATE from the SQL, so a locking read takes the
+    # database's write lock instead: what it read stays true until the unit of work commits.
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Transactions that read without blocking writers, and write one at a time.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT, so the driver runs in
+    autocommit mode and this takes control of BEGIN. A unit of work reads in autocommit (each
+    statement sees the latest committed data, as PostgreSQL's READ COMMITTED does) and takes
+    the write lock with ``BEGIN IMMEDIATE`` just before its first write or locking read; from
+    then on it is serialized against every other writer until it commits. So reads never take
+    the write lock, and a write never fails on a stale snapshot (the ``SQLITE_BUSY_SNAPSHOT``
+    of deferred transactions upgraded under WAL). WAL lets readers run while a writer works.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _write_lock_first(
+        conn: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        raw = conn.connection.dbapi_connection
+        if conn.in_transaction() and not raw.in_transaction:
+            if _takes_write_lock(statement, context):
+                cursor.execute("BEGIN IMMEDIATE")
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache
+def engine_for(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_directory(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=60)
+
+
+def get_engine() -> Engine:
+    return engine_for(get_settings().database_url)
+
+
+def _default_session_factory() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+# Tests replace this to bind every session, including in-process task sessions, to the
+# connection of the transaction they roll back at the end.
+session_factory: Callable[[], Session] = _default_session_factory
+
+
+def new_session() -> Session:
+    return session_factory()
+
+
+_ROLLBACK_KEY = "sluice.on_rollback"
+_COMMIT_KEY = "sluice.on_commit"
+log = logging.getLogger(__name__)
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Register an undo for a side effect outside the database (e.g. a file written).
+
+    Run if the unit of work rolls back, so a failed request leaves no orphaned file behind.
+    Also used for what must be written because of the rollback (the audit record of a
+    refusal, ``audit.record_refusal``).
+    """
+    session.info.setdefault(_ROLLBACK_KEY, []).append(undo)
+
+
+def on_commit(session: Session, cleanup: Callable[[], None]) -> None:
+    """Register a cleanup outside the database (e.g. removing a file a change replaced) to
+    run once the unit of work has committed, never before: until then the old state must
+    stay usable. A failing cleanup is logged, not raised (the commit already happened)."""
+    session.info.setdefault(_COMMIT_KEY, []).append(cleanup)
+
+
+def _run_after_commit(session: Session) -> None:
+    for cleanup in session.info.pop(_COMMIT_KEY, []):
+        try:
+            cleanup()
+        except Exception:
+            log.exception("a cleanup after commit failed")
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session committed on success, rolled back on error; queued tasks go after commit."""
+    from ground.worker import discard_pending, send_pending
+
+    session = new_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        discard_pending(session)
+        session.info.pop(_COMMIT_KEY, None)
+        for undo in reversed(session.info.pop(_ROLLBACK_KEY, [])):
+            undo()
+        raise
+    else:
+        session.info.pop(_ROLLBACK_KEY, None)
+        _run_after_commit(session)
+        send_pending(session)
+    finally:
+        session.close()

@@ -1,0 +1,32 @@
+"""Dependencies shared by every router: the database session and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from ground.config import Settings, get_settings
+from ground.db import unit_of_work
+
+
+def get_session() -> Iterator[Session]:
+    """One unit of work per request: commit on success, then send the queued tasks."""
+    with unit_of_work() as session:
+        yield session
+
+
+# scope="function": the unit of work commits when the endpoint returns, *before* the response
+# is sent. With FastAPI's default ("request") the commit would run after the client already
+# has its answer: a client could read before the write is visible (a browser following a
+# redirect does), and a failed commit would follow a success response.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, run uvicorn with
+    ``--proxy-headers`` so it is the real client, not the proxy)."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,130 @@
+"""Ending access at once: one entitlement, or every entitlement of a buyer or on a dataset.
+
+Revocation is a status change the data API checks on every call (the quota decrement requires
+an active entitlement), so it takes effect on the next request. An emergency stop also leaves
+a standing record (``stops``) that refuses every way back into its scope until compliance
+lifts it. Subscribers (the sandbox) end what they granted in the same transaction:
+``on_entitlements_revoked`` for emergency stops, ``on_entitlement_revoked`` for one
+entitlement (the budget its sandbox pack brought).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from accounts.principal import Principal
+from audit import service as audit
+from ground.errors import Conflict, NotFound
+from trade import stops
+from trade.models import EmergencyStop, Entitlement, EntitlementStatus
+
+RevokedHandler = Callable[[Session, uuid.UUID | None, uuid.UUID | None], None]
+OneRevokedHandler = Callable[[Session, Entitlement], None]
+_on_revoked: list[RevokedHandler] = []
+_on_one_revoked: list[OneRevokedHandler] = []
+
+
+def on_entitlements_revoked(handler: RevokedHandler) -> RevokedHandler:
+    """Subscribe to emergency stops: called with (session, buyer_org_id, dataset_id)."""
+    if handler not in _on_revoked:
+        _on_revoked.append(handler)
+    return handler
+
+
+def on_entitlement_revoked(handler: OneRevokedHandler) -> OneRevokedHandler:
+    """Subscribe to the revocation of one entitlement: called with (session, entitlement),
+    after the entitlement's row lock is taken (entitlements before sandbox grants)."""
+    if handler not in _on_one_revoked:
+        _on_one_revoked.append(handler)
+    return handler
+
+
+def revoke(
+    session: Session, reviewer: Principal, entitlement_id: uuid.UUID, reason: str
+) -> Entitlement:
+    entitlement = session.get(Entitlement, entitlement_id, with_for_update=True)
+    if entitlement is None:
+        raise NotFound("Entitlement not found.", "授权不存在。")
+    if entitlement.status is not EntitlementStatus.active:
+        raise Conflict(
+            f"Only an active entitlement can be revoked; this one is {entitlement.status}.",
+            f"只有有效的授权可以撤销，当前状态为 {entitlement.status}。",
+        )
+    entitlement.status = EntitlementStatus.revoked
+    session.add(entitlement)
+    session.flush()
+    for handler in _on_one_revoked:
+        handler(session, entitlement)
+    audit.record(
+        session,
+        "entitlement.revoke",
+        actor=reviewer,
+        dataset_id=entitlement.dataset_id,
+        subject_id=entitlement.id,
+        details={"buyer_org_id": str(entitlement.buyer_org_id), "reason": reason},
+    )
+    return entitlement
+
+
+def emergency_stop(
+    session: Session,
+    reviewer: Principal,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    dataset_id: uuid.UUID | None,
+    reason: str,
+) -> EmergencyStop:
+    """Place a standing emergency stop on a buyer, a dataset, or a buyer on a dataset, and
+    revoke every active entitlement in its scope in one statement; the stop (with how many it
+    revoked). It stands until compliance lifts it (``stops.lift``): meanwhile every way back
+    into the scope is refused (``stops.enforce``)."""
+    stop = stops.place(
+        session, reviewer, buyer_org_id=buyer_org_id, dataset_id=dataset_id, reason=reason
+    )
+    conditions = [col(Entitlement.status) == EntitlementStatus.active]
+    if buyer_org_id is not None:
+        conditions.append(col(Entitlement.buyer_org_id) == buyer_org_id)
+    if dataset_id is not None:
+        conditions.append(col(Entitlement.dataset_id) == dataset_id)
+    # Locked in ascending id, like every multi-row lock here: two stops (by buyer and by
+    # dataset) that overlap queue behind each other instead of deadlocking, and the second
+    # re-reads the status after the first commits, so no entitlement is counted (and
+    # audited as revoked) by both.
+    ids = list(
+        session.exec(
+            select(Entitlement.id)
+            .where(*conditions)
+            .order_by(col(Entitlement.id))
+            .with_for_update()
+        ).all()
+    )
+    if ids:
+        session.execute(
+            update(Entitlement)
+            .where(col(Entitlement.id).in_(ids), *conditions)
+            .values(status=EntitlementStatus.revoked)
+            .execution_options(synchronize_session=False)
+        )
+    for handler in _on_revoked:
+        handler(session, buyer_org_id, dataset_id)
+    stop.revoked_count = len(ids)
+    session.add(stop)
+    session.flush()
+    audit.record(
+        session,
+        "entitlement.emergency_stop",
+        actor=reviewer,
+        dataset_id=dataset_id,
+        subject_id=stop.id,
+        details={
+            "stop_id": str(stop.id),
+            "buyer_org_id": str(buyer_org_id) if buyer_org_id else None,
+            "revoked": [str(i) for i in ids],
+            "reason": reason,
+        },
+    )
+    return stop
