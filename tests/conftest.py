@@ -7,9 +7,9 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from accounts import security
-from market.shell.domains import load_domains
+from market.shell.wiring import wire
 
-load_domains()
+wire()
 
 # Tests never assert wall-clock times: hypothesis's per-example deadline (200 ms) is one, and a
 # loaded CI machine misses it. Examples stay bounded by max_examples, not by the clock.

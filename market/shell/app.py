@@ -12,7 +12,7 @@ from ground.ops.bodylimit import RequestBodyLimitMiddleware
 from ground.ops.logs import configure_logging
 from ground.ops.requests import RequestContextMiddleware
 from ground.ops.sentry import init_sentry
-from market.shell.domains import load_domains
+from market.shell.wiring import wire
 
 API_PREFIX = "/api/v1"
 
@@ -52,7 +52,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings)
     init_sentry(settings)
-    load_domains()
+    wire()
     app = FastAPI(title="Sluice", version="0.1.0", description=DESCRIPTION)
     install_error_handlers(app)
     # Inside the request middleware, so a refused body is logged and answered with its id.

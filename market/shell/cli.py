@@ -10,7 +10,7 @@ from audit import cli as audit_cli
 from ground.config import SettingsError, check_process_environment, get_settings
 from ground.ops.logs import configure_logging
 from market.shell import migrations, secrets_cli
-from market.shell.domains import load_domains
+from market.shell.wiring import wire
 
 app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
@@ -29,7 +29,7 @@ def _load() -> None:
         console.print(f"[red]{refusal}[/red]")
         raise typer.Exit(code=2) from None
     configure_logging(settings)
-    load_domains()
+    wire()
 
 
 @db_app.command("upgrade")
