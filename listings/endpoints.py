@@ -6,9 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
-from sqlmodel import Session
 
-from accounts import service as accounts
 from accounts.dependencies import (
     CompliancePrincipal,
     CurrentPrincipal,
@@ -28,67 +26,27 @@ from listings import (
     deletion,
     delivery,
     exposure,
-    grading,
     public_view,
     review,
     service,
 )
 from listings.ingestion import HeaderMode
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode
-from listings.policy_endpoints import k_read
 from listings.schemas import (
     ApprovalRequest,
-    BilingualText,
     CatalogEntry,
-    ColumnExposureRead,
     ColumnRenames,
     DatasetPublicRead,
     DatasetRead,
     DeliveryModeUpdate,
-    DeliveryTradeoffRead,
     ListingReviewRead,
     RejectionReason,
     ReviewQueueEntry,
 )
 from listings.versions import has_pending_change
+from listings.views import catalog_entries, dataset_read, k_read, public_read, tradeoff_read
 
 router = APIRouter(tags=["datasets"], route_class=IdempotentRoute)
-
-
-def dataset_read(dataset: Dataset) -> DatasetRead:
-    flags = grading.personal_info(dataset.columns)
-    return DatasetRead.model_validate(
-        {
-            **dataset.model_dump(),
-            "has_personal_info": flags.has_personal_info,
-            "has_sensitive_personal_info": flags.has_sensitive_personal_info,
-        }
-    )
-
-
-def public_read(session: Session, dataset: Dataset) -> DatasetPublicRead:
-    """The buyer view of one dataset (declarations only, see ``listings.public_view``)."""
-    names = accounts.organization_names(session, {dataset.provider_org_id})
-    return DatasetPublicRead.model_validate(
-        public_view.public_view(dataset, names.get(dataset.provider_org_id, ""))
-    )
-
-
-def tradeoff_read(result: exposure.Tradeoff | None) -> DeliveryTradeoffRead | None:
-    if result is None:
-        return None
-    return DeliveryTradeoffRead(
-        delivery_mode=result.delivery_mode,
-        measured=result.measured,
-        exact_columns=result.named("exact"),
-        partly_exact_columns=result.named("partly_exact"),
-        grouped_columns=result.named("grouped"),
-        approximate_columns=result.named("approximate"),
-        columns=[ColumnExposureRead.model_validate(vars(c)) for c in result.columns],
-        sandbox_cannot_protect=[
-            BilingualText(en=en, zh=zh) for en, zh in result.sandbox_cannot_protect
-        ],
-    )
 
 
 def _page(rows: list[Dataset], total: int, page: PageDep) -> Page[DatasetRead]:
@@ -290,16 +248,6 @@ def catalog(
     return Page(
         items=catalog_entries(session, rows), total=total, limit=page.limit, offset=page.offset
     )
-
-
-def catalog_entries(session: Session, rows: list[Dataset]) -> list[CatalogEntry]:
-    """Catalog rows in the buyer view with their provider's name (one query for the page),
-    as the API and the console show them."""
-    names = accounts.organization_names(session, {d.provider_org_id for d in rows})
-    return [
-        CatalogEntry.model_validate(public_view.public_view(d, names.get(d.provider_org_id, "")))
-        for d in rows
-    ]
 
 
 @router.get("/reviews/listings", response_model=Page[ReviewQueueEntry])

@@ -7,9 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import FileResponse
-from sqlmodel import Session
 
-from accounts import service as accounts
 from accounts.dependencies import (
     CompliancePrincipal,
     ProviderOrStaffPrincipal,
@@ -17,30 +15,21 @@ from accounts.dependencies import (
     bearer_upload_gate,
 )
 from accounts.models import Role
-from accounts.principal import Principal
-from ground.config import Settings
 from ground.dependencies import SessionDep, SettingsDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from ground.openapi import error_responses
 from ground.upload_route import post_upload
-from listings import authorization, exposure, grading, policies, review, service, storage
-from listings.endpoints import dataset_read, tradeoff_read
-from listings.models import Dataset, DatasetAttachment
+from listings import authorization, grading, review, service
 from listings.policies import PreviewDoor
-from listings.policy_endpoints import k_read
-from listings.rows import json_rows
 from listings.schemas import (
     AttachmentRead,
     AuthorizationUpdate,
-    ChecklistItem,
     DatasetRead,
     GradeProposal,
     ListingReviewDetail,
-    ListingReviewRead,
-    PreviewRead,
-    ProviderRead,
     RejectionReason,
 )
+from listings.views import attachment_file, dataset_read, review_detail
 
 router = APIRouter(tags=["governance"], route_class=IdempotentRoute)
 
@@ -131,16 +120,6 @@ def download_attachment(
     )
 
 
-def attachment_file(attachment: DatasetAttachment, settings: Settings) -> FileResponse:
-    """The stored document under its uploaded name and checked content type (the console's
-    download routes serve it the same way)."""
-    return FileResponse(
-        storage.ensure_local(settings.data_dir, attachment.file_path),
-        media_type=attachment.content_type,
-        filename=attachment.filename,
-    )
-
-
 @router.get("/reviews/listings/{dataset_id}", response_model=ListingReviewDetail)
 def review_page(
     dataset_id: uuid.UUID, reviewer: CompliancePrincipal, session: SessionDep, settings: SettingsDep
@@ -152,47 +131,6 @@ def review_page(
     released whole counted on the first rows) and, in English and Chinese, what the sandbox
     therefore cannot protect."""
     return review_detail(session, reviewer, dataset_id, settings, door=PreviewDoor.api_review)
-
-
-def review_detail(
-    session: Session,
-    reviewer: Principal,
-    dataset_id: uuid.UUID,
-    settings: Settings,
-    *,
-    door: PreviewDoor,
-) -> ListingReviewDetail:
-    """What `GET /reviews/listings/{id}` returns; the console's review page shows the same,
-    its preview audited under its own door."""
-    dataset = service.get_dataset(session, dataset_id)
-    provider = accounts.get_organization(session, dataset.provider_org_id)
-    flags = grading.personal_info(dataset.columns)
-    suggested, level = grading.suggested_grade(dataset.columns)
-    version = review.current_versions(session, [dataset]).get(dataset.id)
-    return ListingReviewDetail(
-        dataset=dataset_read(dataset),
-        provider=ProviderRead(id=provider.id, name=provider.name, kind=str(provider.kind)),
-        attachments=[
-            AttachmentRead.model_validate(a.model_dump())
-            for a in authorization.attachments_of(session, dataset.id)
-        ],
-        suggested_grade=suggested,
-        suggested_grade_level=level,
-        personal_columns=flags.personal_columns,
-        sensitive_columns=flags.sensitive_columns,
-        policy=dataset.policy,
-        policy_version=dataset.policy_version,
-        preview=_preview(session, reviewer, dataset, settings, door),
-        k_anonymity=k_read(version.k_anonymity if version else None, settings.k_anonymity_min),
-        delivery_tradeoff=tradeoff_read(
-            exposure.tradeoff(dataset, data_dir=settings.data_dir, measure=True)
-        ),
-        history=[
-            ListingReviewRead.model_validate(r.model_dump())
-            for r in review.history(session, dataset.id)
-        ],
-        checklist=[ChecklistItem(key=k, en=en, zh=zh) for k, (en, zh) in review.CHECKLIST.items()],
-    )
 
 
 @router.post("/reviews/listings/{dataset_id}/suspend", response_model=DatasetRead)
@@ -215,26 +153,3 @@ def reinstate_listing(
 ) -> DatasetRead:
     """Lift a suspension; the dataset is listed again with its approved policy."""
     return dataset_read(review.reinstate(session, reviewer, dataset_id, body.reason.strip()))
-
-
-def _preview(
-    session: Session, reviewer: Principal, dataset: Dataset, settings: Settings, door: PreviewDoor
-) -> PreviewRead | None:
-    if dataset.policy is None:
-        return None
-    _, which, table = policies.preview(
-        session,
-        reviewer,
-        dataset.id,
-        which="draft",
-        rows=10,
-        data_dir=settings.data_dir,
-        door=door,
-    )
-    return PreviewRead(
-        dataset_id=dataset.id,
-        policy=which,
-        policy_version=dataset.policy_version,
-        columns=table.column_names,
-        rows=json_rows(table),
-    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -12,7 +12,7 @@ from accounts.dependencies import (
     ProviderOrStaffPrincipal,
     ProviderPrincipal,
 )
-from anonymize import KAnonymityReport, Policy
+from anonymize import Policy
 from ground.dependencies import SessionDep, SettingsDep
 from listings import policies, public_view, samples, service
 from listings.models import Dataset, DeliveryMode, PolicyVersion
@@ -24,21 +24,10 @@ from listings.schemas import (
     PolicyVersionRead,
     PreviewRead,
 )
-from listings.versions import Which, has_pending_change, report_json
+from listings.versions import Which, has_pending_change
+from listings.views import k_read
 
 router = APIRouter(tags=["policies"])
-
-
-def k_read(
-    report: KAnonymityReport | dict[str, Any] | None, threshold: int
-) -> KAnonymityRead | None:
-    """A stored or fresh report, judged against the threshold configured now."""
-    if report is None:
-        return None
-    body = report_json(report) if isinstance(report, KAnonymityReport) else report
-    return KAnonymityRead.model_validate(
-        {**body, "below_threshold": body["rows"] > 0 and body["k"] < threshold}
-    )
 
 
 def version_read(version: PolicyVersion, threshold: int) -> PolicyVersionRead:

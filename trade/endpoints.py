@@ -5,45 +5,22 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-from sqlmodel import Session
 
 from accounts.dependencies import BuyerPrincipal
-from billing import overage as overage_accounts
 from ground.dependencies import SessionDep, SettingsDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from ground.openapi import error_responses
 from ground.pagination import Page, PageDep
 from trade import overage, payments, service, statements
-from trade.models import Entitlement, Order
 from trade.schemas import (
     CheckoutRead,
-    EntitlementRead,
     EntitlementStatement,
     OrderCreate,
     OrderRead,
-    OverageLine,
 )
+from trade.views import order_read, stored_order_read
 
 router = APIRouter(tags=["orders"], route_class=IdempotentRoute)
-
-
-def order_read(
-    order: Order, entitlement: Entitlement | None, line: overage_accounts.InvoiceLine | None = None
-) -> OrderRead:
-    return OrderRead.model_validate(
-        {
-            **order.model_dump(),
-            "entitlement": None
-            if entitlement is None
-            else EntitlementRead.model_validate(entitlement.model_dump()),
-            "overage": None if line is None else OverageLine(**vars(line)),
-        }
-    )
-
-
-def stored_order_read(session: Session, order: Order) -> OrderRead:
-    line = overage_accounts.invoice_line(session, order.id)
-    return order_read(order, service.entitlement_of(session, order), line)
 
 
 @router.post("/orders", response_model=OrderRead, status_code=status.HTTP_201_CREATED)

@@ -12,8 +12,7 @@ from accounts.dependencies import CompliancePrincipal
 from ground.dependencies import SessionDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from ground.pagination import Page, PageDep
-from trade import review_view, revocation, service, stops
-from trade.endpoints import order_read, stored_order_read
+from trade import revocation, service, stops
 from trade.models import EmergencyStop as StopRecord
 from trade.models import StopStatus
 from trade.schemas import (
@@ -27,6 +26,7 @@ from trade.schemas import (
     ReviewDecisionBody,
     RevocationBody,
 )
+from trade.views import order_read, order_review_queue, stored_order_read
 
 router = APIRouter(tags=["reviews"], route_class=IdempotentRoute)
 
@@ -37,11 +37,7 @@ def order_queue(
 ) -> Page[OrderReviewRead]:
     """Orders on graded data waiting for compliance: buyer, declared usage scenario, dataset
     grade, plan and duration, and the buyer's history."""
-    rows, total = service.review_queue(session, limit=page.limit, offset=page.offset)
-    items = [
-        OrderReviewRead.model_validate({**stored_order_read(session, o).model_dump(), **extra})
-        for o, extra in zip(rows, review_view.review_entries(session, rows), strict=True)
-    ]
+    items, total = order_review_queue(session, limit=page.limit, offset=page.offset)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

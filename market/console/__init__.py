@@ -2,8 +2,11 @@
 
 Pages are Jinja2 templates rendered by the same FastAPI app that serves the API, with htmx
 (vendored under ``static/``) for progressive enhancement; every page also works as plain HTML
-forms. Pages call the domain services (``listings.service``, ``billing.service`` ...), never
-repositories, and authenticate with the API's own tokens kept in cookies (``session``).
+forms. Pages call the domain services (``listings.service``, ``billing.service`` ...) and the
+domains' read-model builders (``listings.views``, ``trade.views``, ``sandbox.views``: what the API
+returns), never repositories nor API router modules (``*.endpoints``, enforced by the
+import-linter contract in ``pyproject.toml``), and authenticate with the API's own tokens kept
+in cookies (``session``).
 
 Adding an area (e.g. ``buyer``):
 

@@ -26,9 +26,9 @@ from market.console.nav import NavItem
 from market.console.session import BuyerUser
 from market.console.templating import redirect, render
 from trade import payments, service
-from trade.endpoints import stored_order_read
 from trade.models import Order, OrderStatus
 from trade.schemas import OrderCreate
+from trade.views import stored_order_read
 
 router = APIRouter(route_class=ConsoleIdempotentRoute)
 NAV = (NavItem("buyer.nav.orders", "/console/orders", frozenset({Role.buyer})),)

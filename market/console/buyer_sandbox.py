@@ -28,7 +28,7 @@ from ground.errors import NotFound, SluiceError
 from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from ground.ops.logs import get_logger
 from listings import service as listings
-from listings.endpoints import public_read
+from listings.views import public_read
 from market.console import charts
 from market.console.buyer_usage import budget_chart, last_days
 from market.console.forms import validate_form
@@ -38,9 +38,9 @@ from market.console.session import BuyerUser, ConsoleUser
 from market.console.templating import render
 from sandbox import profiles
 from sandbox import service as sandbox
-from sandbox.endpoints import budget_read, estimate_read, query_read
 from sandbox.models import QueryStatus
 from sandbox.schemas import QueryCreate, QueryEstimate, QueryRead
+from sandbox.views import budget_read, estimate_read, query_read
 
 log = get_logger(__name__)
 

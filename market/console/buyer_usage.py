@@ -31,8 +31,8 @@ from market.console.nav import NavItem
 from market.console.session import BuyerUser
 from market.console.templating import render
 from sandbox import service as sandbox
-from sandbox.endpoints import budget_read
 from sandbox.schemas import BudgetRead
+from sandbox.views import budget_read
 from trade import statements
 
 router = APIRouter()

@@ -30,11 +30,11 @@ from billing import service as plans
 from ground.dependencies import SessionDep, SettingsDep
 from listings import grading, policies, public_view, samples
 from listings import service as listings
-from listings.endpoints import catalog_entries, dataset_read, public_read
 from listings.models import DataGrade, DatasetStatus, DeliveryMode
 from listings.policies import PreviewDoor
 from listings.rows import json_rows
 from listings.versions import Which
+from listings.views import catalog_entries, dataset_read, public_read
 from market.console.forms import BlankIsNone
 from market.console.nav import NavItem
 from market.console.session import CurrentUser

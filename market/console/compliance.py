@@ -26,14 +26,12 @@ from accounts.principal import Principal
 from ground.dependencies import SessionDep, SettingsDep
 from listings import authorization, exposure, review
 from listings import service as listings
-from listings.endpoints import dataset_read
-from listings.governance_endpoints import attachment_file, review_detail
 from listings.models import DataGrade, Dataset, DatasetStatus
 from listings.policies import PreviewDoor
-from listings.policy_endpoints import k_read
 from listings.review import QueueKind
 from listings.schemas import ApprovalRequest, RejectionReason
 from listings.versions import has_pending_change
+from listings.views import attachment_file, dataset_read, k_read, review_detail
 from market.console.compliance_common import (
     PAGE_SIZE,
     optional_choice,
@@ -151,7 +149,8 @@ def review_dataset(
     """The reviewer's page: provider and authorization, suggested and proposed grade,
     sensitive columns with their evidence, the policy, the masked preview, k-anonymity,
     history, the sandbox profile's status, and the decisions the dataset's status allows."""
-    # The API's own view, so the console shows what GET /reviews/listings/{id} shows.
+    # The API's own view (``listings.views``): the console shows what
+    # GET /reviews/listings/{id} shows.
     detail = review_detail(
         session, user.principal, dataset_id, settings, door=PreviewDoor.console_review
     )

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from accounts import service as accounts
 from ground.dependencies import SessionDep, SettingsDep
 from listings import service as listings
-from listings.endpoints import dataset_read
+from listings.views import dataset_read
 from market.console.compliance_common import user_emails
 from market.console.nav import NavItem
 from market.console.session import ComplianceUser

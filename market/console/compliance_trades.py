@@ -1,8 +1,8 @@
 """Compliance on trades: the order review queue, revoking entitlements, and the emergency
 stop of a buyer or a dataset.
 
-The queue is the API's own view (``GET /reviews/orders``), called as is; decisions go
-through ``trade.service`` and ``trade.revocation``, the services behind the
+The queue is the API's own view (``GET /reviews/orders``, built by ``trade.views``);
+decisions go through ``trade.service`` and ``trade.revocation``, the services behind the
 API's ``POST /reviews/...``, with the API's request models validating the forms. The API
 lets only the compliance role do this, and so do these pages.
 
@@ -26,10 +26,9 @@ from accounts.models import OrgKind, Role
 from billing import metering
 from ground.dependencies import SessionDep
 from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
-from ground.pagination import PageParams
 from listings import service as listings
-from listings.endpoints import dataset_read
 from listings.models import DatasetStatus
+from listings.views import dataset_read
 from market.console import compliance_stops
 from market.console.compliance_common import (
     PAGE_SIZE,
@@ -45,8 +44,8 @@ from market.console.templating import redirect, render
 from trade import revocation
 from trade import service as trade
 from trade.models import EntitlementStatus
-from trade.review_endpoints import order_queue
 from trade.schemas import EmergencyStop, OrderApproval, ReviewDecisionBody, RevocationBody
+from trade.views import order_review_queue
 
 router = APIRouter(prefix="/compliance", route_class=ConsoleIdempotentRoute)
 _STAFF = frozenset({Role.compliance})
@@ -71,10 +70,9 @@ def orders(
 ) -> Response:
     """Orders on graded data waiting for compliance, newest first: buyer, usage scenario,
     dataset grade, plan and duration, and the buyer's history."""
-    # The API's view itself, so the console shows what GET /reviews/orders shows.
-    queue = order_queue(
-        user.principal, session, PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    )
+    # The API's view itself (``trade.views``), so the console shows what GET /reviews/orders
+    # shows.
+    items, total = order_review_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     _, standing = compliance_stops.standing_stops(session, limit=0)
     return render(
         request,
@@ -82,10 +80,10 @@ def orders(
         user,
         {
             "standing_stops": standing,
-            "orders": queue.items,
-            "total": queue.total,
+            "orders": items,
+            "total": total,
             "page": page,
-            "pages": pages(queue.total),
+            "pages": pages(total),
             "url_for_page": page_links(ORDERS, {}),
             "done": done if done in DONE else "",
         },

@@ -30,13 +30,12 @@ from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from ground.upload_route import post_upload
 from listings import authorization, deletion, delivery, grading, policies, review
 from listings import service as listings
-from listings.endpoints import dataset_read
 from listings.ingestion import HeaderMode
 from listings.models import DatasetStatus, DeliveryMode
 from listings.policies import PreviewDoor
-from listings.policy_endpoints import k_read
 from listings.schemas import AuthorizationUpdate, DeliveryModeUpdate, GradeProposal
 from listings.versions import has_pending_change
+from listings.views import dataset_read, k_read
 from market.console import charts
 from market.console.catalog import PREVIEW_ROWS, masked_preview, rows_view
 from market.console.forms import FormFields, blank_to_none, money_to_minor, validate_form

@@ -18,7 +18,7 @@ from ground.db import utcnow
 from ground.dependencies import SessionDep, SettingsDep
 from listings import deletion
 from listings import service as listings
-from listings.endpoints import dataset_read
+from listings.views import dataset_read
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect, render

@@ -24,7 +24,7 @@ from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from ground.upload_route import post_upload
 from listings import authorization
 from listings import service as listings
-from listings.governance_endpoints import attachment_file
+from listings.views import attachment_file
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from ground.dependencies import SessionDep, SettingsDep
 from ground.ops.logs import get_logger
 from listings import service as listings
-from listings.endpoints import dataset_read
+from listings.views import dataset_read
 from market.console.forms import FormFields, FormInvalid, validate_form
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
