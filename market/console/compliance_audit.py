@@ -11,7 +11,6 @@ cookie, not the API's bearer token.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -29,11 +28,10 @@ from audit.models import AuditRecord
 from audit.repository import AuditFilter
 from ground.db import new_session
 from ground.dependencies import SessionDep
-from ground.errors import NotFound
 from ground.ops.logs import get_logger
-from listings import service as listings
 from market.console.compliance_common import (
     PAGE_SIZE,
+    dataset_titles,
     optional_choice,
     optional_day,
     optional_uuid,
@@ -92,19 +90,11 @@ def _filter(actor: str, action: str, dataset: str, since: str, until: str) -> Au
 
 def _names(session: Session, records: list[AuditRecord]) -> dict[str, dict[Any, str]]:
     """Who and what the records name, looked up once per distinct id on the page."""
-    titles: dict[uuid.UUID, str] = {}
-    for dataset_id in {r.dataset_id for r in records if r.dataset_id}:
-        assert dataset_id is not None
-        try:
-            titles[dataset_id] = listings.get_dataset(session, dataset_id).title
-        except NotFound:
-            log.debug("audit record names a dataset that is gone", dataset_id=str(dataset_id))
-            titles[dataset_id] = str(dataset_id)
     orgs = {r.actor_org_id for r in records if r.actor_org_id is not None}
     return {
         "users": dict(user_emails(session, {r.actor_user_id for r in records})),
         "orgs": dict(accounts.organization_names(session, orgs)),
-        "datasets": dict(titles),
+        "datasets": dataset_titles(session, {r.dataset_id for r in records}),
     }
 
 

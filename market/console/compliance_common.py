@@ -1,5 +1,5 @@
 """What the compliance pages share: reading filter values from a query string, the names
-behind ids, and page links that keep the filters.
+and titles behind ids, and page links that keep the filters.
 
 Filters arrive as plain strings and are read here rather than typed as FastAPI parameters:
 a filter form submits ``grade=`` for "all", which a ``DataGrade | None`` parameter refuses
@@ -21,6 +21,7 @@ from sqlmodel import Session
 from accounts import service as accounts
 from ground.errors import NotFound
 from ground.ops.logs import get_logger
+from listings import service as listings
 from market.console.forms import FormInvalid
 
 log = get_logger(__name__)
@@ -86,15 +87,29 @@ def page_links(path: str, filters: Mapping[str, object]) -> Callable[[int], str]
     return url_for_page
 
 
-def user_emails(session: Session, user_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    """E-mail addresses of the people named on a page (one lookup per distinct person)."""
+def _named(
+    ids: set[uuid.UUID | None], look_up: Callable[[uuid.UUID], str], what: str
+) -> dict[uuid.UUID, str]:
+    """``look_up`` once per distinct id named on a page; one gone since is shown by its id."""
     found: dict[uuid.UUID, str] = {}
-    for user_id in user_ids:
-        if user_id is None:
+    for named_id in ids:
+        if named_id is None:
             continue
         try:
-            found[user_id] = accounts.get_user(session, user_id).email
+            found[named_id] = look_up(named_id)
         except NotFound:
-            log.debug("page names a user that is gone", user_id=str(user_id))
-            found[user_id] = str(user_id)
+            log.debug("page names a record that is gone", what=what, id=str(named_id))
+            found[named_id] = str(named_id)
     return found
+
+
+def user_emails(session: Session, user_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """E-mail addresses of the people named on a page."""
+    return _named(user_ids, lambda user_id: accounts.get_user(session, user_id).email, "user")
+
+
+def dataset_titles(session: Session, dataset_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """Titles of the datasets named on a page."""
+    return _named(
+        dataset_ids, lambda dataset_id: listings.get_dataset(session, dataset_id).title, "dataset"
+    )

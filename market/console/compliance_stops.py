@@ -18,9 +18,9 @@ from sqlmodel import Session
 from accounts import service as accounts
 from accounts.models import Role
 from ground.dependencies import SessionDep
-from listings import service as listings
 from market.console.compliance_common import (
     PAGE_SIZE,
+    dataset_titles,
     optional_choice,
     page_links,
     pages,
@@ -48,10 +48,7 @@ def stop_rows(session: Session, rows: list[EmergencyStop]) -> list[dict[str, Any
     names = accounts.organization_names(
         session, {s.buyer_org_id for s in rows if s.buyer_org_id is not None}
     )
-    titles = {
-        d: listings.get_dataset(session, d).title
-        for d in {s.dataset_id for s in rows if s.dataset_id is not None}
-    }
+    titles = dataset_titles(session, {s.dataset_id for s in rows})
     named: set[uuid.UUID | None] = {s.created_by_id for s in rows}
     people = user_emails(session, named | {s.lifted_by_id for s in rows})
     return [

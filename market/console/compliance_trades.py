@@ -32,6 +32,7 @@ from listings.views import dataset_read
 from market.console import compliance_stops
 from market.console.compliance_common import (
     PAGE_SIZE,
+    dataset_titles,
     optional_choice,
     optional_uuid,
     page_links,
@@ -162,7 +163,7 @@ def entitlements(
     )
     used = metering.usage_by_entitlement(session, [e.id for e in rows])
     names = accounts.organization_names(session, {e.buyer_org_id for e in rows})
-    titles = {d: listings.get_dataset(session, d).title for d in {e.dataset_id for e in rows}}
+    titles = dataset_titles(session, {e.dataset_id for e in rows})
     filters = {"buyer": buyer_id or "", "dataset": dataset_id or "", "status": chosen or ""}
     return render(
         request,
