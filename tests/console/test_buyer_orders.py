@@ -17,6 +17,8 @@ from ground.config import Settings
 from listings.models import DataGrade, Dataset
 from market.console import buyer as buyer_pages
 from tests.console.conftest import SignIn, csrf_token, post_form
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import text
 from tests.fixtures.factories import (
     activate_plan,
     create_dataset,
@@ -58,7 +60,7 @@ def test_the_dataset_page_offers_buyers_an_order_form(
     assert 'action="/console/orders"' in page
     assert f'<input type="radio" id="plan-{plan.id}" name="plan_id" value="{plan.id}"' in page
     assert f'<label for="plan-{plan.id}">季度包' in page
-    assert '<label for="usage_scenario">数据使用场景（必填）</label>' in page
+    assert f'<label for="usage_scenario">{shown("buyer.order.scenario")}</label>' in page
 
 
 def test_providers_see_no_order_form(
@@ -85,14 +87,14 @@ def test_ordering_a_paid_plan_awaits_payment_and_explains_how_to_pay(
     assert order.status is OrderStatus.awaiting_payment
     assert order.usage_scenario == SCENARIO
     page = client.get(response.headers["location"]).text
-    assert "订单已提交" in page
-    assert "请以银行卡或银行转账支付" in page  # the state, explained
+    assert shown("buyer.done.placed") in page
+    assert shown("buyer.status_help.awaiting_payment") in page  # the state, explained
     assert 'aria-current="step"' in page
     bank = page.split('data-testid="bank-transfer"', 1)[1].split("</dl>", 1)[0]
     assert "¥123.45" in bank
     assert str(order.id) in bank  # the reference to quote
-    assert "请联系平台运营人员获取收款账户" in bank
-    assert "本平台未开通银行卡支付" in page  # no card button while Stripe is off
+    assert shown("buyer.pay.account_ask") in bank
+    assert shown("buyer.pay.card_off") in page  # no card button while Stripe is off
     assert "/checkout" not in page
 
 
@@ -124,9 +126,9 @@ def test_a_free_plan_is_active_at_once(
     [order] = _orders(session, buyer)
     assert order.status is OrderStatus.active
     page = client.get(response.headers["location"]).text
-    assert "免费套餐无需支付" in page
-    assert "剩余额度" in page
-    assert "支付 ¥" not in page
+    assert shown("buyer.done.activated") in page
+    assert shown("buyer.order.quota") in page
+    assert shown("buyer.pay.heading", amount="¥") not in page  # no payment heading, any price
 
 
 def test_an_order_without_a_scenario_is_refused_and_nothing_is_ordered(
@@ -233,11 +235,11 @@ def test_the_list_explains_states_shows_conditions_and_pages(
     signed_in(buyer)
     first = client.get("/console/orders").text
     second = client.get("/console/orders", params={"page": 2}).text
-    assert "订单（共 3 个）" in first
-    assert "第 1 / 2 页" in first
+    assert shown("buyer.orders.list", total=3) in first
+    assert shown("common.page_of", page=1, pages=2) in first
     assert first.count("/console/orders/") + second.count("/console/orders/") == 3
-    assert "合规专员正在审核您声明的使用场景" in first + second
-    assert "额度上限 7" in first + second
+    assert shown("buyer.status_help.pending_review") in first + second
+    assert shown("buyer.condition.quota", quota=7) in first + second
     assert str(waiting.id) in first + second
     assert '<th scope="col">' in first
 
@@ -269,13 +271,14 @@ def test_the_order_page_shows_compliance_conditions_and_the_review_note(
     trade.reject_order(session, principal_of(reviewer), rejected.id, "场景描述不清")
     signed_in(buyer)
     page = client.get(f"/console/orders/{order.id}").text
-    assert "授权额度最多 50" in page
-    assert "最多 30 天" in page
+    assert shown("buyer.condition.quota_long", quota=50) in page
+    assert shown("buyer.condition.days_long", days=30) in page
     assert "仅限风控用途" in page  # the reviewer's note, in the history
-    assert "待合规审核 → 待支付" in page
+    moved = (text("buyer.status.pending_review"), text("buyer.status.awaiting_payment"))
+    assert " → ".join(moved) in page
     other = client.get(f"/console/orders/{rejected.id}").text
     assert "rejected: 场景描述不清" in other
-    assert "未产生费用" in other
+    assert shown("buyer.status_help.cancelled") in other
 
 
 def test_another_organizations_order_is_not_found(
@@ -311,7 +314,8 @@ def test_paying_by_card_creates_the_checkout_session_and_goes_to_stripe(
         session, buyer, listed, create_plan(session, listed, provider=provider, price_minor=9_900)
     )
     signed_in(buyer)
-    assert "前往 Stripe 支付 ¥99.00" in client.get(f"/console/orders/{order.id}").text
+    button = shown("buyer.pay.card_button", amount="¥99.00")
+    assert button in client.get(f"/console/orders/{order.id}").text
     response = post_form(client, f"/console/orders/{order.id}/checkout", {})
     assert response.status_code == 303
     assert re.fullmatch(
@@ -342,8 +346,9 @@ def test_returning_from_stripe_says_what_happens_next(
 ) -> None:
     order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
     signed_in(buyer)
-    assert "Stripe 确认后订单即生效" in client.get(f"/console/orders/{order.id}?paid=1").text
-    assert "支付未完成" in client.get(f"/console/orders/{order.id}?cancelled=1").text
+    assert shown("buyer.done.paid") in client.get(f"/console/orders/{order.id}?paid=1").text
+    cancelled = client.get(f"/console/orders/{order.id}?cancelled=1").text
+    assert shown("buyer.done.payment_cancelled") in cancelled
 
 
 def test_card_payment_while_disabled_is_refused_in_both_languages(
@@ -401,13 +406,13 @@ def test_an_unpaid_order_can_be_cancelled(
 ) -> None:
     order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
     signed_in(buyer)
-    assert "取消订单" in client.get(f"/console/orders/{order.id}").text
+    assert shown("buyer.cancel.button") in client.get(f"/console/orders/{order.id}").text
     response = post_form(client, f"/console/orders/{order.id}/cancel", {})
     assert response.status_code == 303
     assert response.headers["location"] == f"/console/orders/{order.id}?done=cancelled"
     session.refresh(order)
     assert order.status is OrderStatus.cancelled
-    assert "订单已取消" in client.get(response.headers["location"]).text
+    assert shown("buyer.done.cancelled") in client.get(response.headers["location"]).text
 
 
 def test_cancelling_or_paying_without_the_csrf_token_changes_nothing(

@@ -21,6 +21,7 @@ from market.console.csrf import CSRF_COOKIE
 from sandbox import service as sandbox
 from sandbox.models import PrivacyLedgerEntry, SandboxAllotment, SandboxQuery
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_sandbox_buyer, create_sandbox_dataset, create_user
 
 GROUPED = "SELECT 城市, COUNT(*) AS n, AVG(金额) AS mean FROM dataset GROUP BY 城市"
@@ -54,13 +55,13 @@ def test_the_editor_shows_a_labelled_sql_box_and_the_budget(
     page = client.get(_url(sandbox_dataset))
     assert page.status_code == 200
     text = page.text
-    assert '<label for="sql">SQL（表名为 dataset）</label>' in text
+    assert f'<label for="sql">{shown("buyer.sandbox.sql")}</label>' in text
     # A first query the approved profile answers, grouped by its public domain.
     assert "SELECT 城市, COUNT(*) AS n FROM dataset GROUP BY 城市</textarea>" in text
     budget = text.split('data-testid="budget-left"', 1)[1].split("</dl>", 1)[0]
     assert "2 / 2" in budget  # ε left / total
     assert "5 / 5" in budget  # queries left
-    assert "公开取值：北京、上海、广州、深圳" in text
+    assert shown("buyer.sandbox.domain", values="北京、上海、广州、深圳") in text
     assert text.count('<svg class="chart"') == 1  # the budget over time
 
 
@@ -80,8 +81,8 @@ def test_a_query_shows_each_value_with_its_interval_the_charge_and_the_budget_le
         assert f'<th scope="row">{city}</th>' in answer
     assert answer.count('<span class="dp-ci"') == 8  # n and mean, in four groups
     assert len(re.findall(r"95%: \[-?[\d,.]+, [\d,.]+\]", answer)) == 8
-    assert "本次消耗 ε = 1，δ = 0。" in answer
-    assert "剩余 ε = 1，剩余查询 4 次" in answer
+    assert shown("buyer.sandbox.charged", epsilon=1, delta=0) in answer
+    assert shown("buyer.sandbox.left_after", epsilon=1, queries=4) in answer
     # Error bars for both aggregates, one per group, each with its interval in a tooltip.
     assert answer.count('<g class="interval"') == 8
     [query] = session.exec(select(SandboxQuery)).all()
@@ -123,7 +124,7 @@ def test_the_same_query_again_is_the_stored_answer_at_no_cost(
     signed_in(analyst)
     post_form(client, _url(sandbox_dataset), {"sql": GROUPED, "epsilon": "1"})
     again = post_form(client, _url(sandbox_dataset), {"sql": GROUPED, "epsilon": "1"})
-    assert "返回保存的结果，未再消耗预算" in again.text
+    assert shown("buyer.sandbox.stored") in again.text
     assert len(_ledger(session)) == 2
 
 
@@ -139,9 +140,11 @@ def test_a_dry_run_prices_the_query_and_spends_nothing(
         client, _url(sandbox_dataset), {"sql": GROUPED, "epsilon": "0.8", "action": "dry_run"}
     )
     assert response.status_code == 200
-    assert "本查询将消耗 ε = 0.8，δ = 0，参考价格 ¥80.00" in response.text
-    assert "按公开取值发布全部分组" in response.text
-    assert "几何机制" in response.text  # the mechanism, named in the reader's language
+    estimate = shown("buyer.sandbox.estimate_line", epsilon=0.8, delta=0, price="¥80.00")
+    assert estimate in response.text
+    assert shown("buyer.sandbox.grouping.public_domain") in response.text
+    # the mechanism, named in the reader's language
+    assert shown("buyer.sandbox.mech.geometric") in response.text
     assert 'data-testid="sandbox-answer"' not in response.text
     assert _ledger(session) == []
 
@@ -301,7 +304,7 @@ def test_the_budget_left_counts_only_usable_allotments_and_shows_the_lapsed(
     assert "1 / 3" in budget  # ε left (the usable grant only) / total
     assert "3 / 8" in budget  # queries left / cap
     assert 'data-testid="epsilon-max-single">1</dd>' in budget
-    assert "ε = 2，查询 5 次（来自已过期或已终止的套餐或授权）" in budget
+    assert shown("buyer.sandbox.lapsed_value", epsilon=2, queries=5) in budget
     # The chart's "ε left" line ends at the usable ε, not at total − spent.
     svg = re.search(r'<svg class="chart".*?</svg>', text, re.S)
     assert svg is not None

@@ -13,6 +13,7 @@ from listings import storage
 from listings.models import DataGrade, Dataset, DeliveryMode
 from market.console import catalog as catalog_pages
 from tests.console.conftest import SignIn
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import (
     create_dataset,
     create_plan,
@@ -54,7 +55,7 @@ def test_the_catalog_shows_listed_datasets_only(
     assert page.status_code == 200
     assert "交通卡口流量" in page.text
     assert "未上架草稿" not in page.text
-    assert "共 1 个数据集" in page.text
+    assert shown("catalog.found", total=1) in page.text
 
 
 def test_filters_by_words_grade_and_provider(
@@ -123,11 +124,11 @@ def test_results_are_paginated(
     signed_in(buyer)
     first = client.get("/console/catalog").text
     second = client.get("/console/catalog", params={"page": 2}).text
-    assert "第 1 / 2 页" in first
+    assert shown("common.page_of", page=1, pages=2) in first
     assert 'rel="next"' in first
-    shown = [f"数据集{n}" for n in range(3)]
-    assert sum(t in first for t in shown) == 2
-    assert sum(t in second for t in shown) == 1
+    titles = [f"数据集{n}" for n in range(3)]
+    assert sum(t in first for t in titles) == 2
+    assert sum(t in second for t in titles) == 1
 
 
 def test_a_dataset_page_shows_rows_as_a_buyer_receives_them(
@@ -179,11 +180,11 @@ def test_a_buyer_sees_released_forms_not_the_detectors_measurements(
 ) -> None:
     signed_in(buyer)
     text = client.get(f"/console/datasets/{listed.id}").text
-    assert "部分遮盖" in text  # the resident ID's released form (mask)
+    assert shown("provider.op.mask") in text  # the resident ID's released form (mask)
     assert "resident_id" not in text  # the detected kind
     assert "sampled values" not in text  # the detector's evidence
     assert "people.csv" not in text
-    assert "脱敏明细 + 隐私沙箱" in text  # the delivery mode
+    assert shown("common.delivery.both") in text  # the delivery mode
 
 
 def test_the_owner_also_sees_the_detected_kinds(
@@ -205,10 +206,10 @@ def test_a_sandbox_only_dataset_shows_a_labelled_synthetic_sample(
     signed_in(buyer)
     text = client.get(f"/console/datasets/{dataset.id}").text
     assert "data-synthetic" in text
-    assert "合成数据" in text
-    assert "不公开（仅沙箱）" in text  # no row count
+    assert shown("catalog.synthetic_label") in text
+    assert shown("common.rows_sandbox_only") in text  # no row count
     for value in raw.column("身份证号").to_pylist():
         assert value[:6] + "*" not in text
         assert value not in text
     listing = client.get("/console/catalog").text
-    assert "仅隐私沙箱" in listing
+    assert shown("common.delivery.sandbox") in listing

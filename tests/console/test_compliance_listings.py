@@ -17,6 +17,8 @@ from ground.config import Settings
 from listings import authorization, policies, review
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode, ListingReview
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern, text
 from tests.fixtures.factories import (
     create_dataset,
     create_user,
@@ -60,15 +62,16 @@ def test_the_queue_lists_submissions_with_their_provider_and_grade(
     signed_in(reviewer)
     page = client.get("/console/compliance/listings")
     assert page.status_code == 200
-    assert "上架审核队列" in page.text
+    assert shown("compliance.listings.title") in page.text
     row = re.search(
         rf'<tr>\s*<th scope="row"><a href="{_review_url(submitted)}">社保登记</a>.*?</tr>',
         page.text,
         re.S,
     )
     assert row, page.text
-    assert "一般数据 2 级" in row.group(0)  # the proposed grade
-    assert "含敏感个人信息" in row.group(0)
+    proposed = shown("common.grade_level", grade=text("common.grade.general"), level=2)
+    assert proposed in row.group(0)  # the proposed grade
+    assert shown("catalog.sensitive_info") in row.group(0)
 
 
 def test_the_queue_filters_by_grade_and_status(
@@ -128,10 +131,10 @@ def test_the_queue_flags_a_release_under_k(
     submit_dataset(session, dataset, provider=provider)
     signed_in(reviewer)
     queue = client.get("/console/compliance/listings").text
-    assert f"k = 1，低于阈值 {settings.k_anonymity_min}" in queue
+    assert shown("compliance.k_below", k=1, threshold=settings.k_anonymity_min) in queue
     page = client.get(_review_url(dataset)).text
     assert "data-k-flag" in page
-    assert "重识别风险：最小等价类 k = 1" in page
+    assert pattern("compliance.review.k_flag", k=1, threshold=settings.k_anonymity_min).search(page)
 
 
 def test_the_review_page_shows_what_the_api_review_view_shows(
@@ -140,25 +143,29 @@ def test_the_review_page_shows_what_the_api_review_view_shows(
     client_ = signed_in(reviewer)
     page = client_.get(_review_url(submitted))
     assert page.status_code == 200
-    text = page.text
+    body = page.text
+    mask = ", ".join(
+        f"{text(f'provider.param.{name}')} {value}"
+        for name, value in (("keep_first", 6), ("keep_last", 4), ("mask_char", "*"))
+    )
     for expected in (
         "区社保中心业务系统",  # the stated source
         "《数据安全法》第三十二条",  # the legal basis
-        "系统建议",  # the suggested grade
+        shown("compliance.review.suggested_grade"),  # the suggested grade
         "valid resident ID numbers",  # a detector's evidence
         'class="sensitive"',
-        "部分遮盖 (保留前几位 6, 保留后几位 4, 遮盖字符 *)",  # the resident ID treatment
-        "脱敏样例",
-        "尚无审核记录",
+        f"{text('provider.op.mask')} ({mask})",  # the resident ID treatment
+        shown("compliance.review.preview"),
+        shown("compliance.review.no_history"),
     ):
-        assert expected in text, expected
+        assert expected in body, expected
     raw_id = str(people_table()["身份证号"][0])
-    assert raw_id not in text  # the preview is masked
-    assert raw_id[:6] in text
+    assert raw_id not in body  # the preview is masked
+    assert raw_id[:6] in body
     # Six labelled checkboxes, each with the service's own wording.
     for key, (_, zh) in review.CHECKLIST.items():
-        assert f'<input type="checkbox" id="check-{key}" name="{key}" value="1">' in text
-        assert f'<label for="check-{key}">{zh}</label>' in text
+        assert f'<input type="checkbox" id="check-{key}" name="{key}" value="1">' in body
+        assert f'<label for="check-{key}">{zh}</label>' in body
 
 
 def test_the_review_page_speaks_english_on_request(
@@ -166,10 +173,10 @@ def test_the_review_page_speaks_english_on_request(
 ) -> None:
     signed_in(reviewer)
     client.cookies.set("lang", "en")
-    text = client.get(_review_url(submitted)).text
-    assert "Review checklist" in text
-    assert review.CHECKLIST["preview_checked"][0] in text
-    assert "审核清单" not in text
+    page = client.get(_review_url(submitted)).text
+    assert shown("compliance.review.checklist", "en") in page
+    assert review.CHECKLIST["preview_checked"][0] in page
+    assert shown("compliance.review.checklist", "zh") not in page
 
 
 def test_approving_with_the_whole_checklist_lists_the_dataset(
@@ -195,8 +202,8 @@ def test_approving_with_the_whole_checklist_lists_the_dataset(
     assert decision.checklist == dict.fromkeys(review.CHECKLIST, True)
     assert decision.reason == "材料齐全"
     page = client.get(response.headers["location"]).text
-    assert "已批准" in page
-    assert "暂停该数据集" in page  # the listed dataset can now be suspended
+    assert shown("compliance.done.approved") in page
+    assert shown("compliance.review.suspend_button") in page  # it can now be suspended
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -250,7 +257,7 @@ def test_rejecting_sends_the_reasons_back_to_the_provider(
     assert _status(session, submitted) == DatasetStatus.rejected
     page = client.get(_review_url(submitted)).text
     assert "手机号需全部遮盖" in page
-    assert "批准上架" not in page  # nothing left to decide until it is resubmitted
+    assert shown("compliance.review.approve_button") not in page  # nothing left to decide
 
 
 def test_suspending_and_reinstating_a_listed_dataset(
@@ -271,8 +278,8 @@ def test_suspending_and_reinstating_a_listed_dataset(
     assert response.status_code == 303
     assert _status(session, dataset) == DatasetStatus.suspended
     page = client.get(response.headers["location"]).text
-    assert "已暂停：该数据集的所有访问已停止" in page
-    assert "恢复上架" in page
+    assert shown("compliance.done.suspended") in page
+    assert shown("compliance.review.reinstate_button") in page
 
     assert (
         post_form(client, _review_url(dataset, "reinstate"), {"reason": "已核查"}).status_code
@@ -344,7 +351,7 @@ def test_the_review_page_shows_what_the_rows_give_exactly_when_both_are_offered(
     signed_in(reviewer)
     page = client.get(_review_url(submitted)).text
     assert "data-tradeoff" in page
-    assert "明细精确给出" not in page  # that is the queue's wording
+    assert not pattern("compliance.listings.exact_in_rows").search(page)  # the queue's wording
     assert "全表 COUNT(*)" in page  # what the sandbox can no longer protect, in Chinese
     assert re.search(r'data-exposure="exact"><th scope="row">城市', page)
     client.get("/console/lang/en")
@@ -370,4 +377,4 @@ def test_a_sandbox_only_submission_shows_no_trade_off(
     signed_in(reviewer)
     page = client.get(_review_url(dataset)).text
     assert "data-tradeoff" not in page
-    assert "仅通过隐私沙箱提供" in page
+    assert shown("compliance.review.sandbox_only") in page

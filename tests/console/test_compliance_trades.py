@@ -13,6 +13,8 @@ from accounts.models import Role, User
 from ground.config import Settings
 from listings.models import DataGrade, Dataset
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern
 from tests.fixtures.factories import (
     activate_plan,
     create_dataset,
@@ -80,7 +82,8 @@ def test_the_queue_shows_what_the_reviewer_decides_on(
     assert card, page.text
     for expected in (buyer_name, "风控建模", "重要交通数据", "重要数据", "季度接口包", "¥100.00"):
         assert expected in card.group(0), expected
-    assert "待合规审核: 1" in card.group(0)  # the buyer's history
+    history = f"{shown('compliance.history.pending_review')}: 1"
+    assert history in card.group(0)  # the buyer's history
 
 
 def test_approving_with_conditions_caps_the_grant(
@@ -94,7 +97,7 @@ def test_approving_with_conditions_caps_the_grant(
     stored = _order(session, pending)
     assert stored.status is OrderStatus.awaiting_payment
     assert (stored.max_quota, stored.max_valid_days) == (50, 7)
-    assert "订单已批准" in client.get(response.headers["location"]).text
+    assert shown("compliance.done.order_approved") in client.get(response.headers["location"]).text
 
 
 @pytest.mark.parametrize("bad", [{"max_quota": "0"}, {"max_valid_days": "十天"}])
@@ -153,7 +156,7 @@ def test_revoking_an_entitlement_from_its_list(
     response = post_form(client, url, {"reason": "超范围使用"})
     assert response.status_code == 303
     assert _entitlement(session, entitlement).status is EntitlementStatus.revoked
-    assert "授权已撤销" in client.get(response.headers["location"]).text
+    assert shown("compliance.done.revoked") in client.get(response.headers["location"]).text
     again = post_form(client, url, {"reason": "重复"})
     assert again.status_code == 409
     assert "只有有效的授权可以撤销" in again.text
@@ -190,7 +193,7 @@ def test_the_emergency_stop_shows_its_effect_and_needs_a_confirmation(
     assert step_one.status_code == 200
     assert "data-stop-summary" not in step_one.text  # nothing chosen, nothing to confirm
     step_two = client.get(STOP, params={"buyer": str(buyer.organization_id)})
-    assert re.search(r"将撤销 \S+ 的全部 2 项有效授权", step_two.text), step_two.text
+    assert pattern("compliance.stop.summary_buyer", count=2).search(step_two.text), step_two.text
 
     form = {"buyer": str(buyer.organization_id), "dataset": "", "reason": "数据外泄调查"}
     unconfirmed = post_form(client, STOP, form)
@@ -202,7 +205,7 @@ def test_the_emergency_stop_shows_its_effect_and_needs_a_confirmation(
     assert done.status_code == 303
     assert {_entitlement(session, e).status for e in (first, second)} == {EntitlementStatus.revoked}
     assert _entitlement(session, untouched).status is EntitlementStatus.active
-    assert "撤销了 2 项授权" in client.get(done.headers["location"]).text
+    assert shown("compliance.done.stopped", count=2) in client.get(done.headers["location"]).text
 
 
 def test_an_emergency_stop_needs_a_buyer_or_a_dataset(

@@ -17,6 +17,8 @@ from listings import review, storage
 from listings.models import Dataset, DatasetStatus, DeliveryMode
 from tests.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.client import bearer
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern
 from tests.fixtures.factories import (
     create_dataset,
     create_plan,
@@ -57,7 +59,7 @@ def test_uploading_through_the_form_profiles_the_file_and_shows_the_detection(
     client: TestClient, session: Session, provider: User, signed_in: SignIn
 ) -> None:
     signed_in(provider)
-    assert "上传进度" in client.get("/console/provider/upload").text
+    assert shown("provider.progress") in client.get("/console/provider/upload").text
     response = client.post(
         "/console/provider/upload",
         data={"title": "社保登记", "domain": "social_security", "csrf_token": csrf_token(client)},
@@ -73,7 +75,7 @@ def test_uploading_through_the_form_profiles_the_file_and_shows_the_detection(
     assert dataset is not None
     assert dataset.status == DatasetStatus.draft
     page = client.get(response.headers["location"]).text
-    assert "上传成功" in page
+    assert shown("provider.done.uploaded") in page
     assert "resident_id" in page
     assert "valid resident ID numbers" in page  # the detector's evidence
     assert 'class="sensitive"' in page
@@ -130,8 +132,8 @@ def test_saving_the_policy_records_a_new_version(
     assert dataset.policy["columns"]["金额"]["operator"] == "drop"
     assert dataset.policy["quasi_identifiers"] == ["城市"]
     page = client.get(response.headers["location"]).text
-    assert "脱敏策略已保存为新版本" in page
-    assert "k-匿名" in page
+    assert shown("provider.done.policy_saved") in page
+    assert pattern("provider.k_report").search(page)
 
 
 def test_the_editor_sets_a_coordinate_grid_and_refuses_two_cell_sizes(
@@ -142,8 +144,8 @@ def test_the_editor_sets_a_coordinate_grid_and_refuses_two_cell_sizes(
     signed_in(provider)
     url = f"/console/provider/datasets/{dataset.id}/policy"
     page = client.get(f"/console/provider/datasets/{dataset.id}").text
-    assert "经纬度取整" in page
-    assert "坐标网格（度）" in page
+    assert shown("provider.gen.gps") in page
+    assert shown("provider.param.grid") in page
     both = {"op": "generalize", "generalize_to": "gps", "decimals": "2", "grid": "0.5"}
     refused = post_form(client, url, _policy_form(dataset, 金额=both))
     assert refused.status_code == 400
@@ -217,7 +219,7 @@ def test_submitting_states_authorization_and_grade_then_submits(
     assert dataset.status == DatasetStatus.in_review
     assert (dataset.proposed_grade, dataset.proposed_grade_level) == ("general", 3)
     assert dataset.source == "区社保中心业务系统"
-    assert "审核中" in client.get(response.headers["location"]).text
+    assert shown("common.status.in_review") in client.get(response.headers["location"]).text
 
 
 def test_a_submission_missing_its_legal_basis_changes_nothing(
@@ -268,9 +270,9 @@ def test_rejection_reasons_are_shown(
     review.reject(session, principal_of(reviewer), dataset.id, "手机号脱敏不足")
     signed_in(provider)
     page = client.get(f"/console/provider/datasets/{dataset.id}").text
-    assert "已驳回" in page
+    assert shown("common.status.rejected") in page
     assert "手机号脱敏不足" in page
-    assert "提交审核" in page  # it may be submitted again
+    assert shown("provider.submit_button") in page  # it may be submitted again
 
 
 def test_plans_are_created_and_repriced_in_exact_minor_units(
@@ -337,8 +339,9 @@ def test_the_dashboard_lists_datasets_and_charts_usage_and_revenue(
     page = client.get("/console/provider").text
     assert listed.title in page
     assert page.count('role="img"') >= 2  # usage and revenue
-    assert "共 3 次" in page  # the usage chart's description counts the calls
-    assert "每月收入（CNY）" in page
+    # the usage chart's description counts the calls
+    assert pattern("provider.usage_chart_desc", total=3).search(page)
+    assert shown("provider.revenue_chart", currency="CNY") in page
 
 
 def test_another_providers_dataset_is_not_theirs_to_manage(
@@ -425,7 +428,10 @@ def test_a_draft_changes_its_delivery_mode_until_it_is_submitted(
     page = client.get(f"/console/provider/datasets/{dataset.id}").text
     assert 'id="sandbox-profile"' not in page  # no sandbox for a rows-only dataset
     submit_dataset(session, dataset, provider=provider)
-    assert "提交后固定" not in client.get(f"/console/provider/datasets/{dataset.id}").text
+    assert (
+        shown("provider.delivery_hint")
+        not in client.get(f"/console/provider/datasets/{dataset.id}").text
+    )
     refused = post_form(client, url, {"delivery_mode": "both"})
     assert refused.status_code == 409
     assert "交付方式即固定" in refused.text

@@ -15,6 +15,7 @@ from sandbox import profiles
 from sandbox.models import ProfileStatus, SandboxProfile
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.client import bearer
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,
     create_dataset,
@@ -65,13 +66,16 @@ def test_the_form_labels_an_input_for_each_column_by_its_type(
     assert f'href="{_url(dataset_id)}"' in dataset_page
     page = client.get(_url(dataset_id)).text
     assert 'data-profile-status="none"' in page
-    assert '<label for="privacy_unit">个人标识列</label>' in page
-    assert '<label for="max_rows_per_person">每人最大行数</label>' in page
+    assert f'<label for="privacy_unit">{shown("provider.sandbox.privacy_unit")}</label>' in page
+    assert f'<label for="max_rows_per_person">{shown("provider.sandbox.max_rows")}</label>' in page
     # Bounds only for the numeric columns; public values for every column.
-    assert '<label for="lower-2">“金额”下界</label>' in page
-    assert '<label for="upper-3">“age”上界</label>' in page
+    lower = shown("provider.sandbox.lower_for", column="金额")
+    assert f'<label for="lower-2">{lower}</label>' in page
+    upper = shown("provider.sandbox.upper_for", column="age")
+    assert f'<label for="upper-3">{upper}</label>' in page
     assert 'id="lower-1"' not in page
-    assert '<label for="domain-1">“城市”的公开取值</label>' in page
+    domain = shown("provider.sandbox.domain_for", column="城市")
+    assert f'<label for="domain-1">{domain}</label>' in page
     assert '<th scope="row">城市' in page
 
 
@@ -99,7 +103,7 @@ def test_declaring_stores_the_profile_pending_as_the_api_reads_it(
     api = client.get(f"/api/v1/sandbox/profiles/{dataset_id}", headers=bearer(provider, settings))
     assert api.json()["declared"] == profile.declared
     page = client.get(response.headers["location"]).text
-    assert "等待合规审核" in page
+    assert shown("provider.done.sandbox_declared") in page
     assert 'data-profile-status="pending"' in page
     assert 'value="10000.0"' in page  # the form is filled with the declaration
     assert "北京、上海、广州、深圳" in page
@@ -195,7 +199,7 @@ def test_a_revision_waits_while_the_approved_profile_keeps_serving(
     assert profile.approved is not None
     assert profile.approved["max_rows_per_person"] == 3
     page = client.get(_url(dataset_id)).text
-    assert "沙箱查询仍使用下方已通过的配置" in page
+    assert shown("provider.sandbox.old_serves") in page
 
 
 def test_another_providers_dataset_is_not_found(
