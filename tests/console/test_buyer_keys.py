@@ -12,6 +12,8 @@ from accounts import service as accounts
 from accounts.models import ApiKey, Role, User
 from ground.errors import NotAuthenticated
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern
 from tests.fixtures.factories import create_user, principal_of
 
 
@@ -36,7 +38,7 @@ def test_a_new_key_is_shown_once_and_works(
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     secret = _secret_of(response.text)
-    assert "密钥只显示这一次" in response.text
+    assert shown("buyer.keys.once") in response.text
     assert 'data-copy="secret"' in response.text  # the copy button, for copy.js
     assert '<script src="/console/static/copy.js"' in response.text
     principal = accounts.principal_from_api_key(session, secret)
@@ -47,7 +49,7 @@ def test_a_new_key_is_shown_once_and_works(
     assert secret not in listing
     assert f"<code>{key.prefix}…</code>" in listing
     assert "风控模型-生产" in listing
-    assert "从未使用" in listing
+    assert shown("buyer.keys.never") in listing
 
 
 def test_the_copy_script_is_served(client: TestClient) -> None:
@@ -86,7 +88,7 @@ def test_revoking_asks_first_then_stops_the_key(
     assert f'href="/console/api-keys/{key.id}/revoke"' in listing
     confirm = client.get(f"/console/api-keys/{key.id}/revoke")
     assert confirm.status_code == 200
-    assert "确定撤销密钥“旧密钥”" in confirm.text
+    assert shown("buyer.keys.revoke_confirm", name="旧密钥", prefix=key.prefix) in confirm.text
     assert f'action="/console/api-keys/{key.id}/revoke"' in confirm.text
     assert _keys(session, buyer)[0].revoked_at is None  # asking changes nothing
     response = post_form(client, f"/console/api-keys/{key.id}/revoke", {})
@@ -94,8 +96,8 @@ def test_revoking_asks_first_then_stops_the_key(
     assert response.headers["location"] == "/console/api-keys?done=revoked"
     assert _keys(session, buyer)[0].revoked_at is not None
     page = client.get(response.headers["location"]).text
-    assert "密钥已撤销" in page
-    assert "已于" in page
+    assert shown("buyer.done.key_revoked") in page
+    assert pattern("buyer.keys.revoked_at").search(page)
     with pytest.raises(NotAuthenticated):
         accounts.principal_from_api_key(session, secret)
 

@@ -18,6 +18,8 @@ from listings.models import Dataset
 from market.console.buyer_usage import epsilon_spent_by_day
 from tests.console.conftest import SignIn, post_form
 from tests.fixtures.client import bearer
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern, text
 from tests.fixtures.factories import (
     activate_plan,
     create_sandbox_buyer,
@@ -61,12 +63,12 @@ def test_the_statement_shows_paid_used_and_left_per_entitlement(
     row = page.text.split(f'href="/console/orders/{order.id}"', 1)[1].split("</tr>", 1)[0]
     cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
     # paid (no payment was recorded by this factory), quota left / total, calls, rows
-    assert cells[1] == "10 / 10 次调用"
+    assert cells[1] == f"10 / 10 {shown('catalog.unit.calls')}"
     assert cells[2:4] == ["2", "7"]
     [calls_chart] = _charts(page.text)
     title = calls_chart.find(f"{SVG}title")
     assert title is not None
-    assert title.text == "每日调用量"
+    assert title.text == text("buyer.usage.calls_chart")
     series = [p.get("data-series") for p in calls_chart.iter(f"{SVG}polyline")]
     assert series == [listed.title]
     values = [float(c.get("data-value", 0)) for c in calls_chart.iter(f"{SVG}circle")]
@@ -82,10 +84,10 @@ def test_epsilon_spent_is_charted_against_the_budget(
     signed_in(analyst)
     post_form(client, f"/console/sandbox/{dataset.id}", {"sql": "SELECT COUNT(*) FROM dataset"})
     page = client.get("/console/usage").text
-    assert "已用 ε 0.5 / 总额 3，剩余 2.5" in page
+    assert pattern("buyer.usage.budget_line", spent=0.5, total=3, left=2.5).search(page)
     _, budget_chart = _charts(page)
     lines = {p.get("data-series"): p for p in budget_chart.iter(f"{SVG}polyline")}
-    assert set(lines) == {"累计已用 ε", "预算总额"}
+    assert set(lines) == {text("buyer.usage.epsilon_spent"), text("buyer.usage.epsilon_total")}
     spent = [float(c.get("data-value", 0)) for c in budget_chart.iter(f"{SVG}circle")][:30]
     assert spent[-1] == 0.5
     assert spent[0] == 0
@@ -98,7 +100,7 @@ def test_the_period_is_chosen_and_a_bad_one_is_refused(
     week = client.get("/console/usage", params={"days": 7}).text
     [chart] = _charts(week)
     assert len(list(chart.iter(f"{SVG}circle"))) == 7
-    assert '<option value="7" selected>最近 7 天</option>' in week
+    assert f'<option value="7" selected>{shown("buyer.usage.last_days", days=7)}</option>' in week
     for bad in ("0", "400", "many"):
         response = client.get("/console/usage", params={"days": bad})
         assert response.status_code == 422

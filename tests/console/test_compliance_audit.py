@@ -18,6 +18,7 @@ from audit.models import AuditRecord
 from ground.db import utcnow
 from listings.models import Dataset
 from tests.console.conftest import SignIn
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_user
 
 LOG = "/console/compliance/audit"
@@ -125,7 +126,8 @@ def test_verifying_an_intact_chain(
     page = client.get(f"{LOG}/verify")
     assert page.status_code == 200
     assert 'data-chain="intact"' in page.text
-    assert f"已校验 {len(_records(session)):,} 条记录" in page.text
+    checked = shown("compliance.audit.intact_detail", count=f"{len(_records(session)):,}")
+    assert checked in page.text
     fragment = client.get(f"{LOG}/verify", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
     assert 'data-chain="intact"' in fragment.text
@@ -142,7 +144,7 @@ def test_verifying_names_the_first_broken_link(
     session.commit()
     page = client.get(f"{LOG}/verify").text
     assert 'data-chain="broken"' in page
-    assert f"哈希链在第 {victim.seq} 条记录处断裂" in page
+    assert shown("compliance.audit.broken", seq=victim.seq) in page
     assert f"第 {victim.seq} 条记录被篡改" in page
     assert f'href="{LOG}/{victim.seq}"' in page
     client.cookies.set("lang", "en")

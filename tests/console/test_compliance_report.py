@@ -13,6 +13,8 @@ from accounts import service as accounts
 from accounts.models import Role, User
 from listings.models import Dataset
 from tests.console.conftest import SignIn
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern
 from tests.fixtures.factories import create_user, metered_use
 
 REPORT = "/console/compliance/report"
@@ -51,17 +53,18 @@ def test_the_report_charts_use_and_budget_over_time(
     assert page.status_code == 200
     text = page.text
 
-    usage = _chart(text, "每日调用量")
-    assert "共 11 次" in usage  # five days of both buyers, and the jump today
-    budget = _chart(text, "每日消耗的隐私预算 ε")
-    assert 'data-series="全部需求方"' in budget
+    usage = _chart(text, shown("compliance.report.usage"))
+    # five days of both buyers, and the jump today
+    assert pattern("compliance.report.usage_desc", total=11).search(usage)
+    budget = _chart(text, shown("compliance.report.budget"))
+    assert f'data-series="{shown("compliance.report.all_buyers")}"' in budget
     assert f'data-series="{analyst_name}"' in budget  # the heaviest spender has its own line
-    assert "共 1.25" in budget
-    per_buyer = _chart(text, "各需求方消耗的 ε")
+    assert pattern("compliance.report.budget_desc", total=1.25).search(budget)
+    per_buyer = _chart(text, shown("compliance.report.epsilon_per_buyer"))
     assert f"<title>{analyst_name}: 1.25</title>" in per_buyer
 
-    by_status = _chart(text, "按状态")
-    assert "<title>已上架: 1</title>" in by_status
+    by_status = _chart(text, shown("compliance.report.by_status"))
+    assert f"<title>{shown('common.status.listed')}: 1</title>" in by_status
     # The numbers beside the charts: 30 days, one row each.
     assert len(re.findall(r"<tr><th scope=\"row\">\d{4}-\d\d-\d\d</th>", text)) == 30
 
@@ -78,7 +81,7 @@ def test_the_report_names_anomalies_with_a_way_to_act(
     text = client.get(REPORT).text
     row = re.search(r'<tr data-anomaly="usage_jump">.*?</tr>', text, re.S)
     assert row, text
-    assert "用量激增" in row.group(0)
+    assert shown("compliance.report.anomaly.usage_jump") in row.group(0)
     assert "近一日用量 300" in row.group(0)
     assert f"/console/compliance/emergency-stop?buyer={jumpy.organization_id}" in row.group(0)
 
@@ -101,6 +104,6 @@ def test_the_report_in_english_and_for_admins(
     signed_in(create_user(session, role=Role.admin))
     client.cookies.set("lang", "en")
     text = client.get(REPORT).text
-    assert _chart(text, "Privacy budget ε spent per day")
-    assert "usage jump" in text
-    assert "每日调用量" not in text
+    assert _chart(text, shown("compliance.report.budget", "en"))
+    assert shown("compliance.report.anomaly.usage_jump", "en") in text
+    assert shown("compliance.report.usage", "zh") not in text

@@ -14,6 +14,8 @@ from listings.models import Dataset
 from sandbox import profiles
 from sandbox.models import ProfileStatus, SandboxProfile
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
+from tests.fixtures.console import pattern
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,
     create_dataset,
@@ -56,14 +58,14 @@ def test_the_review_page_links_to_the_declared_profile(
     signed_in(reviewer)
     review = client.get(f"/console/compliance/listings/{declared.id}").text
     assert f'href="{_url(declared.id)}"' in review
-    assert "待合规审核" in review
+    assert shown("provider.sandbox.status.pending") in review
     page = client.get(_url(declared.id)).text
     assert 'data-profile-status="pending"' in page
     assert "身份证号" in page
     assert '<th scope="row">金额</th>' in page
     assert "0.0 – 10000.0" in page
     assert "北京、上海、广州、深圳" in page
-    assert "尚无审核通过的配置" in page
+    assert shown("compliance.sandbox.none_approved") in page
     assert f'action="{_url(declared.id, "/approve")}"' in page
 
 
@@ -86,8 +88,8 @@ def test_approving_serves_the_declaration_and_bounds_the_file(
     assert profile.approved["max_rows_per_person"] == 3
     assert (settings.data_dir / profile.approved["bounded_file"]).exists()
     page = client.get(response.headers["location"]).text
-    assert "沙箱隐私配置已审核通过" in page
-    assert "审核时已写入按上限截取的副本" in page
+    assert shown("compliance.done.sandbox_approved") in page
+    assert shown("compliance.sandbox.bounded_copy") in page
     assert reviewer.email in page
     assert f'action="{_url(declared.id, "/approve")}"' not in page  # nothing left to approve
 
@@ -113,10 +115,8 @@ def test_a_dataset_without_a_profile_has_nothing_to_approve_in_either_language(
 ) -> None:
     dataset = create_dataset(session, settings, provider=provider)
     signed_in(reviewer)
-    assert (
-        "提供方尚未声明沙箱隐私配置"
-        in client.get(f"/console/compliance/listings/{dataset.id}").text
-    )
+    review = client.get(f"/console/compliance/listings/{dataset.id}").text
+    assert shown("compliance.sandbox.none") in review
     page = client.get(_url(dataset.id))
     assert page.status_code == 404
     assert "该数据集尚未声明沙箱隐私配置" in page.text
@@ -134,6 +134,6 @@ def test_the_page_speaks_english_on_request(
     signed_in(reviewer)
     client.cookies.set("lang", "en")
     page = client.get(_url(declared.id)).text
-    assert "Sandbox privacy profile: " in page
-    assert "Approve this profile" in page
-    assert "awaiting compliance" in page
+    assert pattern("compliance.sandbox.title", "en", title=declared.title).search(page)
+    assert shown("compliance.sandbox.approve_button", "en") in page
+    assert shown("provider.sandbox.status.pending", "en") in page

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from accounts.models import Role, User
 from listings.models import Dataset
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_user, principal_of
 from trade import revocation
 from trade.models import EmergencyStop
@@ -52,11 +53,11 @@ def test_standing_stops_are_listed_with_a_lift_form_carrying_the_csrf_token(
     assert page.status_code == 200
     row = _row(page.text, stop)
     assert "疑似批量转售" in row
-    assert "生效中" in row
+    assert shown("compliance.stops.status.active") in row
     assert f'action="{STOPS}/{stop.id}/lift"' in row
     assert 'name="csrf_token"' in row
     assert re.search(r'<textarea id="lift-reason-[^"]+" name="reason" required', row)
-    assert "被撤销的授权和已关闭的沙箱预算不会恢复" in page.text
+    assert shown("compliance.stops.lift_note") in page.text
 
 
 def test_compliance_lifts_a_stop_with_a_reason(
@@ -71,7 +72,7 @@ def test_compliance_lifts_a_stop_with_a_reason(
     assert done.status_code == 303
     assert _stored(session, stop).lift_reason == "调查结束，未发现问题"
     page = client.get(done.headers["location"])
-    assert "紧急停止已解除" in page.text
+    assert shown("compliance.done.lifted") in page.text
     assert "调查结束，未发现问题" in _row(page.text, stop)
     assert "lift-reason-" not in _row(page.text, stop)  # nothing left to lift
     assert f'data-stop="{stop.id}"' not in client.get(STOPS, params={"status": "active"}).text
@@ -135,11 +136,11 @@ def test_the_trade_review_pages_show_the_standing_stops(
 ) -> None:
     signed_in(reviewer)
     queue = client.get("/console/compliance/orders").text
-    assert "当前有 1 项紧急停止生效中" in queue
+    assert shown("compliance.stops.standing_count", count=1) in queue
     stop_page = client.get("/console/compliance/emergency-stop").text
     assert f'action="{STOPS}/{stop.id}/lift"' in _row(stop_page, stop)
     lifted = client.get(STOPS, params={"status": "lifted"}).text
     assert f'data-stop="{stop.id}"' not in lifted
-    assert "没有符合条件的紧急停止" in lifted
+    assert shown("compliance.stops.empty") in lifted
     bad = client.get(STOPS, params={"status": "gone"})
     assert bad.status_code == 400

@@ -10,12 +10,13 @@ from accounts.models import User
 from market.console.i18n import translate
 from market.console.messages import MESSAGES
 from tests.console.conftest import SignIn
+from tests.fixtures.console import html as shown
 
 
 def test_pages_are_chinese_by_default(client: TestClient) -> None:
     page = client.get("/console/login")
     assert '<html lang="zh-CN">' in page.text
-    assert "登录控制台" in page.text
+    assert shown("common.login_title", "zh") in page.text
 
 
 def test_the_switch_remembers_english_and_returns_to_the_same_page(client: TestClient) -> None:
@@ -25,7 +26,7 @@ def test_the_switch_remembers_english_and_returns_to_the_same_page(client: TestC
     assert client.cookies["lang"] == "en"
     page = client.get("/console/login")
     assert '<html lang="en">' in page.text
-    assert "Sign in to the console" in page.text
+    assert shown("common.login_title", "en") in page.text
     # The switch back to Chinese is offered on the English page.
     assert 'href="/console/lang/zh?next=/console/login"' in page.text
 

@@ -14,6 +14,7 @@ from ground.config import Settings
 from listings.models import Dataset, DatasetAttachment
 from tests.console.conftest import SignIn, csrf_token
 from tests.fixtures.client import bearer
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_dataset, create_user
 
 PDF = b"%PDF-1.7\n%authorization letter\n"
@@ -48,7 +49,7 @@ def test_the_dataset_page_offers_a_labelled_upload_with_its_csrf_field(
     assert 'name="csrf_token"' in form.group(0)
     assert '<label for="attachment-file">' in form.group(0)
     assert 'id="attachment-file" name="file"' in form.group(0)
-    assert "尚未上传材料" in page
+    assert shown("provider.no_attachments") in page
 
 
 def test_an_uploaded_document_is_listed_and_downloads_as_the_api_serves_it(
@@ -62,7 +63,7 @@ def test_an_uploaded_document_is_listed_and_downloads_as_the_api_serves_it(
     assert location == f"/console/provider/datasets/{dataset.id}?done=attachment_added"
     [attachment] = _attachments(session, dataset)
     page = client.get(location).text
-    assert "附件已上传" in page
+    assert shown("provider.done.attachment_added") in page
     link = f"/console/provider/datasets/{dataset.id}/attachments/{attachment.id}"
     assert f'<a href="{link}">授权书.pdf</a>' in page
     download = client.get(link)

@@ -13,6 +13,7 @@ from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
 from tests.console.conftest import SignIn, csrf_token, post_form
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_dataset
 
 HEADER_LESS = "张伟,13812345678,北京\n李娜,13912345678,上海\n王芳,13712345678,北京\n".encode()
@@ -54,7 +55,7 @@ def test_a_rename_is_saved_and_confirmed(
     assert response.status_code == 303
     assert response.headers["location"].endswith("?done=columns_renamed")
     assert _names(session, dataset) == ["姓名", "column_2", "城市"]
-    assert "列已重命名" in client.get(response.headers["location"]).text
+    assert shown("provider.done.columns_renamed") in client.get(response.headers["location"]).text
 
 
 def test_a_personal_data_name_is_refused_in_both_languages_and_nothing_changes(

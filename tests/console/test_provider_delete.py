@@ -11,6 +11,7 @@ from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
 from tests.console.conftest import SignIn, post_form
+from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_dataset
 
 
@@ -33,7 +34,7 @@ def test_a_draft_is_deleted_after_a_confirmation_and_the_dashboard_says_so(
     assert response.status_code == 303
     assert response.headers["location"] == "/console/provider?done=deleted"
     dashboard = client.get(response.headers["location"]).text
-    assert "数据集已删除" in dashboard
+    assert shown("provider.done.deleted") in dashboard
     assert "Short-lived" not in dashboard
     session.expunge_all()
     assert session.get(Dataset, dataset_id) is None
