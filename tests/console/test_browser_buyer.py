@@ -15,6 +15,7 @@ from billing.models import PlanKind
 from ground.config import Settings
 from ground.db import unit_of_work
 from tests.console.conftest import screenshot
+from tests.fixtures.console import pattern, text
 from tests.fixtures.factories import PASSWORD, create_plan, create_sandbox_dataset, create_user
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.stripe import StripeStandIn, checkout_completed, sign
@@ -66,46 +67,50 @@ def test_buyer_orders_pays_creates_a_key_and_queries_the_sandbox(
         title = dataset.title
 
     page.goto("/console/login")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_label("密码").press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
+    page.get_by_label(text("common.email")).fill(email)
+    page.get_by_label(text("common.password")).fill(PASSWORD)
+    page.get_by_label(text("common.password")).press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        pattern("common.welcome", in_html=False)
+    )
 
     # Order the sandbox pack from the catalog, declaring the usage scenario.
-    page.get_by_role("link", name="数据目录").first.click()
+    page.get_by_role("link", name=text("catalog.nav")).first.click()
     page.get_by_role("link", name=title).first.click()
     page.get_by_label("沙箱分析包").check()
-    page.get_by_label("数据使用场景（必填）").fill("城市消费水平研究，仅用于统计分析")
-    page.get_by_role("button", name="提交订单").click()
+    page.get_by_label(text("buyer.order.scenario")).fill("城市消费水平研究，仅用于统计分析")
+    page.get_by_role("button", name=text("buyer.order.submit")).click()
     expect(page).to_have_url(re.compile(r"/console/orders/[0-9a-f-]+\?done=placed$"))
-    expect(page.get_by_test_id("status-help")).to_contain_text("请以银行卡或银行转账支付")
+    expect(page.get_by_test_id("status-help")).to_contain_text(
+        text("buyer.status_help.awaiting_payment")
+    )
     match = re.search(r"/console/orders/([0-9a-f-]+)", page.url)
     assert match
     order_id = match.group(1)
 
     # Pay by card: off to Stripe's page, Stripe confirms, back to the order.
     page.route("https://checkout.stripe.test/**", _stripe_page)
-    page.get_by_role("button", name="前往 Stripe 支付 ¥500.00").click()
+    page.get_by_role("button", name=text("buyer.pay.card_button", amount="¥500.00")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Stripe Checkout (test)")
     [(path, sent)] = stripe_api.requests
     assert (path, sent["client_reference_id"]) == ("/v1/checkout/sessions", order_id)
     _pay_on_stripe(live_server, order_id, 50_000)
     page.goto(f"/console/orders/{order_id}?paid=1")
-    expect(page.get_by_role("status").first).to_contain_text("付款已确认，订单已生效")
-    expect(page.get_by_test_id("status-help")).to_contain_text("授权生效中")
-    expect(page.locator("ol.steps li.current")).to_have_text("生效中")
+    expect(page.get_by_role("status").first).to_contain_text(text("buyer.done.paid_confirmed"))
+    expect(page.get_by_test_id("status-help")).to_contain_text(text("buyer.status_help.active"))
+    expect(page.locator("ol.steps li.current")).to_have_text(text("buyer.status.active"))
     screenshot(page, "buyer-order")
 
     # An API key, shown once, copied with the button.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.get_by_role("link", name="API 密钥").first.click()
-    page.get_by_label("名称").fill("城市研究脚本")
-    page.get_by_role("button", name="创建密钥").click()
-    secret_box = page.get_by_label("密钥", exact=True)
+    page.get_by_role("link", name=text("buyer.nav.keys")).first.click()
+    page.get_by_label(text("buyer.keys.name")).fill("城市研究脚本")
+    page.get_by_role("button", name=text("buyer.keys.create")).click()
+    secret_box = page.get_by_label(text("buyer.keys.secret"), exact=True)
     secret = secret_box.input_value()
     assert len(secret) > 20
-    page.get_by_role("button", name="复制").click()
-    expect(page.locator("#copy-status")).to_have_text("已复制到剪贴板。")
+    page.get_by_role("button", name=text("buyer.keys.copy")).click()
+    expect(page.locator("#copy-status")).to_have_text(text("buyer.keys.copied"))
     assert page.evaluate("navigator.clipboard.readText()") == secret
     screenshot(page, "buyer-api-key")
     page.goto("/console/api-keys")
@@ -113,15 +118,15 @@ def test_buyer_orders_pays_creates_a_key_and_queries_the_sandbox(
     assert secret not in page.content()
 
     # The sandbox: run the query from the keyboard and read the answer with its intervals.
-    page.get_by_role("link", name="隐私沙箱").click()
+    page.get_by_role("link", name=text("buyer.nav.sandbox")).click()
     page.get_by_role("link", name=title).click()
     expect(page.get_by_test_id("budget-left")).to_contain_text("2 / 2")
-    page.get_by_label("SQL（表名为 dataset）").fill(QUERY)
-    page.get_by_label("本次查询的 ε").fill("1")
-    page.get_by_role("button", name="执行查询").focus()
+    page.get_by_label(text("buyer.sandbox.sql")).fill(QUERY)
+    page.get_by_label(text("buyer.sandbox.epsilon")).fill("1")
+    page.get_by_role("button", name=text("buyer.sandbox.run")).focus()
     page.keyboard.press("Enter")
     answer = page.get_by_test_id("sandbox-answer")
-    expect(answer).to_contain_text("本次消耗 ε = 1")
+    expect(answer).to_contain_text(pattern("buyer.sandbox.charged", in_html=False, epsilon=1))
     expect(answer.locator(".dp-ci")).to_have_count(8)
     expect(answer.locator(".dp-interval").first).to_contain_text("95%: [")
     expect(answer.locator("svg g.interval")).to_have_count(8)

@@ -14,6 +14,7 @@ from ground.config import Settings
 from ground.db import unit_of_work
 from listings import review
 from tests.console.conftest import screenshot
+from tests.fixtures.console import pattern, text
 from tests.fixtures.factories import (
     PASSWORD,
     create_dataset,
@@ -23,6 +24,8 @@ from tests.fixtures.factories import (
     place_order,
     submit_dataset,
 )
+
+NAV = text("common.main_nav")
 
 
 def _trade_history(session: Session, settings: Settings, provider: User) -> None:
@@ -53,25 +56,33 @@ def test_compliance_approves_a_submission_and_verifies_the_chain(
         email = reviewer.email
 
     page.goto("/console")
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_label("密码").press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
-
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="上架审核").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("上架审核队列")
-    page.get_by_role("link", name="社保参保登记").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("审核：社保参保登记")
-    expect(page.get_by_role("table", name=re.compile("逐列检测结果"))).to_contain_text(
-        "valid resident ID numbers"
+    page.get_by_label(text("common.email")).fill(email)
+    page.get_by_label(text("common.password")).fill(PASSWORD)
+    page.get_by_label(text("common.password")).press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        pattern("common.welcome", in_html=False)
     )
-    expect(page.get_by_role("table", name=re.compile("脱敏样例|前 \\d+ 行"))).to_be_visible()
+
+    page.get_by_role("navigation", name=NAV).get_by_role(
+        "link", name=text("compliance.nav.listings")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("compliance.listings.title"))
+    page.get_by_role("link", name="社保参保登记").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        text("compliance.review.title", title="社保参保登记")
+    )
+    expect(
+        page.get_by_role("table", name=text("compliance.review.columns_caption"))
+    ).to_contain_text("valid resident ID numbers")
+    expect(
+        page.get_by_role("table", name=pattern("compliance.review.preview_caption", in_html=False))
+    ).to_be_visible()
 
     checklist = [zh for _, zh in review.CHECKLIST.values()]
     # One item short: the service refuses, the page says why, and nothing is approved.
-    for text in checklist[:-1]:
-        page.get_by_label(text).check()
-    approve = page.get_by_role("button", name="批准上架")
+    for item in checklist[:-1]:
+        page.get_by_label(item).check()
+    approve = page.get_by_role("button", name=text("compliance.review.approve_button"))
     approve.click()
     alert = page.locator("#flash [role=alert]")
     expect(alert).to_contain_text("请先完成审核清单：重识别风险可接受")
@@ -84,22 +95,28 @@ def test_compliance_approves_a_submission_and_verifies_the_chain(
     screenshot(page, "compliance-review")
     approve.click()
     expect(page).to_have_url(re.compile(r"/console/compliance/listings/[0-9a-f-]+\?done=approved$"))
-    expect(page.get_by_role("status").first).to_contain_text("已批准")
-    expect(page.get_by_text("已上架", exact=True).first).to_be_visible()
+    expect(page.get_by_role("status").first).to_contain_text(text("compliance.done.approved"))
+    expect(page.get_by_text(text("common.status.listed"), exact=True).first).to_be_visible()
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="审计日志").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("审计日志")
-    expect(page.get_by_role("table", name=re.compile("审计记录"))).to_contain_text(
+    page.get_by_role("navigation", name=NAV).get_by_role(
+        "link", name=text("compliance.nav.audit")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("compliance.audit.title"))
+    expect(page.get_by_role("table", name=text("compliance.audit.caption"))).to_contain_text(
         "listing.approve"
     )
-    page.get_by_role("button", name="校验哈希链").click()
-    expect(page.locator("[data-chain=intact]")).to_contain_text("哈希链完整")
+    page.get_by_role("button", name=text("compliance.audit.verify_button")).click()
+    expect(page.locator("[data-chain=intact]")).to_contain_text(text("compliance.audit.intact"))
     screenshot(page, "compliance-audit")
 
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="合规报告").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("合规报告")
-    budget = page.get_by_role("img", name="每日消耗的隐私预算 ε")
+    page.get_by_role("navigation", name=NAV).get_by_role(
+        "link", name=text("compliance.nav.report")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("compliance.report.title"))
+    budget = page.get_by_role("img", name=text("compliance.report.budget"))
     expect(budget).to_be_visible()
     expect(budget.locator("polyline.series")).to_have_count(2)  # all buyers, and the analyst
-    expect(page.get_by_role("table", name="各分级、各状态的数据集数量")).to_contain_text("2")
+    expect(
+        page.get_by_role("table", name=text("compliance.report.listings_caption"))
+    ).to_contain_text("2")
     screenshot(page, "compliance-report")

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from ground.db import unit_of_work
 from tests.console.conftest import screenshot
+from tests.fixtures.console import pattern, text
 from tests.fixtures.factories import PASSWORD, create_user
 
 
@@ -25,10 +26,12 @@ def test_sign_in_and_switch_language(page: Page) -> None:
     page.keyboard.press("Tab")
     expect(page.locator(".skip-link")).to_be_focused()
 
-    page.get_by_label("邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_label("密码").press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
+    page.get_by_label(text("common.email")).fill(email)
+    page.get_by_label(text("common.password")).fill(PASSWORD)
+    page.get_by_label(text("common.password")).press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        pattern("common.welcome", in_html=False)
+    )
     expect(page.get_by_role("banner")).to_contain_text(email)
 
     page.get_by_test_id("lang-switch").click()
@@ -36,8 +39,8 @@ def test_sign_in_and_switch_language(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
     screenshot(page, "login-language")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name=text("common.logout", "en")).click()
     expect(page).to_have_url(re.compile(r"/console/login$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to the console")
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("common.login_title", "en"))
     page.get_by_test_id("lang-switch").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")

@@ -80,7 +80,8 @@ def test_the_queue_shows_what_the_reviewer_decides_on(
     assert page.status_code == 200
     card = re.search(rf'<article[^>]*data-order="{pending.id}">.*?</article>', page.text, re.S)
     assert card, page.text
-    for expected in (buyer_name, "风控建模", "重要交通数据", "重要数据", "季度接口包", "¥100.00"):
+    grade = shown("common.grade.important")
+    for expected in (buyer_name, "风控建模", "重要交通数据", grade, "季度接口包", "¥100.00"):
         assert expected in card.group(0), expected
     history = f"{shown('compliance.history.pending_review')}: 1"
     assert history in card.group(0)  # the buyer's history
