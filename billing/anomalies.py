@@ -23,11 +23,12 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from accounts.principal import Principal
 from billing import gateway, payments
 from billing.models import AnomalyKind, AnomalyStatus, PaymentAnomaly, PaymentMethod
+from billing.repository import PaymentRepository
 from ground.config import Settings
 from ground.db import utcnow
 from ground.errors import Conflict, NotFound
@@ -76,17 +77,11 @@ def register(
 
 
 def by_reference(session: Session, external_ref: str) -> PaymentAnomaly | None:
-    stmt = select(PaymentAnomaly).where(
-        PaymentAnomaly.method == PaymentMethod.stripe, PaymentAnomaly.external_ref == external_ref
-    )
-    return session.exec(stmt).first()
+    return PaymentRepository(session).anomaly_by_reference(external_ref)
 
 
 def get(session: Session, anomaly_id: uuid.UUID, *, for_update: bool = False) -> PaymentAnomaly:
-    stmt = select(PaymentAnomaly).where(PaymentAnomaly.id == anomaly_id)
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    anomaly = session.exec(stmt).first()
+    anomaly = PaymentRepository(session).anomaly(anomaly_id, for_update=for_update)
     if anomaly is None:
         raise NotFound("Payment anomaly not found.", "支付异常记录不存在。")
     return anomaly
@@ -95,16 +90,7 @@ def get(session: Session, anomaly_id: uuid.UUID, *, for_update: bool = False) ->
 def list_anomalies(
     session: Session, *, status: AnomalyStatus | None, limit: int, offset: int
 ) -> tuple[list[PaymentAnomaly], int]:
-    where = [] if status is None else [PaymentAnomaly.status == status]
-    total = session.exec(select(func.count()).select_from(PaymentAnomaly).where(*where)).one()
-    rows = session.exec(
-        select(PaymentAnomaly)
-        .where(*where)
-        .order_by(col(PaymentAnomaly.detected_at).desc(), col(PaymentAnomaly.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    return PaymentRepository(session).anomalies(status=status, limit=limit, offset=offset)
 
 
 def _closed(anomaly: PaymentAnomaly, wanted: AnomalyStatus) -> bool:

@@ -19,8 +19,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from billing import money
 from billing.models import (
@@ -31,6 +30,7 @@ from billing.models import (
     SaleCategory,
     TransactionKind,
 )
+from billing.repository import LedgerRepository
 
 
 def _post(
@@ -106,19 +106,12 @@ def post_payment(
 
 
 def refunded_total(session: Session, payment_id: uuid.UUID) -> int:
-    stmt = select(func.coalesce(func.sum(LedgerTransaction.amount_minor), 0)).where(
-        LedgerTransaction.payment_id == payment_id,
-        LedgerTransaction.kind == TransactionKind.refund,
-    )
-    return int(session.exec(stmt).one())
+    return LedgerRepository(session).refunded_total(payment_id)
 
 
-def _payment_transaction(session: Session, payment: Payment) -> LedgerTransaction:
-    stmt = select(LedgerTransaction).where(
-        LedgerTransaction.payment_id == payment.id,
-        LedgerTransaction.kind == TransactionKind.payment,
-    )
-    return session.exec(stmt).one()
+def payment_transaction(session: Session, payment: Payment) -> LedgerTransaction:
+    """The payment's own transaction: what it paid for, and for whom."""
+    return LedgerRepository(session).payment_transaction(payment)
 
 
 def fee_taken(session: Session, payment: Payment) -> int:
@@ -127,16 +120,7 @@ def fee_taken(session: Session, payment: Payment) -> int:
     A later change of the platform fee setting must not change what a refund gives back, so the
     fee is not recomputed from settings: the refund reverses the fee actually taken.
     """
-    stmt = (
-        select(LedgerEntry.amount_minor)
-        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
-        .where(
-            LedgerTransaction.payment_id == payment.id,
-            LedgerTransaction.kind == TransactionKind.payment,
-            LedgerEntry.account == LedgerAccount.platform_fee_revenue,
-        )
-    )
-    return -int(session.exec(stmt).one())
+    return -LedgerRepository(session).fee_entry(payment)
 
 
 def post_refund(
@@ -158,7 +142,7 @@ def post_refund(
     return _post(
         session,
         kind=TransactionKind.refund,
-        category=_payment_transaction(session, payment).category,
+        category=payment_transaction(session, payment).category,
         payment=payment,
         dataset_id=dataset_id,
         buyer_org_id=buyer_org_id,
@@ -174,12 +158,7 @@ def post_refund(
 
 
 def _order_totals(session: Session, order_id: uuid.UUID) -> dict[TransactionKind, int]:
-    rows = session.exec(
-        select(LedgerTransaction.kind, func.sum(LedgerTransaction.amount_minor))
-        .where(LedgerTransaction.order_id == order_id)
-        .group_by(col(LedgerTransaction.kind))
-    ).all()
-    return {TransactionKind(kind): int(total) for kind, total in rows}
+    return LedgerRepository(session).order_totals(order_id)
 
 
 def paid_net(session: Session, order_id: uuid.UUID) -> int:
@@ -197,30 +176,9 @@ def balances(
     session: Session, *, org_id: uuid.UUID | None = None, until: datetime | None = None
 ) -> list[tuple[LedgerAccount, uuid.UUID | None, str, int]]:
     """Account balances derived from entries: ``(account, org, currency, balance)``."""
-    stmt = select(
-        LedgerEntry.account,
-        LedgerEntry.org_id,
-        LedgerEntry.currency,
-        func.sum(LedgerEntry.amount_minor),
-    ).join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
-    if org_id is not None:
-        stmt = stmt.where(LedgerEntry.org_id == org_id)
-    if until is not None:
-        stmt = stmt.where(col(LedgerTransaction.created_at) < until)
-    stmt = stmt.group_by(
-        col(LedgerEntry.account), col(LedgerEntry.org_id), col(LedgerEntry.currency)
-    ).order_by(col(LedgerEntry.account), col(LedgerEntry.currency))
-    return [
-        (LedgerAccount(account), org, currency, int(total))
-        for account, org, currency, total in session.exec(stmt).all()
-    ]
+    return LedgerRepository(session).balances(org_id=org_id, until=until)
 
 
 def unbalanced_transactions(session: Session) -> list[uuid.UUID]:
     """Transactions whose entries do not sum to zero: always empty, checked by the tests."""
-    stmt = (
-        select(LedgerEntry.transaction_id)
-        .group_by(col(LedgerEntry.transaction_id))
-        .having(func.sum(LedgerEntry.amount_minor) != 0)
-    )
-    return list(session.exec(stmt).all())
+    return LedgerRepository(session).unbalanced_transactions()

@@ -11,11 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, cast, func, literal_column
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from billing.models import UsageEvent, UsageKind
+from billing.repository.usage import UsageRepository, as_date
 
 
 def record_usage(
@@ -74,18 +73,6 @@ class UsageSum:
     overage_minor: dict[str, int] = field(default_factory=dict)
 
 
-def _day_column(session: Session):  # noqa: ANN202 (a SQL expression of either dialect)
-    # Days are UTC days on both backends: PostgreSQL converts the timestamptz explicitly,
-    # SQLite stores the UTC text the UTCDateTime type wrote.
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(literal_column("'UTC'"), UsageEvent.created_at), Date)
-    return func.date(UsageEvent.created_at)
-
-
-def _as_date(value: object) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def usage_by_day(
     session: Session,
     *,
@@ -96,33 +83,19 @@ def usage_by_day(
     dataset_id: uuid.UUID | None = None,
 ) -> list[UsageSum]:
     """Usage per UTC day and dataset between ``since`` and ``until`` inclusive."""
-    day = _day_column(session).label("day")
     start = datetime.combine(since, time.min, tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-    stmt = sa_select(
-        day,
-        col(UsageEvent.dataset_id),
-        col(UsageEvent.currency),
-        func.count(),
-        func.sum(UsageEvent.units),
-        func.sum(UsageEvent.rows),
-        func.sum(UsageEvent.epsilon),
-        func.sum(UsageEvent.overage_units),
-        func.sum(UsageEvent.overage_minor),
-    ).where(col(UsageEvent.created_at) >= start, col(UsageEvent.created_at) < end)
-    if buyer_org_id is not None:
-        stmt = stmt.where(col(UsageEvent.buyer_org_id) == buyer_org_id)
-    if provider_org_id is not None:
-        stmt = stmt.where(col(UsageEvent.provider_org_id) == provider_org_id)
-    if dataset_id is not None:
-        stmt = stmt.where(col(UsageEvent.dataset_id) == dataset_id)
-    stmt = stmt.group_by(day, col(UsageEvent.dataset_id), col(UsageEvent.currency)).order_by(
-        day, col(UsageEvent.dataset_id)
+    rows = UsageRepository(session).by_day(
+        start=start,
+        end=end,
+        buyer_org_id=buyer_org_id,
+        provider_org_id=provider_org_id,
+        dataset_id=dataset_id,
     )
     # One row per currency of overage (NULL: calls within the quota), merged per day and dataset.
     sums: dict[tuple[date, uuid.UUID], UsageSum] = {}
-    for d, ds, currency, n, u, r, e, ou, om in session.execute(stmt).all():
-        key = (_as_date(d), ds)
+    for d, ds, currency, n, u, r, e, ou, om in rows:
+        key = (as_date(d), ds)
         total = sums.setdefault(key, UsageSum(key[0], ds, 0, 0, 0, 0.0))
         total.calls += int(n)
         total.units += int(u or 0)
@@ -161,23 +134,9 @@ class ConsumerUsage:
 
 def usage_by_buyer(session: Session, *, since: datetime, until: datetime) -> list[ConsumerUsage]:
     """Each buyer's metered use in ``[since, until)``, heaviest first (by quota units)."""
-    units = func.coalesce(func.sum(UsageEvent.units), 0)
-    stmt = (
-        sa_select(
-            col(UsageEvent.buyer_org_id),
-            func.count(),
-            units,
-            func.coalesce(func.sum(UsageEvent.rows), 0),
-            func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
-            func.coalesce(func.sum(UsageEvent.delta), 0.0),
-        )
-        .where(col(UsageEvent.created_at) >= since, col(UsageEvent.created_at) < until)
-        .group_by(col(UsageEvent.buyer_org_id))
-        .order_by(units.desc())
-    )
     return [
         ConsumerUsage(org, int(n), int(u), int(r), float(e), float(d))
-        for org, n, u, r, e, d in session.execute(stmt).all()
+        for org, n, u, r, e, d in UsageRepository(session).by_buyer(since=since, until=until)
     ]
 
 
@@ -187,19 +146,7 @@ def usage_by_entitlement(
     """What each entitlement used, in one grouped query."""
     if not entitlement_ids:
         return {}
-    stmt = (
-        sa_select(
-            col(UsageEvent.entitlement_id),
-            func.count(),
-            func.coalesce(func.sum(UsageEvent.units), 0),
-            func.coalesce(func.sum(UsageEvent.rows), 0),
-            func.coalesce(func.sum(UsageEvent.epsilon), 0.0),
-            func.coalesce(func.sum(UsageEvent.delta), 0.0),
-        )
-        .where(col(UsageEvent.entitlement_id).in_(entitlement_ids))
-        .group_by(col(UsageEvent.entitlement_id))
-    )
     return {
         ent: EntitlementUsage(int(n), int(u), int(r), float(e), float(d))
-        for ent, n, u, r, e, d in session.execute(stmt).all()
+        for ent, n, u, r, e, d in UsageRepository(session).by_entitlement(entitlement_ids)
     }

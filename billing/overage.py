@@ -30,11 +30,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from billing import ledger
 from billing.models import OverageAccount, OverageInvoice
+from billing.repository import OverageRepository
 from billing.schemas import OverageOwed
 from ground.db import utcnow
 
@@ -69,12 +69,7 @@ def open_account(
 
 def account_of(session: Session, entitlement_id: uuid.UUID) -> OverageAccount | None:
     """The entitlement's account as stored now (not as this session last saw it)."""
-    stmt = (
-        select(OverageAccount)
-        .where(OverageAccount.entitlement_id == entitlement_id)
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(stmt).first()
+    return OverageRepository(session).account_of(entitlement_id)
 
 
 def accounts_of(
@@ -82,12 +77,8 @@ def accounts_of(
 ) -> dict[uuid.UUID, OverageAccount]:
     if not entitlement_ids:
         return {}
-    stmt = (
-        select(OverageAccount)
-        .where(col(OverageAccount.entitlement_id).in_(entitlement_ids))
-        .execution_options(populate_existing=True)
-    )
-    return {a.entitlement_id: a for a in session.exec(stmt).all()}
+    accounts = OverageRepository(session).accounts_of(entitlement_ids)
+    return {a.entitlement_id: a for a in accounts}
 
 
 def accrue(session: Session, account_id: uuid.UUID, units: int) -> bool:
@@ -99,17 +90,7 @@ def accrue(session: Session, account_id: uuid.UUID, units: int) -> bool:
     """
     if units <= 0:
         raise ValueError("overage units must be positive")
-    result = session.execute(
-        update(OverageAccount)
-        .where(
-            col(OverageAccount.id) == account_id,
-            col(OverageAccount.accrued_units) + units - col(OverageAccount.settled_units)
-            <= col(OverageAccount.limit_units),
-        )
-        .values(accrued_units=OverageAccount.accrued_units + units)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return OverageRepository(session).accrue_within_limit(account_id, units)
 
 
 def claim_unbilled(session: Session, account: OverageAccount) -> int:
@@ -123,16 +104,10 @@ def claim_unbilled(session: Session, account: OverageAccount) -> int:
     unbilled = account.accrued_units - account.invoiced_units
     if unbilled <= 0:
         return 0
-    result = session.execute(
-        update(OverageAccount)
-        .where(
-            col(OverageAccount.id) == account.id,
-            col(OverageAccount.invoiced_units) == account.invoiced_units,
-        )
-        .values(invoiced_units=account.accrued_units)
-        .execution_options(synchronize_session=False)
+    claimed = OverageRepository(session).invoice_up_to(
+        account.id, seen_invoiced=account.invoiced_units, accrued=account.accrued_units
     )
-    return unbilled if result.rowcount == 1 else 0  # type: ignore[attr-defined]
+    return unbilled if claimed else 0
 
 
 def record_invoice(
@@ -152,7 +127,7 @@ def record_invoice(
 
 
 def invoice_of_order(session: Session, order_id: uuid.UUID) -> OverageInvoice | None:
-    return session.exec(select(OverageInvoice).where(OverageInvoice.order_id == order_id)).first()
+    return OverageRepository(session).invoice_of_order(order_id)
 
 
 @dataclass(frozen=True)
@@ -166,11 +141,7 @@ class InvoiceLine:
 
 
 def invoice_line(session: Session, order_id: uuid.UUID) -> InvoiceLine | None:
-    row = session.exec(
-        select(OverageInvoice, OverageAccount.entitlement_id)
-        .join(OverageAccount, col(OverageAccount.id) == col(OverageInvoice.account_id))
-        .where(OverageInvoice.order_id == order_id)
-    ).first()
+    row = OverageRepository(session).invoice_with_entitlement(order_id)
     if row is None:
         return None
     invoice, entitlement_id = row
@@ -190,16 +161,7 @@ def settle(session: Session, order_id: uuid.UUID) -> OverageInvoice | None:
     invoice = invoice_of_order(session, order_id)
     if invoice is None or invoice.settled_at is not None:
         return invoice
-    result = session.execute(
-        update(OverageAccount)
-        .where(
-            col(OverageAccount.id) == invoice.account_id,
-            col(OverageAccount.settled_units) + invoice.units <= col(OverageAccount.invoiced_units),
-        )
-        .values(settled_units=OverageAccount.settled_units + invoice.units)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not OverageRepository(session).settle_units(invoice.account_id, invoice.units):
         raise AssertionError("settling more overage than was invoiced")  # never input
     invoice.settled_at = utcnow()
     session.add(invoice)
@@ -209,17 +171,12 @@ def settle(session: Session, order_id: uuid.UUID) -> OverageInvoice | None:
 
 def entitlements_with_unbilled(session: Session) -> list[uuid.UUID]:
     """Entitlements with overage accrued but not invoiced yet (the beat decides which are due)."""
-    stmt = select(OverageAccount.entitlement_id).where(
-        col(OverageAccount.accrued_units) > col(OverageAccount.invoiced_units)
-    )
-    return list(session.exec(stmt).all())
+    return OverageRepository(session).entitlements_with_unbilled()
 
 
 def paid_minor(session: Session, account_id: uuid.UUID) -> int:
     """What the buyer paid for this account's invoices, less refunds (from the ledger)."""
-    orders = session.exec(
-        select(OverageInvoice.order_id).where(OverageInvoice.account_id == account_id)
-    ).all()
+    orders = OverageRepository(session).invoice_orders(account_id)
     return sum(ledger.paid_net(session, order_id) for order_id in orders)
 
 
@@ -248,19 +205,7 @@ def owed(
     dataset_id: uuid.UUID | None = None,
 ) -> list[OverageOwed]:
     """Every account with overage owed (accrued and not paid), in the given scope."""
-    where: list[ColumnElement[bool]] = [
-        col(OverageAccount.accrued_units) > col(OverageAccount.settled_units)
-    ]
-    if buyer_org_id is not None:
-        where.append(col(OverageAccount.buyer_org_id) == buyer_org_id)
-    if provider_org_id is not None:
-        where.append(col(OverageAccount.provider_org_id) == provider_org_id)
-    if dataset_id is not None:
-        where.append(col(OverageAccount.dataset_id) == dataset_id)
-    stmt = (
-        select(OverageAccount)
-        .where(*where)
-        .order_by(col(OverageAccount.created_at), col(OverageAccount.id))
-        .execution_options(populate_existing=True)
+    accounts = OverageRepository(session).owing(
+        buyer_org_id=buyer_org_id, provider_org_id=provider_org_id, dataset_id=dataset_id
     )
-    return [owed_of(a) for a in session.exec(stmt).all()]
+    return [owed_of(a) for a in accounts]

@@ -1,16 +1,23 @@
-"""Payment records: money received for an order, unique per (method, external reference)."""
+"""Payment records: money received for an order, unique per (method, external reference), and
+crediting one (its audit record and its ledger transaction).
+
+The order a payment is for belongs to ``trade``: it records and credits the payment once it
+has checked and locked the order (``trade.settlement``), and moves the order on.
+"""
 
 from __future__ import annotations
 
 import uuid
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from audit import service as audit
 from billing import ledger
-from billing.models import Payment, PaymentMethod
+from billing.models import Payment, PaymentMethod, SaleCategory
+from billing.repository import PaymentRepository
 from ground.errors import Conflict
+from listings import service as listings
 
 
 def record(
@@ -43,18 +50,49 @@ def record(
     return payment
 
 
+def credit(
+    session: Session,
+    payment: Payment,
+    *,
+    dataset_id: uuid.UUID,
+    buyer_org_id: uuid.UUID,
+    fee_bps: int,
+    category: SaleCategory,
+    actor_id: uuid.UUID | None,
+) -> None:
+    """The payment is received: audited, then posted to the ledger with the platform's fee
+    and the dataset's provider's share."""
+    audit_money(
+        session,
+        "payment.received",
+        dataset_id=dataset_id,
+        order_id=payment.order_id,
+        actor_id=actor_id,
+        details={
+            "payment_id": str(payment.id),
+            "method": str(payment.method),
+            "external_ref": payment.external_ref,
+            "amount_minor": payment.amount_minor,
+            "currency": payment.currency,
+        },
+    )
+    ledger.post_payment(
+        session,
+        payment,
+        dataset_id=dataset_id,
+        buyer_org_id=buyer_org_id,
+        provider_org_id=listings.get_dataset(session, dataset_id).provider_org_id,
+        fee_bps=fee_bps,
+        category=category,
+    )
+
+
 def by_reference(session: Session, method: PaymentMethod, external_ref: str) -> Payment | None:
-    stmt = select(Payment).where(Payment.method == method, Payment.external_ref == external_ref)
-    return session.exec(stmt).first()
+    return PaymentRepository(session).by_reference(method, external_ref)
 
 
 def of_order(session: Session, order_id: uuid.UUID) -> list[Payment]:
-    stmt = select(Payment).where(Payment.order_id == order_id).order_by(col(Payment.created_at))
-    return list(session.exec(stmt).all())
-
-
-def refundable(session: Session, payment: Payment) -> int:
-    return payment.amount_minor - ledger.refunded_total(session, payment.id)
+    return PaymentRepository(session).of_order(order_id)
 
 
 def audit_money(

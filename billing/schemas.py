@@ -201,3 +201,11 @@ class AnomalyResolution(BaseModel):
     note: str = Field(
         min_length=1, max_length=1000, pattern=r"\S", description="How it was settled"
     )
+
+
+class WebhookAck(BaseModel):
+    """What Stripe is answered: received, and whether it was a replay of a stored event."""
+
+    received: bool
+    duplicate: bool
+    status: str | None = None

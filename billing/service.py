@@ -15,11 +15,12 @@ import math
 import uuid
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from accounts.principal import Principal
 from billing.models import Plan, PlanKind, QuotaUnit
 from billing.money import validate_currency
+from billing.repository import PlanRepository
 from ground.config import get_settings
 from ground.db import utcnow
 from ground.errors import BadRequest, Conflict, NotFound
@@ -74,22 +75,18 @@ def check_orderable(dataset: Dataset, plan: Plan) -> None:
 def plans_for(
     session: Session, dataset_id: uuid.UUID, *, include_inactive: bool = False
 ) -> list[Plan]:
-    stmt = select(Plan).where(Plan.dataset_id == dataset_id)
-    if not include_inactive:
-        stmt = stmt.where(col(Plan.is_active))
-    stmt = stmt.order_by(col(Plan.price_minor), col(Plan.created_at))
-    return list(session.exec(stmt).all())
+    return PlanRepository(session).of_dataset(dataset_id, include_inactive=include_inactive)
 
 
 def get_plan(session: Session, dataset_id: uuid.UUID, plan_id: uuid.UUID) -> Plan:
-    plan = session.get(Plan, plan_id)
+    plan = PlanRepository(session).get(plan_id)
     if plan is None or plan.dataset_id != dataset_id or not plan.is_active:
         raise NotFound("That plan is not offered on this dataset.", "该数据集没有提供此套餐。")
     return plan
 
 
 def plan_by_id(session: Session, plan_id: uuid.UUID) -> Plan:
-    plan = session.get(Plan, plan_id)
+    plan = PlanRepository(session).get(plan_id)
     if plan is None:
         raise NotFound("Plan not found.", "套餐不存在。")
     return plan
@@ -214,7 +211,7 @@ def update_plan(
 ) -> Plan:
     """Change a plan's name, price or availability; placed orders keep their own price."""
     dataset = listings.get_owned(session, principal, dataset_id)
-    plan = session.get(Plan, plan_id)
+    plan = PlanRepository(session).get(plan_id)
     if plan is None or plan.dataset_id != dataset.id:
         raise NotFound("Plan not found.", "套餐不存在。")
     if changes.get("is_active") and not plan.is_active:
@@ -308,5 +305,5 @@ def delete_plans(session: Session, dataset: Dataset) -> None:
     """A deleted dataset's plans go with it. Only datasets never listed are deleted, so no
     order names these plans; should one, the deletion fails on its foreign key (409)."""
     for plan in plans_for(session, dataset.id, include_inactive=True):
-        session.delete(plan)
+        PlanRepository(session).delete(plan)
     session.flush()

@@ -12,20 +12,14 @@ from __future__ import annotations
 import io
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from billing.models import (
-    LedgerAccount,
-    LedgerEntry,
-    LedgerTransaction,
-    SaleCategory,
-    TransactionKind,
-    UsageEvent,
-)
+from billing.models import LedgerAccount, SaleCategory, TransactionKind
+from billing.repository import LedgerRepository, UsageRepository
 from billing.schemas import Statement, StatementLine
 from ground.errors import BadRequest
 from ground.spreadsheets import SafeDictWriter
@@ -49,138 +43,102 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+Key = tuple[uuid.UUID, str]  # (dataset, currency)
+Sums = dict[Key, dict[str, int]]
+
+
 def provider_statement(session: Session, provider_org_id: uuid.UUID, month: str) -> Statement:
     """Per dataset and currency: money from the ledger (overage invoices included in gross and
     revenue, and broken out), usage and the overage it accrued from the usage events."""
     start, end = month_bounds(month)
-    in_month = (
-        col(LedgerTransaction.provider_org_id) == provider_org_id,
-        col(LedgerTransaction.created_at) >= start,
-        col(LedgerTransaction.created_at) < end,
-    )
-    Key = tuple[uuid.UUID, str]
-    lines: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    counts = session.execute(
-        sa_select(
-            col(LedgerTransaction.dataset_id),
-            col(LedgerTransaction.currency),
-            col(LedgerTransaction.kind),
-            col(LedgerTransaction.category),
-            func.count(),
-            func.sum(LedgerTransaction.amount_minor),
-        )
-        .where(*in_month)
-        .group_by(
-            col(LedgerTransaction.dataset_id),
-            col(LedgerTransaction.currency),
-            col(LedgerTransaction.kind),
-            col(LedgerTransaction.category),
-        )
-    ).all()
-    for dataset_id, currency, kind, category, n, amount in counts:
-        line = lines[(dataset_id, currency)]
+    sums: Sums = defaultdict(lambda: defaultdict(int))
+    _add_sales(sums, LedgerRepository(session).month_sales(provider_org_id, start, end))
+    _add_earnings(sums, LedgerRepository(session).month_earnings(provider_org_id, start, end))
+    usage = UsageRepository(session)
+    _add_accrued_overage(sums, usage.provider_overage(provider_org_id, start, end))
+    calls = usage.provider_calls(provider_org_id, start, end)
+    used_only = set(calls) - {ds for ds, _ in sums}
+    titles = _titles(session, {ds for ds, _ in sums} | used_only)
+    lines = [_line(key, line, titles, calls) for key, line in sums.items()]
+    lines += [_usage_only_line(ds, titles, calls) for ds in used_only]
+    lines.sort(key=lambda line: (line.dataset_title, str(line.dataset_id), line.currency))
+    return Statement(month=month, provider_org_id=provider_org_id, lines=lines)
+
+
+def _add_sales(sums: Sums, rows: Iterable[Any]) -> None:
+    """Orders paid and refunds counted, and their amounts signed into gross."""
+    for dataset_id, currency, kind, category, n, amount in rows:
+        line = sums[(dataset_id, currency)]
         paid = TransactionKind(kind) is TransactionKind.payment
         line["orders_paid" if paid else "refunds"] += int(n)
         signed = int(amount) if paid else -int(amount)
         line["gross"] += signed
         if SaleCategory(category) is SaleCategory.overage:
             line["overage_gross"] += signed
-    entries = session.execute(
-        sa_select(
-            col(LedgerTransaction.dataset_id),
-            col(LedgerEntry.currency),
-            col(LedgerEntry.account),
-            col(LedgerTransaction.category),
-            func.sum(LedgerEntry.amount_minor),
-        )
-        .join(LedgerTransaction, col(LedgerTransaction.id) == col(LedgerEntry.transaction_id))
-        .where(
-            *in_month,
-            col(LedgerEntry.account).in_(
-                [LedgerAccount.platform_fee_revenue, LedgerAccount.provider_payable]
-            ),
-        )
-        .group_by(
-            col(LedgerTransaction.dataset_id),
-            col(LedgerEntry.currency),
-            col(LedgerEntry.account),
-            col(LedgerTransaction.category),
-        )
-    ).all()
-    for dataset_id, currency, account, category, amount in entries:
+
+
+def _add_earnings(sums: Sums, rows: Iterable[Any]) -> None:
+    """The fee and the provider's share from their ledger entries."""
+    for dataset_id, currency, account, category, amount in rows:
         # Credits are negative; a statement shows what was earned as positive numbers.
-        line = lines[(dataset_id, currency)]
+        line = sums[(dataset_id, currency)]
         if LedgerAccount(account) is LedgerAccount.platform_fee_revenue:
             line["fee"] += -int(amount)
             continue
         line["net"] += -int(amount)
         if SaleCategory(category) is SaleCategory.overage:
             line["overage_net"] += -int(amount)
-    used = (
-        col(UsageEvent.provider_org_id) == provider_org_id,
-        col(UsageEvent.created_at) >= start,
-        col(UsageEvent.created_at) < end,
-    )
-    usage = {
-        ds: (int(n), int(r or 0))
-        for ds, n, r in session.exec(
-            select(UsageEvent.dataset_id, func.count(), func.sum(UsageEvent.rows))
-            .where(*used)
-            .group_by(col(UsageEvent.dataset_id))
-        ).all()
-    }
-    overage = session.exec(
-        select(
-            UsageEvent.dataset_id,
-            UsageEvent.currency,
-            func.sum(UsageEvent.overage_units),
-            func.sum(UsageEvent.overage_minor),
-        )
-        .where(*used, col(UsageEvent.currency).is_not(None))
-        .group_by(col(UsageEvent.dataset_id), col(UsageEvent.currency))
-    ).all()
-    for dataset_id, currency, units, amount in overage:
-        line = lines[(dataset_id, str(currency))]
+
+
+def _add_accrued_overage(sums: Sums, rows: Iterable[Any]) -> None:
+    """Overage used in the month at its price (earned, maybe not billed or paid yet)."""
+    for dataset_id, currency, units, amount in rows:
+        line = sums[(dataset_id, str(currency))]
         line["overage_units"] += int(units or 0)
         line["overage_accrued"] += int(amount or 0)
-    used_only = set(usage) - {ds for ds, _ in lines}
-    titles = _titles(session, {ds for ds, _ in lines} | used_only)
-    out = [
-        StatementLine(
-            dataset_id=ds,
-            dataset_title=titles.get(ds, ""),
-            currency=currency,
-            orders_paid=line["orders_paid"],
-            refunds=line["refunds"],
-            gross_minor=line["gross"],
-            platform_fee_minor=line["fee"],
-            provider_revenue_minor=line["net"],
-            calls=usage.get(ds, (0, 0))[0],
-            rows=usage.get(ds, (0, 0))[1],
-            overage_units=line["overage_units"],
-            overage_accrued_minor=line["overage_accrued"],
-            overage_gross_minor=line["overage_gross"],
-            overage_revenue_minor=line["overage_net"],
-        )
-        for (ds, currency), line in lines.items()
-    ]
-    out += [
-        StatementLine(
-            dataset_id=ds,
-            dataset_title=titles.get(ds, ""),
-            currency="",
-            orders_paid=0,
-            refunds=0,
-            gross_minor=0,
-            platform_fee_minor=0,
-            provider_revenue_minor=0,
-            calls=usage[ds][0],
-            rows=usage[ds][1],
-        )
-        for ds in used_only
-    ]
-    out.sort(key=lambda line: (line.dataset_title, str(line.dataset_id), line.currency))
-    return Statement(month=month, provider_org_id=provider_org_id, lines=out)
+
+
+def _line(
+    key: Key,
+    line: dict[str, int],
+    titles: dict[uuid.UUID, str],
+    calls: dict[uuid.UUID, tuple[int, int]],
+) -> StatementLine:
+    ds, currency = key
+    return StatementLine(
+        dataset_id=ds,
+        dataset_title=titles.get(ds, ""),
+        currency=currency,
+        orders_paid=line["orders_paid"],
+        refunds=line["refunds"],
+        gross_minor=line["gross"],
+        platform_fee_minor=line["fee"],
+        provider_revenue_minor=line["net"],
+        calls=calls.get(ds, (0, 0))[0],
+        rows=calls.get(ds, (0, 0))[1],
+        overage_units=line["overage_units"],
+        overage_accrued_minor=line["overage_accrued"],
+        overage_gross_minor=line["overage_gross"],
+        overage_revenue_minor=line["overage_net"],
+    )
+
+
+def _usage_only_line(
+    ds: uuid.UUID, titles: dict[uuid.UUID, str], calls: dict[uuid.UUID, tuple[int, int]]
+) -> StatementLine:
+    """A dataset used in the month but with no money moving on it."""
+    return StatementLine(
+        dataset_id=ds,
+        dataset_title=titles.get(ds, ""),
+        currency="",
+        orders_paid=0,
+        refunds=0,
+        gross_minor=0,
+        platform_fee_minor=0,
+        provider_revenue_minor=0,
+        calls=calls[ds][0],
+        rows=calls[ds][1],
+    )
 
 
 def _titles(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

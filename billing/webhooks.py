@@ -8,9 +8,10 @@ when two deliveries of the same event race each other.
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from billing.models import WebhookEvent, WebhookStatus
+from billing.repository import PaymentRepository
 from ground.db import utcnow
 from ground.ops.logs import get_logger
 
@@ -49,13 +50,4 @@ def finish(session: Session, event: WebhookEvent, status: WebhookStatus, note: s
 
 def deferred_for(session: Session, source: str, reference: str) -> list[WebhookEvent]:
     """Events that arrived before the payment they refer to, oldest first."""
-    stmt = (
-        select(WebhookEvent)
-        .where(
-            WebhookEvent.source == source,
-            WebhookEvent.reference == reference,
-            WebhookEvent.status == WebhookStatus.deferred,
-        )
-        .order_by(col(WebhookEvent.received_at))
-    )
-    return list(session.exec(stmt).all())
+    return PaymentRepository(session).deferred_events(source, reference)

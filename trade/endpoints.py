@@ -11,7 +11,7 @@ from ground.dependencies import SessionDep, SettingsDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from ground.openapi import error_responses
 from ground.pagination import Page, PageDep
-from trade import overage, payments, service, statements
+from trade import entitlement_statements, quota_overage, service, settlement
 from trade.schemas import (
     CheckoutRead,
     EntitlementStatement,
@@ -69,7 +69,7 @@ def checkout(
 
     The order becomes paid and active when Stripe's `checkout.session.completed` webhook
     arrives; 409 if the order is not awaiting payment (e.g. already paid)."""
-    order, url = payments.start_checkout(session, buyer, order_id, settings)
+    order, url = settlement.start_checkout(session, buyer, order_id, settings)
     assert order.checkout_session_id is not None
     return CheckoutRead(order_id=order.id, checkout_session_id=order.checkout_session_id, url=url)
 
@@ -80,7 +80,7 @@ def list_entitlements(
 ) -> Page[EntitlementStatement]:
     """Your statement per entitlement: what was paid, what was used (calls, rows, ε), what is
     left. Newest first."""
-    items, total = statements.entitlement_statements(
+    items, total = entitlement_statements.entitlement_statements(
         session, buyer, limit=page.limit, offset=page.offset
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
@@ -91,7 +91,7 @@ def get_entitlement(
     entitlement_id: uuid.UUID, buyer: BuyerPrincipal, session: SessionDep
 ) -> EntitlementStatement:
     """Paid, used and left on one of your entitlements."""
-    return statements.entitlement_statement(session, buyer, entitlement_id)
+    return entitlement_statements.entitlement_statement(session, buyer, entitlement_id)
 
 
 @router.post(
@@ -107,4 +107,4 @@ def invoice_overage(
     bank transfer). Paying it makes room under the overage limit again. Overage is also billed
     without asking when a subscription's month or an entitlement ends. 409 when there is
     nothing to bill."""
-    return stored_order_read(session, overage.request_invoice(session, buyer, entitlement_id))
+    return stored_order_read(session, quota_overage.request_invoice(session, buyer, entitlement_id))

@@ -2,7 +2,8 @@
 
 Lock order. A unit of work that locks both an order and its entitlement locks the **order
 first** (``order(..., for_update=True)``), then changes the entitlement: payment and activation,
-refunds (``trade.refunds``), expiry (``service.expire_and_reset``). Taking them the other
+refunds (``trade.settlement.take_back_refund``, after ``billing.refunds`` locked the order's
+payments), expiry (``service.expire_and_reset``). Taking them the other
 way round in one path would let PostgreSQL deadlock it against another (each holding the row
 the other waits for). Several orders in one unit of work are locked in ascending ``order_id``
 (``past_validity`` returns them so), so two housekeeping runs cannot deadlock either. Paths

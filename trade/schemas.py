@@ -87,12 +87,6 @@ class RefundCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class WebhookAck(BaseModel):
-    received: bool
-    duplicate: bool
-    status: str | None = None
-
-
 class EntitlementStatement(BaseModel):
     """Paid, used and left on one entitlement: money, quota and privacy budget in one line."""
 

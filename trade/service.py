@@ -20,7 +20,7 @@ from ground.db import utcnow
 from ground.errors import Conflict, Forbidden, NotFound, QuotaExhausted
 from listings import service as listings
 from listings.grading import requires_trade_review
-from trade import events, overage, states, stops
+from trade import events, quota_overage, states, stops
 from trade.models import (
     Entitlement,
     EntitlementStatus,
@@ -312,7 +312,7 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
     First the included quotas, each attempt one conditional UPDATE, so the decrement is atomic
     on SQLite and PostgreSQL alike and concurrent calls never oversell. When none can cover
     the call, the oldest entitlement with an overage price and room under its overage limit
-    takes it (what is left of its quota first, the rest as overage; see ``trade.overage``).
+    takes it (what is left of its quota first, the rest as overage; see ``trade.quota_overage``).
 
     Raises ``stops.EmergencyStopped`` (403) under a standing emergency stop, whatever
     entitlements exist; ``Forbidden`` without a usable entitlement and ``QuotaExhausted`` (429)
@@ -349,8 +349,8 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
     at_limit: OverageAccount | None = None
     for entitlement_id, unit in candidates:
         units = 1 if unit == QuotaUnit.calls else rows
-        outcome = overage.charge(session, entitlement_id, units, now)
-        if isinstance(outcome, overage.OverageCharge):
+        outcome = quota_overage.charge(session, entitlement_id, units, now)
+        if isinstance(outcome, quota_overage.OverageCharge):
             return Charge(
                 entitlement_id=entitlement_id,
                 units=units,
@@ -362,7 +362,7 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
             )
         at_limit = at_limit or outcome
     if at_limit is not None:
-        raise overage.limit_reached(at_limit)
+        raise quota_overage.limit_reached(at_limit)
     raise QuotaExhausted(
         "Your API quota on this dataset is used up; order more to continue.",
         "该数据集的调用额度已用完，请续购后继续使用。",
@@ -398,10 +398,10 @@ def expire_and_reset(
     for entitlement in repo.due_for_reset(now, batch):
         assert entitlement.period_ends_at is not None
         nxt = _next_period_end(entitlement, now)
-        invoiced += overage.close_period(session, entitlement)
+        invoiced += quota_overage.close_period(session, entitlement)
         if repo.reset_period(entitlement.id, entitlement.period_ends_at, nxt):
             reset += 1
-    invoiced += overage.invoice_ended(session, now)
+    invoiced += quota_overage.invoice_ended(session, now)
     session.flush()
     return Housekeeping(expired=expired, reset=reset, invoiced=invoiced)
 

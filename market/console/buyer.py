@@ -1,7 +1,7 @@
 """The buyer's orders: order a plan with a usage scenario, follow it through its states, pay.
 
 Every action is the service behind the matching API call: ``trade.service.place_order``
-(``POST /orders``, validated with the API's ``OrderCreate``), ``trade.payments.start_checkout``
+(``POST /orders``, validated with the API's ``OrderCreate``), ``trade.settlement.start_checkout``
 (``POST /orders/{id}/checkout``) and ``trade.service.cancel_order``. A free plan is active at
 once, as through the API; a paid one is paid by card on Stripe's Checkout page (when card
 payments are enabled) or by a bank transfer an administrator records.
@@ -25,7 +25,7 @@ from market.console.forms import FormInvalid, validate_form
 from market.console.nav import NavItem
 from market.console.session import BuyerUser
 from market.console.templating import redirect, render
-from trade import payments, service
+from trade import service, settlement
 from trade.models import Order, OrderStatus
 from trade.schemas import OrderCreate
 from trade.views import stored_order_read
@@ -167,7 +167,7 @@ def checkout(
     """Pay by card: the Checkout Session of ``POST /orders/{id}/checkout``, then off to Stripe.
 
     The order becomes paid and active when Stripe's webhook confirms the payment."""
-    order, url = payments.start_checkout(session, user.principal, order_id, settings)
+    order, url = settlement.start_checkout(session, user.principal, order_id, settings)
     return redirect(request, url or f"/console/orders/{order.id}")
 
 

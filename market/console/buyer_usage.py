@@ -1,7 +1,7 @@
 """The buyer's usage: a statement per entitlement, and charts of use and privacy budget.
 
-The statement is ``GET /entitlements`` (``trade.statements``): paid, used (calls, rows, ε) and
-left per entitlement. The charts come from the usage report behind ``GET /usage``
+The statement is ``GET /entitlements`` (``trade.entitlement_statements``): paid, used (calls,
+rows, ε) and left per entitlement. The charts come from the usage report behind ``GET /usage``
 (``billing.usage``, scoped to the buyer's organization) and the sandbox budgets behind
 ``GET /sandbox/budget``: calls per day per dataset, and ε spent over time against each
 budget's total. Tables next to the charts give the exact numbers.
@@ -33,7 +33,7 @@ from market.console.templating import render
 from sandbox import service as sandbox
 from sandbox.schemas import BudgetRead
 from sandbox.views import budget_read
-from trade import statements
+from trade import entitlement_statements
 
 router = APIRouter()
 NAV = (NavItem("buyer.nav.usage", "/console/usage", frozenset({Role.buyer})),)
@@ -174,7 +174,7 @@ def usage(
 ) -> Response:
     """Statements per entitlement, calls per day per dataset, ε spent against each budget."""
     lang = lang_of(request)
-    items, total = statements.entitlement_statements(
+    items, total = entitlement_statements.entitlement_statements(
         session, user.principal, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     since, until = last_days(days)

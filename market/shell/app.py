@@ -35,8 +35,8 @@ def create_app() -> FastAPI:
     # Imported here so that building the app loads every domain (and its event handlers).
     from accounts.endpoints import router as accounts_router
     from audit.endpoints import router as audit_router
-    from billing.anomaly_endpoints import router as anomalies_router
     from billing.endpoints import router as billing_router
+    from billing.payment_endpoints import router as payments_router
     from listings.endpoints import router as listings_router
     from listings.governance_endpoints import router as governance_router
     from listings.policy_endpoints import router as policy_router
@@ -45,8 +45,8 @@ def create_app() -> FastAPI:
     from market.reports.endpoints import router as reports_router
     from sandbox.endpoints import router as sandbox_router
     from trade.endpoints import router as trade_router
-    from trade.payment_endpoints import router as payments_router
     from trade.review_endpoints import router as order_reviews_router
+    from trade.settlement_endpoints import router as settlement_router
 
     check_process_environment()
     settings = get_settings()
@@ -66,8 +66,8 @@ def create_app() -> FastAPI:
         policy_router,
         billing_router,
         trade_router,
+        settlement_router,
         payments_router,
-        anomalies_router,
         order_reviews_router,
         data_router,
         audit_router,

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from accounts.models import Role, User
 from audit.models import AuditRecord
+from billing import stripe_webhooks
 from billing.models import AnomalyKind, PaymentAnomaly
 from billing.service import plans_for
 from ground.config import Settings
@@ -35,7 +36,7 @@ from tests.fixtures.factories import (
     principal_of,
 )
 from tests.fixtures.stripe import checkout_completed, sign
-from trade import payments, revocation, stops
+from trade import revocation, stops
 from trade import service as trade
 from trade.models import EmergencyStop, Entitlement, EntitlementStatus, OrderStatus
 
@@ -165,7 +166,7 @@ def _race_one_buyer(settings: Settings, head_start: int) -> None:
             )
             return "free ok"
         payload = checkout_completed(str(what), PRICE, f"pi_{what}")
-        event = payments.handle_stripe_webhook(session, payload, sign(payload), settings)
+        event = stripe_webhooks.handle_stripe_webhook(session, payload, sign(payload), settings)
         assert event is not None
         return f"paid {event.status}"
 

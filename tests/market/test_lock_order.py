@@ -33,8 +33,8 @@ from tests.fixtures.factories import (
     place_order,
     principal_of,
 )
-from trade import payments, refunds
 from trade import service as trade
+from trade import settlement
 from trade.models import Entitlement, EntitlementStatus, OrderStatus, OrderTransition
 
 ORDERS, PRICE, QUOTA = 12, 8_000, 40
@@ -60,7 +60,7 @@ def paid_orders(committed_database: str, settings: Settings) -> tuple[list[uuid.
         ids = []
         for n in range(ORDERS):
             order = place_order(session, buyer, listed, plan)
-            payments.record_bank_transfer(
+            settlement.record_bank_transfer(
                 session,
                 admin,
                 order.id,
@@ -92,7 +92,7 @@ def test_expiry_and_refunds_of_the_same_entitlements_do_not_deadlock(
         gate.wait(timeout=60)
         try:
             with unit_of_work() as session:
-                refunds.refund_order(
+                settlement.refund_order(
                     session,
                     admin,
                     order_id,

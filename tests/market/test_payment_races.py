@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from accounts.models import Role
-from billing import ledger
+from billing import ledger, stripe_webhooks
 from ground.config import Settings
 from ground.db import unit_of_work
 from tests.fixtures.database import is_postgresql
@@ -26,7 +26,6 @@ from tests.fixtures.factories import (
     place_order,
 )
 from tests.fixtures.stripe import checkout_completed, sign
-from trade import payments
 from trade import service as trade
 from trade.models import OrderStatus
 
@@ -64,7 +63,9 @@ def test_concurrent_deliveries_of_one_event_credit_once(
     def deliver() -> str:
         gate.wait(timeout=60)
         with unit_of_work() as session:
-            event = payments.handle_stripe_webhook(session, payload, sign(payload), stripe_settings)
+            event = stripe_webhooks.handle_stripe_webhook(
+                session, payload, sign(payload), stripe_settings
+            )
             return "replay" if event is None else str(event.status)
 
     with ThreadPoolExecutor(max_workers=DELIVERIES) as pool:

@@ -1,45 +1,21 @@
-"""Payments that are not the buyer's own action: Stripe's webhook, bank transfers recorded by
-an admin, and refunds."""
+"""Money on an order that is not the buyer's own action: bank transfers recorded by an admin,
+and refunds. (Stripe's webhook is billing's: ``billing.payment_endpoints``.)"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter
 
 from accounts.dependencies import AdminPrincipal
 from ground.dependencies import SessionDep, SettingsDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from ground.openapi import error_responses
-from trade import payments, refunds
+from trade import settlement
 from trade.endpoints import stored_order_read
-from trade.schemas import BankTransferCreate, OrderRead, RefundCreate, WebhookAck
+from trade.schemas import BankTransferCreate, OrderRead, RefundCreate
 
 router = APIRouter(tags=["payments"], route_class=IdempotentRoute)
-
-
-async def raw_body(request: Request) -> bytes:
-    # The signature covers the exact bytes Stripe sent, so the body must not be re-serialized.
-    return await request.body()
-
-
-@router.post("/billing/stripe/webhook", response_model=WebhookAck)
-def stripe_webhook(
-    payload: Annotated[bytes, Depends(raw_body)],
-    session: SessionDep,
-    settings: SettingsDep,
-    stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
-) -> WebhookAck:
-    """Stripe's events, verified by signature (400 if it does not verify).
-
-    Handles `checkout.session.completed`, `payment_intent.payment_failed` and
-    `charge.refunded`. Each event id is stored once: a replay is acknowledged with
-    `duplicate: true` and changes nothing."""
-    event = payments.handle_stripe_webhook(session, payload, stripe_signature, settings)
-    if event is None:
-        return WebhookAck(received=True, duplicate=True)
-    return WebhookAck(received=True, duplicate=False, status=event.status)
 
 
 @router.post("/orders/{order_id}/bank-transfers", response_model=OrderRead)
@@ -53,7 +29,7 @@ def record_bank_transfer(
 ) -> OrderRead:
     """Record a bank transfer received for an order awaiting payment: the amount must equal the
     order's price; the order becomes paid and active. A reference is accepted once."""
-    order = payments.record_bank_transfer(
+    order = settlement.record_bank_transfer(
         session, admin, order_id, settings=settings, **body.model_dump()
     )
     return stored_order_read(session, order)
@@ -71,5 +47,7 @@ def refund_order(
     """Refund part or all of an order's payments (all when no amount is given).
 
     Refusing anything larger than what is left to refund. A full refund ends the entitlement."""
-    order = refunds.refund_order(session, admin, order_id, settings=settings, **body.model_dump())
+    order = settlement.refund_order(
+        session, admin, order_id, settings=settings, **body.model_dump()
+    )
     return stored_order_read(session, order)

@@ -1,20 +1,23 @@
-"""The operators' view of payments captured but credited to no order (``billing.anomalies``)."""
+"""Payments as they arrive and as operators fix them: Stripe's webhook, and the payments
+captured but credited to no order (``billing.anomalies``)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Header, Request
 from sqlmodel import Session
 
 from accounts.dependencies import AdminPrincipal
-from billing import anomalies, payments
+from billing import anomalies, payments, stripe_webhooks
 from billing.models import AnomalyStatus, PaymentAnomaly
 from billing.schemas import (
     AnomalyRefund,
     AnomalyResolution,
     CreditedPayment,
     PaymentAnomalyRead,
+    WebhookAck,
 )
 from ground.dependencies import SessionDep, SettingsDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
@@ -22,6 +25,29 @@ from ground.openapi import error_responses
 from ground.pagination import Page, PageDep
 
 router = APIRouter(tags=["payments"], route_class=IdempotentRoute)
+
+
+async def raw_body(request: Request) -> bytes:
+    # The signature covers the exact bytes Stripe sent, so the body must not be re-serialized.
+    return await request.body()
+
+
+@router.post("/billing/stripe/webhook", response_model=WebhookAck)
+def stripe_webhook(
+    payload: Annotated[bytes, Depends(raw_body)],
+    session: SessionDep,
+    settings: SettingsDep,
+    stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
+) -> WebhookAck:
+    """Stripe's events, verified by signature (400 if it does not verify).
+
+    Handles `checkout.session.completed`, `payment_intent.payment_failed` and
+    `charge.refunded`. Each event id is stored once: a replay is acknowledged with
+    `duplicate: true` and changes nothing."""
+    event = stripe_webhooks.handle_stripe_webhook(session, payload, stripe_signature, settings)
+    if event is None:
+        return WebhookAck(received=True, duplicate=True)
+    return WebhookAck(received=True, duplicate=False, status=event.status)
 
 
 def _read(session: Session, anomaly: PaymentAnomaly) -> PaymentAnomalyRead:
