@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from accounts.models import Role
 from ground.config import Settings
-from tests.market.console.conftest import csrf_token
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import PASSWORD, create_api_key, create_user
 from tests.fixtures.settings import apply_settings
+from tests.market.console.conftest import csrf_token
 
 
 def _sign_in(client: TestClient, email: str, password: str) -> tuple[int, dict, dict]:

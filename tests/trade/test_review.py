@@ -15,37 +15,18 @@ from billing.service import plans_for
 from ground.config import Settings
 from ground.db import utcnow
 from listings.models import DataGrade, Dataset
-from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_dataset, create_user, list_dataset, principal_of
+from tests.fixtures.client import api_key_over_http, bearer, order_over_http
+from tests.fixtures.factories import create_listed_dataset, create_user, principal_of
 from trade import revocation
 from trade import service as trade
 from trade.models import Entitlement, EntitlementStatus, OrderStatus
-
-
-def _listed(session: Session, settings: Settings, reviewer: User, grade: DataGrade) -> Dataset:
-    provider = create_user(session, role=Role.provider)
-    dataset = create_dataset(session, settings, provider=provider)
-    level = 2 if grade is DataGrade.general else None
-    return list_dataset(
-        session, dataset, provider=provider, reviewer=reviewer, grade=grade, level=level
-    )
 
 
 def _order_free(
     client: TestClient, session: Session, buyer: User, settings: Settings, dataset: Dataset
 ) -> dict:
     plan = plans_for(session, dataset.id)[0]
-    response = client.post(
-        "/api/v1/orders",
-        headers=bearer(buyer, settings),
-        json={
-            "dataset_id": str(dataset.id),
-            "plan_id": str(plan.id),
-            "usage_scenario": "反欺诈核验",
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+    return order_over_http(client, buyer, settings, dataset.id, plan.id, scenario="反欺诈核验")
 
 
 def _assert_about(stamp: str | None, expected: datetime) -> None:
@@ -57,15 +38,12 @@ def _rows(client: TestClient, key: str, dataset: Dataset) -> int:
     return client.get(f"/api/v1/data/{dataset.id}/rows", headers={"X-API-Key": key}).status_code
 
 
-def _key(client: TestClient, buyer: User, settings: Settings) -> str:
-    response = client.post("/api/v1/api-keys", headers=bearer(buyer, settings), json={"name": "k"})
-    return response.json()["secret"]
-
-
 def test_the_queue_shows_what_the_reviewer_needs_and_conditions_bind_the_entitlement(
     client: TestClient, session: Session, settings: Settings, reviewer: User, buyer: User
 ) -> None:
-    dataset = _listed(session, settings, reviewer, DataGrade.important)
+    dataset = create_listed_dataset(
+        session, settings, reviewer=reviewer, grade=DataGrade.important, level=None
+    )
     session.commit()
     order = _order_free(client, session, buyer, settings, dataset)
     assert order["status"] == "pending_review"
@@ -91,12 +69,12 @@ def test_the_queue_shows_what_the_reviewer_needs_and_conditions_bind_the_entitle
 def test_every_scenario_has_a_validity_and_access_ends_when_it_expires(
     client: TestClient, session: Session, settings: Settings, reviewer: User, buyer: User
 ) -> None:
-    dataset = _listed(session, settings, reviewer, DataGrade.general)
+    dataset = create_listed_dataset(session, settings, reviewer=reviewer)
     session.commit()
     order = _order_free(client, session, buyer, settings, dataset)
     expected = utcnow() + timedelta(days=settings.scenario_valid_days)
     _assert_about(order["entitlement"]["valid_until"], expected)
-    key = _key(client, buyer, settings)
+    key = api_key_over_http(client, buyer, settings)
     assert _rows(client, key, dataset) == 200
     entitlement = session.get(Entitlement, uuid.UUID(order["entitlement"]["id"]))
     assert entitlement is not None
@@ -109,10 +87,10 @@ def test_every_scenario_has_a_validity_and_access_ends_when_it_expires(
 def test_a_revoked_entitlement_stops_the_next_call(
     client: TestClient, session: Session, settings: Settings, reviewer: User, buyer: User
 ) -> None:
-    dataset = _listed(session, settings, reviewer, DataGrade.general)
+    dataset = create_listed_dataset(session, settings, reviewer=reviewer)
     session.commit()
     order = _order_free(client, session, buyer, settings, dataset)
-    key = _key(client, buyer, settings)
+    key = api_key_over_http(client, buyer, settings)
     url = f"/api/v1/reviews/entitlements/{order['entitlement']['id']}/revoke"
     revoked = client.post(url, headers=bearer(reviewer, settings), json={"reason": "超范围使用"})
     assert revoked.json()["status"] == "revoked"
@@ -124,14 +102,14 @@ def test_a_revoked_entitlement_stops_the_next_call(
 def test_emergency_stop_revokes_every_entitlement_of_a_buyer(
     client: TestClient, session: Session, settings: Settings, reviewer: User, buyer: User
 ) -> None:
-    first = _listed(session, settings, reviewer, DataGrade.general)
-    second = _listed(session, settings, reviewer, DataGrade.general)
+    first = create_listed_dataset(session, settings, reviewer=reviewer)
+    second = create_listed_dataset(session, settings, reviewer=reviewer)
     other_buyer = create_user(session, role=Role.buyer)
     session.commit()
     for dataset in (first, second):
         _order_free(client, session, buyer, settings, dataset)
     _order_free(client, session, other_buyer, settings, first)
-    key = _key(client, buyer, settings)
+    key = api_key_over_http(client, buyer, settings)
     stop = client.post(
         "/api/v1/reviews/emergency-stop",
         headers=bearer(reviewer, settings),
@@ -140,13 +118,13 @@ def test_emergency_stop_revokes_every_entitlement_of_a_buyer(
     assert (stop.json()["revoked"], stop.json()["status"]) == (2, "active")
     assert _rows(client, key, first) == 403
     assert _rows(client, key, second) == 403
-    assert _rows(client, _key(client, other_buyer, settings), first) == 200
+    assert _rows(client, api_key_over_http(client, other_buyer, settings), first) == 200
 
 
 def test_emergency_stop_on_a_dataset_revokes_every_buyer(
     client: TestClient, session: Session, settings: Settings, reviewer: User, buyer: User
 ) -> None:
-    dataset = _listed(session, settings, reviewer, DataGrade.general)
+    dataset = create_listed_dataset(session, settings, reviewer=reviewer)
     other_buyer = create_user(session, role=Role.buyer)
     session.commit()
     _order_free(client, session, buyer, settings, dataset)
@@ -179,8 +157,8 @@ def test_emergency_stop_needs_a_target(
 def test_staff_list_entitlements_by_buyer_dataset_and_status(
     session: Session, settings: Settings, reviewer: User
 ) -> None:
-    dataset = _listed(session, settings, reviewer, DataGrade.general)
-    other = _listed(session, settings, reviewer, DataGrade.general)
+    dataset = create_listed_dataset(session, settings, reviewer=reviewer)
+    other = create_listed_dataset(session, settings, reviewer=reviewer)
     first, second = create_user(session, role=Role.buyer), create_user(session, role=Role.buyer)
     for buyer, target in ((first, dataset), (first, other), (second, dataset)):
         order, _ = trade.place_order(

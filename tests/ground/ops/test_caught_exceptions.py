@@ -9,10 +9,10 @@ from sqlmodel import Session
 from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset
-from tests.market.console.conftest import post_form
 from tests.fixtures.factories import create_plan, place_order
 from tests.fixtures.logs import LogOutput
 from tests.fixtures.stripe import WEBHOOK_SECRET, checkout_completed, sign
+from tests.market.console.conftest import post_form
 
 WEBHOOK = "/api/v1/billing/stripe/webhook"
 REQUEST_ID = "0b5e000000000001"

@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from accounts.models import Role
 from market.console import console_routes
-from tests.market.console.conftest import console_login, post_form
 from tests.fixtures.factories import create_user
+from tests.market.console.conftest import console_login, post_form
 
 P, B, C, A = Role.provider, Role.buyer, Role.compliance, Role.admin
 EVERYONE = frozenset(Role)

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset
-from tests.market.console.conftest import SignIn
 from tests.fixtures.factories import create_dataset
+from tests.market.console.conftest import SignIn
 
 
 class _Audit(HTMLParser):

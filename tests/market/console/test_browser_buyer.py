@@ -14,10 +14,10 @@ from accounts.models import Role
 from billing.models import PlanKind
 from ground.config import Settings
 from ground.db import unit_of_work
-from tests.market.console.conftest import screenshot
 from tests.fixtures.factories import PASSWORD, create_plan, create_sandbox_dataset, create_user
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.stripe import StripeStandIn, checkout_completed, sign
+from tests.market.console.conftest import screenshot
 
 QUERY = "SELECT 城市, COUNT(*) AS n, AVG(金额) AS mean FROM dataset GROUP BY 城市"
 

@@ -13,7 +13,6 @@ from billing.service import plans_for
 from ground.config import Settings
 from ground.db import unit_of_work
 from listings import review
-from tests.market.console.conftest import screenshot
 from tests.fixtures.factories import (
     PASSWORD,
     create_dataset,
@@ -23,6 +22,7 @@ from tests.fixtures.factories import (
     place_order,
     submit_dataset,
 )
+from tests.market.console.conftest import screenshot
 
 
 def _trade_history(session: Session, settings: Settings, provider: User) -> None:

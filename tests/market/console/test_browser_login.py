@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Role
 from ground.db import unit_of_work
-from tests.market.console.conftest import screenshot
 from tests.fixtures.factories import PASSWORD, create_user
+from tests.market.console.conftest import screenshot
 
 
 def test_sign_in_and_switch_language(page: Page) -> None:

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from ground.db import unit_of_work
 from listings.models import Dataset, DatasetStatus
-from tests.market.console.conftest import screenshot
 from tests.fixtures.factories import PASSWORD, create_user, csv_bytes, people_table
+from tests.market.console.conftest import screenshot
 
 
 def test_provider_uploads_edits_the_policy_and_submits(page: Page, tmp_path: Path) -> None:

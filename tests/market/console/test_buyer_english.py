@@ -11,13 +11,13 @@ from accounts import service as accounts
 from accounts.models import Role
 from billing.models import PlanKind
 from ground.config import Settings
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     activate_plan,
     create_sandbox_dataset,
     create_user,
     principal_of,
 )
+from tests.market.console.conftest import SignIn, post_form
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

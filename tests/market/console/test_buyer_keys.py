@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from accounts import service as accounts
 from accounts.models import ApiKey, Role, User
 from ground.errors import NotAuthenticated
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_user, principal_of
+from tests.market.console.conftest import SignIn, post_form
 
 
 def _secret_of(page: str) -> str:

@@ -16,7 +16,6 @@ from billing.service import plans_for
 from ground.config import Settings
 from listings.models import DataGrade, Dataset
 from market.console import buyer as buyer_pages
-from tests.market.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import (
     activate_plan,
     create_dataset,
@@ -28,6 +27,7 @@ from tests.fixtures.factories import (
 )
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.stripe import StripeStandIn
+from tests.market.console.conftest import SignIn, csrf_token, post_form
 from trade import revocation
 from trade import service as trade
 from trade.models import Order, OrderStatus

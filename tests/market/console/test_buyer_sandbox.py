@@ -20,8 +20,8 @@ from market.console.buyer_sandbox import example_sql
 from market.console.csrf import CSRF_COOKIE
 from sandbox import service as sandbox
 from sandbox.models import PrivacyLedgerEntry, SandboxAllotment, SandboxQuery
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_sandbox_buyer, create_sandbox_dataset, create_user
+from tests.market.console.conftest import SignIn, post_form
 
 GROUPED = "SELECT 城市, COUNT(*) AS n, AVG(金额) AS mean FROM dataset GROUP BY 城市"
 

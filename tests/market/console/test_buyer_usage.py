@@ -16,7 +16,6 @@ from billing.schemas import UsageDay
 from ground.config import Settings
 from listings.models import Dataset
 from market.console.buyer_usage import epsilon_spent_by_day
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     activate_plan,
@@ -24,6 +23,7 @@ from tests.fixtures.factories import (
     create_sandbox_dataset,
     create_user,
 )
+from tests.market.console.conftest import SignIn, post_form
 
 SVG = "{http://www.w3.org/2000/svg}"
 

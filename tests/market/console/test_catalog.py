@@ -12,30 +12,14 @@ from ground.config import Settings
 from listings import storage
 from listings.models import DataGrade, Dataset, DeliveryMode
 from market.console import catalog as catalog_pages
-from tests.market.console.conftest import SignIn
 from tests.fixtures.factories import (
     create_dataset,
+    create_listed_dataset,
     create_plan,
     create_sandbox_dataset,
     create_user,
-    list_dataset,
 )
-
-
-def _listed(
-    session: Session,
-    settings: Settings,
-    provider: User,
-    reviewer: User,
-    title: str,
-    *,
-    grade: DataGrade = DataGrade.general,
-    level: int | None = 2,
-) -> Dataset:
-    dataset = create_dataset(session, settings, provider=provider, title=title)
-    return list_dataset(
-        session, dataset, provider=provider, reviewer=reviewer, grade=grade, level=level
-    )
+from tests.market.console.conftest import SignIn
 
 
 def test_the_catalog_shows_listed_datasets_only(
@@ -47,7 +31,9 @@ def test_the_catalog_shows_listed_datasets_only(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    _listed(session, settings, provider, reviewer, "交通卡口流量")
+    create_listed_dataset(
+        session, settings, provider=provider, reviewer=reviewer, title="交通卡口流量"
+    )
     create_dataset(session, settings, provider=provider, title="未上架草稿")
     signed_in(buyer)
     page = client.get("/console/catalog")
@@ -67,11 +53,21 @@ def test_filters_by_words_grade_and_provider(
     signed_in: SignIn,
 ) -> None:
     other = create_user(session, role=Role.provider)
-    _listed(session, settings, provider, reviewer, "交通事故统计")
-    _listed(
-        session, settings, provider, reviewer, "重要交通数据", grade=DataGrade.important, level=None
+    create_listed_dataset(
+        session, settings, provider=provider, reviewer=reviewer, title="交通事故统计"
     )
-    _listed(session, settings, other, reviewer, "企业登记信息")
+    create_listed_dataset(
+        session,
+        settings,
+        provider=provider,
+        reviewer=reviewer,
+        title="重要交通数据",
+        grade=DataGrade.important,
+        level=None,
+    )
+    create_listed_dataset(
+        session, settings, provider=other, reviewer=reviewer, title="企业登记信息"
+    )
     signed_in(buyer)
 
     def titles(**params: str) -> set[str]:
@@ -99,7 +95,7 @@ def test_the_filters_offer_providers_and_domains_with_listings(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    _listed(session, settings, provider, reviewer, "A")
+    create_listed_dataset(session, settings, provider=provider, reviewer=reviewer, title="A")
     signed_in(buyer)
     page = client.get("/console/catalog").text
     assert f'<option value="{provider.organization_id}"' in page
@@ -119,7 +115,9 @@ def test_results_are_paginated(
 ) -> None:
     monkeypatch.setattr(catalog_pages, "PAGE_SIZE", 2)
     for n in range(3):
-        _listed(session, settings, provider, reviewer, f"数据集{n}")
+        create_listed_dataset(
+            session, settings, provider=provider, reviewer=reviewer, title=f"数据集{n}"
+        )
     signed_in(buyer)
     first = client.get("/console/catalog").text
     second = client.get("/console/catalog", params={"page": 2}).text

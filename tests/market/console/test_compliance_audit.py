@@ -17,8 +17,8 @@ from accounts.models import Role, User
 from audit.models import AuditRecord
 from ground.db import utcnow
 from listings.models import Dataset
-from tests.market.console.conftest import SignIn
 from tests.fixtures.factories import create_user
+from tests.market.console.conftest import SignIn
 
 LOG = "/console/compliance/audit"
 

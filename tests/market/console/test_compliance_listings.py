@@ -16,7 +16,6 @@ from audit.models import AuditRecord
 from ground.config import Settings
 from listings import authorization, policies, review
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode, ListingReview
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     create_dataset,
     create_user,
@@ -26,6 +25,7 @@ from tests.fixtures.factories import (
     principal_of,
     submit_dataset,
 )
+from tests.market.console.conftest import SignIn, post_form
 
 TICKED = dict.fromkeys(review.CHECKLIST, "1")
 RISKY_RULES = {

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from accounts import service as accounts
 from accounts.models import Role, User
 from listings.models import Dataset
-from tests.market.console.conftest import SignIn
 from tests.fixtures.factories import create_user, metered_use
+from tests.market.console.conftest import SignIn
 
 REPORT = "/console/compliance/report"
 

@@ -13,7 +13,6 @@ from ground.config import Settings
 from listings.models import Dataset
 from sandbox import profiles
 from sandbox.models import ProfileStatus, SandboxProfile
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,
     create_dataset,
@@ -22,6 +21,7 @@ from tests.fixtures.factories import (
     sandbox_table,
     submit_dataset,
 )
+from tests.market.console.conftest import SignIn, post_form
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from accounts.models import Role, User
 from listings.models import Dataset
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_user, principal_of
+from tests.market.console.conftest import SignIn, post_form
 from trade import revocation
 from trade.models import EmergencyStop
 

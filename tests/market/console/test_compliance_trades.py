@@ -12,7 +12,6 @@ from accounts import service as accounts
 from accounts.models import Role, User
 from ground.config import Settings
 from listings.models import DataGrade, Dataset
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import (
     activate_plan,
     create_dataset,
@@ -21,6 +20,7 @@ from tests.fixtures.factories import (
     list_dataset,
     place_order,
 )
+from tests.market.console.conftest import SignIn, post_form
 from trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
 
 QUEUE = "/console/compliance/orders"

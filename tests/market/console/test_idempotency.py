@@ -16,8 +16,8 @@ from ground.idempotency.route import FORM_FIELD
 from listings.models import Dataset
 from market.console.templating import TEMPLATES_DIR
 from sandbox.models import PrivacyLedgerEntry
-from tests.market.console.conftest import SignIn
 from tests.fixtures.factories import create_plan, create_sandbox_buyer, create_sandbox_dataset
+from tests.market.console.conftest import SignIn
 from trade.models import Order
 
 SCENARIO = "城市交通研究，仅限课题组内部使用"

@@ -15,7 +15,6 @@ from billing.models import Plan, UsageKind
 from ground.config import Settings
 from listings import review, storage
 from listings.models import Dataset, DatasetStatus, DeliveryMode
-from tests.market.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_dataset,
@@ -27,6 +26,7 @@ from tests.fixtures.factories import (
     principal_of,
     submit_dataset,
 )
+from tests.market.console.conftest import SignIn, csrf_token, post_form
 
 
 def _policy_form(dataset: Dataset, **overrides: dict[str, str]) -> dict[str, str]:

@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from accounts.models import Role, User
 from ground.config import Settings
 from listings.models import Dataset, DatasetAttachment
-from tests.market.console.conftest import SignIn, csrf_token
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_dataset, create_user
+from tests.market.console.conftest import SignIn, csrf_token
 
 PDF = b"%PDF-1.7\n%authorization letter\n"
 

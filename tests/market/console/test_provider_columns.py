@@ -12,8 +12,8 @@ from sqlmodel import Session
 from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
-from tests.market.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import create_dataset
+from tests.market.console.conftest import SignIn, csrf_token, post_form
 
 HEADER_LESS = "张伟,13812345678,北京\n李娜,13912345678,上海\n王芳,13712345678,北京\n".encode()
 

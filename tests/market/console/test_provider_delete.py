@@ -10,8 +10,8 @@ from sqlmodel import Session
 from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.factories import create_dataset
+from tests.market.console.conftest import SignIn, post_form
 
 
 def test_a_draft_is_deleted_after_a_confirmation_and_the_dashboard_says_so(

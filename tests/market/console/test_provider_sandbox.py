@@ -13,7 +13,6 @@ from accounts.models import Role, User
 from ground.config import Settings
 from sandbox import profiles
 from sandbox.models import ProfileStatus, SandboxProfile
-from tests.market.console.conftest import SignIn, post_form
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,
@@ -23,6 +22,7 @@ from tests.fixtures.factories import (
     principal_of,
     sandbox_table,
 )
+from tests.market.console.conftest import SignIn, post_form
 
 # sandbox_table's columns in file order: 身份证号, 城市 (text), 金额, age (numbers).
 FORM = {

@@ -11,9 +11,9 @@ from accounts.models import User
 from audit.models import AuditRecord
 from ground.config import Environment, Settings
 from market.console.session import ACCESS_COOKIE, REFRESH_COOKIE, set_session_cookies
-from tests.market.console.conftest import SignIn, csrf_token, post_form
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.settings import TEST_SECRETS_KEY
+from tests.market.console.conftest import SignIn, csrf_token, post_form
 
 
 def _logins(session: Session, user: User) -> list[AuditRecord]:
