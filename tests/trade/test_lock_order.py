@@ -25,11 +25,10 @@ from ground.config import Settings
 from ground.db import unit_of_work, utcnow
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
-    create_dataset,
+    create_listed_dataset,
     create_org,
     create_plan,
     create_user,
-    list_dataset,
     place_order,
     principal_of,
 )
@@ -50,12 +49,7 @@ def paid_orders(committed_database: str, settings: Settings) -> tuple[list[uuid.
         provider = create_user(session, role=Role.provider)
         buyer = create_user(session, role=Role.buyer, org=create_org(session))
         admin = principal_of(create_user(session, role=Role.admin))
-        listed = list_dataset(
-            session,
-            create_dataset(session, settings, provider=provider),
-            provider=provider,
-            reviewer=create_user(session, role=Role.compliance),
-        )
+        listed = create_listed_dataset(session, settings, provider=provider)
         plan = create_plan(session, listed, provider=provider, price_minor=PRICE, calls=QUOTA)
         ids = []
         for n in range(ORDERS):

@@ -13,22 +13,17 @@ from billing.models import Plan, PlanKind
 from billing.service import plans_for
 from ground.config import Settings
 from listings.models import Dataset, DeliveryMode
-from tests.fixtures.client import bearer
+from tests.fixtures.client import api_key_over_http, bearer
 from tests.fixtures.factories import (
     create_dataset,
     create_listed_dataset,
     create_user,
-    list_dataset,
 )
 
 
 @pytest.fixture
 def listed(session: Session, settings: Settings) -> Dataset:
-    provider = create_user(session, role=Role.provider)
-    dataset = create_dataset(session, settings, provider=provider)
-    listed = list_dataset(
-        session, dataset, provider=provider, reviewer=create_user(session, role=Role.compliance)
-    )
+    listed = create_listed_dataset(session, settings)
     session.commit()
     return listed
 
@@ -103,10 +98,8 @@ def test_an_unlisted_dataset_cannot_be_ordered(
 def test_rows_without_an_entitlement_are_403(
     client: TestClient, settings: Settings, buyer: User, listed: Dataset
 ) -> None:
-    key = client.post("/api/v1/api-keys", headers=bearer(buyer, settings), json={"name": "k"})
-    response = client.get(
-        f"/api/v1/data/{listed.id}/rows", headers={"X-API-Key": key.json()["secret"]}
-    )
+    key = api_key_over_http(client, buyer, settings)
+    response = client.get(f"/api/v1/data/{listed.id}/rows", headers={"X-API-Key": key})
     assert response.status_code == 403
     assert "entitlement" in response.json()["detail"]
 
@@ -132,11 +125,9 @@ def test_paging_past_the_end_returns_no_rows_but_costs_a_call(
     client: TestClient, settings: Settings, buyer: User, listed: Dataset, free_plan_id: str
 ) -> None:
     _order(client, buyer, settings, listed, free_plan_id)
-    key = client.post("/api/v1/api-keys", headers=bearer(buyer, settings), json={"name": "k"})
+    key = api_key_over_http(client, buyer, settings)
     response = client.get(
-        f"/api/v1/data/{listed.id}/rows",
-        params={"offset": 10_000},
-        headers={"X-API-Key": key.json()["secret"]},
+        f"/api/v1/data/{listed.id}/rows", params={"offset": 10_000}, headers={"X-API-Key": key}
     )
     assert response.status_code == 200
     assert response.json()["rows"] == []

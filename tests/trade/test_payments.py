@@ -19,7 +19,10 @@ from billing.models import LedgerAccount, LedgerEntry, WebhookEvent, WebhookStat
 from ground.config import Settings
 from listings.models import Dataset
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_plan, create_user, place_order
+from tests.fixtures.factories import (
+    create_order,
+    create_user,
+)
 from tests.fixtures.stripe import (
     WEBHOOK_SECRET,
     StripeStandIn,
@@ -36,8 +39,7 @@ WEBHOOK = "/api/v1/billing/stripe/webhook"
 
 @pytest.fixture
 def order(session: Session, listed: Dataset, provider: User, buyer: User) -> Order:
-    plan = create_plan(session, listed, provider=provider, price_minor=PRICE, calls=7)
-    order = place_order(session, buyer, listed, plan)
+    order = create_order(session, buyer, listed, provider, price_minor=PRICE, calls=7)
     session.commit()
     return order
 
@@ -345,8 +347,7 @@ def test_every_ledger_transaction_sums_to_zero(
     headers = bearer(admin, settings)
     for i, price in enumerate((1, 3, 99, 10_001, 7_777_777)):
         buyer = create_user(session, role=Role.buyer)
-        plan = create_plan(session, listed, provider=provider, price_minor=price)
-        order = place_order(session, buyer, listed, plan)
+        order = create_order(session, buyer, listed, provider, price_minor=price)
         session.commit()
         _transfer(client, admin, settings, order, reference=f"REF-{i}", amount_minor=price)
         if price > 1:

@@ -19,11 +19,9 @@ from ground.config import Settings
 from ground.db import unit_of_work
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
-    create_dataset,
-    create_plan,
+    create_listed_dataset,
+    create_order,
     create_user,
-    list_dataset,
-    place_order,
 )
 from tests.fixtures.stripe import checkout_completed, sign
 from trade import payments
@@ -43,14 +41,10 @@ def awaiting(committed_database: str, stripe_settings: Settings) -> tuple[uuid.U
         provider = create_user(session, role=Role.provider)
         reviewer = create_user(session, role=Role.compliance)
         buyer = create_user(session, role=Role.buyer)
-        listed = list_dataset(
-            session,
-            create_dataset(session, stripe_settings, provider=provider),
-            provider=provider,
-            reviewer=reviewer,
+        listed = create_listed_dataset(
+            session, stripe_settings, provider=provider, reviewer=reviewer
         )
-        plan = create_plan(session, listed, provider=provider, price_minor=PRICE)
-        order_id = place_order(session, buyer, listed, plan).id
+        order_id = create_order(session, buyer, listed, provider, price_minor=PRICE).id
     return order_id, event_id
 
 

@@ -24,17 +24,13 @@ from ground.errors import SluiceError
 from market.dataapi import service as dataapi
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
-    create_dataset,
+    activate_plan,
+    create_listed_dataset,
     create_org,
-    create_plan,
     create_user,
-    list_dataset,
-    place_order,
     principal_of,
 )
-from trade import service as trade
-from trade import states
-from trade.models import Entitlement, OrderStatus
+from trade.models import Entitlement
 
 CALLS, QUOTA = 200, 100
 OVERAGE_CALLS, OVERAGE_QUOTA, OVERAGE_LIMIT, OVERAGE_PRICE = 60, 10, 20, 3
@@ -47,17 +43,8 @@ def _committed(committed_database: str, settings: Settings, **plan: int) -> dict
         provider = create_user(session, role=Role.provider)
         buyer = create_user(session, role=Role.buyer, org=create_org(session))
         reviewer = create_user(session, role=Role.compliance)
-        listed = list_dataset(
-            session,
-            create_dataset(session, settings, provider=provider),
-            provider=provider,
-            reviewer=reviewer,
-        )
-        order = place_order(
-            session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
-        )
-        states.transition(session, order, OrderStatus.paid)
-        entitlement = trade.activate(session, order, actor_id=None)
+        listed = create_listed_dataset(session, settings, provider=provider, reviewer=reviewer)
+        _order, entitlement = activate_plan(session, buyer, listed, provider, **plan)
         ids = {
             "buyer": buyer.id,
             "dataset": listed.id,

@@ -15,6 +15,7 @@ from ground.config import Settings
 from listings.models import Dataset
 from tests.fixtures.client import bearer, pay_by_transfer
 from tests.fixtures.factories import (
+    create_order,
     create_plan,
     create_sandbox_dataset,
     create_user,
@@ -29,9 +30,7 @@ WEBHOOK = "/api/v1/billing/stripe/webhook"
 
 
 def _order(session: Session, listed: Dataset, provider: User, buyer: User, **plan: object) -> Order:
-    order = place_order(
-        session, buyer, listed, create_plan(session, listed, provider=provider, **plan)
-    )
+    order = create_order(session, buyer, listed, provider, **plan)
     session.commit()
     return order
 

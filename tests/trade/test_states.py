@@ -13,6 +13,7 @@ from listings.grading import requires_trade_review
 from listings.models import DataGrade, Dataset
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
+    create_order,
     create_plan,
     create_user,
     place_order,
@@ -68,7 +69,7 @@ def test_only_the_allowed_edges_pass(start: OrderStatus, to: OrderStatus) -> Non
 def test_a_stale_order_cannot_be_moved_twice(
     session: Session, listed: Dataset, provider: User, buyer: User
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     stale = Order.model_validate(order.model_dump())
     states.transition(session, order, S.cancelled)
     with pytest.raises(states.IllegalTransition, match="changed meanwhile"):
@@ -86,7 +87,7 @@ def test_graded_orders_wait_for_compliance_then_payment(
     provider: User,
     buyer: User,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     reviewer = create_user(session, role=Role.compliance)
     admin = create_user(session, role=Role.admin)
     session.commit()
@@ -125,7 +126,7 @@ def test_a_rejected_order_is_cancelled(
     provider: User,
     buyer: User,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     reviewer = create_user(session, role=Role.compliance)
     session.commit()
     response = client.post(
@@ -164,8 +165,7 @@ def test_a_buyer_cancels_an_unpaid_order_but_not_a_paid_one(
     provider: User,
     buyer: User,
 ) -> None:
-    plan = create_plan(session, listed, provider=provider)
-    unpaid = place_order(session, buyer, listed, plan)
+    unpaid = create_order(session, buyer, listed, provider)
     free = [p for p in trade.billing.plans_for(session, listed.id) if p.is_free][0]
     active = place_order(session, buyer, listed, free)
     session.commit()
@@ -215,8 +215,7 @@ def test_activating_a_sandbox_pack_publishes_its_budget(
 def test_a_sandbox_pack_does_not_open_the_data_api(
     session: Session, settings: Settings, listed: Dataset, provider: User, buyer: User
 ) -> None:
-    plan = create_plan(session, listed, provider=provider, kind=PlanKind.sandbox_pack)
-    order = place_order(session, buyer, listed, plan)
+    order = create_order(session, buyer, listed, provider, kind=PlanKind.sandbox_pack)
     states.transition(session, order, S.paid)
     trade.activate(session, order, actor_id=None)
     with pytest.raises(trade.Forbidden):

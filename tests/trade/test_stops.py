@@ -25,12 +25,9 @@ from listings.models import DataGrade, Dataset
 from sandbox.models import SandboxGrant
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
-    create_dataset,
     create_listed_dataset,
-    create_plan,
+    create_order,
     create_user,
-    list_dataset,
-    place_order,
     principal_of,
 )
 from trade import revocation, states, stops
@@ -240,8 +237,7 @@ def test_activation_under_a_stop_is_refused_and_grants_no_sandbox_budget(
     session: Session, settings: Settings, reviewer: User, provider: User, buyer: User
 ) -> None:
     dataset = create_listed_dataset(session, settings, provider=provider)
-    plan = create_plan(session, dataset, provider=provider, kind=PlanKind.sandbox_pack, calls=3)
-    order = place_order(session, buyer, dataset, plan)
+    order = create_order(session, buyer, dataset, provider, kind=PlanKind.sandbox_pack, calls=3)
     states.transition(session, order, OrderStatus.paid)
     _stop(session, reviewer, dataset=dataset)
     with pytest.raises(stops.EmergencyStopped):
@@ -253,15 +249,15 @@ def test_activation_under_a_stop_is_refused_and_grants_no_sandbox_budget(
 def test_an_order_under_review_cannot_be_approved_under_a_stop(
     session: Session, settings: Settings, reviewer: User, provider: User, buyer: User
 ) -> None:
-    dataset = list_dataset(
+    dataset = create_listed_dataset(
         session,
-        create_dataset(session, settings, provider=provider),
+        settings,
         provider=provider,
         reviewer=reviewer,
         grade=DataGrade.important,
         level=None,
     )
-    order = place_order(session, buyer, dataset, create_plan(session, dataset, provider=provider))
+    order = create_order(session, buyer, dataset, provider)
     assert order.status is OrderStatus.pending_review
     _stop(session, reviewer, buyer=buyer)
     with pytest.raises(stops.EmergencyStopped):

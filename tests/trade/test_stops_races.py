@@ -26,11 +26,10 @@ from listings.models import Dataset
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import (
     activate_plan,
-    create_dataset,
+    create_listed_dataset,
     create_org,
     create_plan,
     create_user,
-    list_dataset,
     place_order,
     principal_of,
 )
@@ -55,12 +54,7 @@ def test_overlapping_emergency_stops_revoke_each_entitlement_once(
         ]
         datasets = []
         for _ in range(DATASETS):
-            listed = list_dataset(
-                session,
-                create_dataset(session, settings, provider=provider),
-                provider=provider,
-                reviewer=reviewer,
-            )
+            listed = create_listed_dataset(session, settings, provider=provider, reviewer=reviewer)
             for buyer in buyers:
                 activate_plan(session, buyer, listed, provider, calls=10)
             datasets.append(listed.id)
@@ -113,12 +107,7 @@ def _payment_market(
     reviewer = create_user(session, role=Role.compliance)
     buyer = create_user(session, role=Role.buyer)
     datasets = [
-        list_dataset(
-            session,
-            create_dataset(session, settings, provider=provider),
-            provider=provider,
-            reviewer=reviewer,
-        )
+        create_listed_dataset(session, settings, provider=provider, reviewer=reviewer)
         for _ in range(3)
     ]
     plans = [create_plan(session, d, provider=provider, price_minor=PRICE) for d in datasets]

@@ -16,8 +16,8 @@ from listings import review
 from tests.fixtures.factories import (
     PASSWORD,
     create_dataset,
+    create_listed_dataset,
     create_user,
-    list_dataset,
     metered_use,
     place_order,
     submit_dataset,
@@ -28,10 +28,7 @@ from tests.market.console.conftest import screenshot
 def _trade_history(session: Session, settings: Settings, provider: User) -> None:
     """Two weeks of trading on another dataset, so the report has something to show: an API
     user, and a sandbox analyst spending privacy budget."""
-    traffic = create_dataset(session, settings, provider=provider, title="交通出行统计")
-    list_dataset(
-        session, traffic, provider=provider, reviewer=create_user(session, role=Role.compliance)
-    )
+    traffic = create_listed_dataset(session, settings, provider=provider, title="交通出行统计")
     api_user, analyst = create_user(session, role=Role.buyer), create_user(session, role=Role.buyer)
     place_order(session, api_user, traffic, plans_for(session, traffic.id)[0])
     for day in range(14):

@@ -18,13 +18,14 @@ from listings.models import DataGrade, Dataset
 from market.console import buyer as buyer_pages
 from tests.fixtures.factories import (
     activate_plan,
-    create_dataset,
+    create_listed_dataset,
+    create_order,
     create_plan,
     create_user,
-    list_dataset,
     place_order,
     principal_of,
 )
+from tests.fixtures.reads import orders_of
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.stripe import StripeStandIn
 from tests.market.console.conftest import SignIn, csrf_token, post_form
@@ -33,11 +34,6 @@ from trade import service as trade
 from trade.models import Order, OrderStatus
 
 SCENARIO = "信贷风控模型训练，仅限本机构风控部门使用"
-
-
-def _orders(session: Session, buyer: User) -> list[Order]:
-    session.expire_all()
-    return list(session.exec(select(Order).where(Order.buyer_org_id == buyer.organization_id)))
 
 
 def _order_form(dataset: Dataset, plan: Plan, scenario: str = SCENARIO) -> dict[str, str]:
@@ -80,7 +76,7 @@ def test_ordering_a_paid_plan_awaits_payment_and_explains_how_to_pay(
     signed_in(buyer)
     response = post_form(client, "/console/orders", _order_form(listed, plan))
     assert response.status_code == 303, response.text
-    [order] = _orders(session, buyer)
+    [order] = orders_of(session, buyer)
     assert response.headers["location"] == f"/console/orders/{order.id}?done=placed"
     assert order.status is OrderStatus.awaiting_payment
     assert order.usage_scenario == SCENARIO
@@ -105,7 +101,7 @@ def test_the_bank_account_is_shown_when_configured(
     signed_in: SignIn,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     apply_settings(monkeypatch, bank_transfer_details="中国银行北京分行 · 账号 1234 5678 9012")
     signed_in(buyer)
     assert (
@@ -121,7 +117,7 @@ def test_a_free_plan_is_active_at_once(
     response = post_form(client, "/console/orders", _order_form(listed, free))
     assert response.status_code == 303
     assert response.headers["location"].endswith("?done=activated")
-    [order] = _orders(session, buyer)
+    [order] = orders_of(session, buyer)
     assert order.status is OrderStatus.active
     page = client.get(response.headers["location"]).text
     assert "免费套餐无需支付" in page
@@ -145,7 +141,7 @@ def test_an_order_without_a_scenario_is_refused_and_nothing_is_ordered(
     client.cookies.set("lang", "en")
     response = post_form(client, "/console/orders", _order_form(listed, plan, ""))
     assert "Please describe the usage scenario" in response.text
-    assert _orders(session, buyer) == []
+    assert orders_of(session, buyer) == []
 
 
 @pytest.mark.parametrize(
@@ -173,7 +169,7 @@ def test_a_bad_plan_or_dataset_is_refused_readably(
     assert response.status_code == status
     assert message in response.text
     assert 'role="alert"' in response.text
-    assert _orders(session, buyer) == []
+    assert orders_of(session, buyer) == []
 
 
 def test_an_order_without_the_csrf_token_is_refused(
@@ -189,7 +185,7 @@ def test_an_order_without_the_csrf_token_is_refused(
     response = client.post("/console/orders", data=_order_form(listed, plan))
     assert response.status_code == 403
     assert "表单已过期" in response.text
-    assert _orders(session, buyer) == []
+    assert orders_of(session, buyer) == []
 
 
 def test_other_roles_cannot_order(
@@ -216,10 +212,11 @@ def test_the_list_explains_states_shows_conditions_and_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seller = create_user(session, role=Role.provider)
-    important = list_dataset(
+    important = create_listed_dataset(
         session,
-        create_dataset(session, settings, provider=seller, title="重要数据集"),
+        settings,
         provider=seller,
+        title="重要数据集",
         reviewer=reviewer,
         grade=DataGrade.important,
         level=None,
@@ -251,21 +248,14 @@ def test_the_order_page_shows_compliance_conditions_and_the_review_note(
     signed_in: SignIn,
 ) -> None:
     seller = create_user(session, role=Role.provider)
-    important = list_dataset(
-        session,
-        create_dataset(session, settings, provider=seller),
-        provider=seller,
-        reviewer=reviewer,
-        grade=DataGrade.important,
-        level=None,
+    important = create_listed_dataset(
+        session, settings, provider=seller, reviewer=reviewer, grade=DataGrade.important, level=None
     )
-    order = place_order(session, buyer, important, create_plan(session, important, provider=seller))
+    order = create_order(session, buyer, important, seller)
     trade.approve_order(
         session, principal_of(reviewer), order.id, "仅限风控用途", max_quota=50, max_valid_days=30
     )
-    rejected = place_order(
-        session, buyer, important, create_plan(session, important, provider=seller, name="另一")
-    )
+    rejected = create_order(session, buyer, important, seller, name="另一")
     trade.reject_order(session, principal_of(reviewer), rejected.id, "场景描述不清")
     signed_in(buyer)
     page = client.get(f"/console/orders/{order.id}").text
@@ -286,7 +276,7 @@ def test_another_organizations_order_is_not_found(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     stranger = create_user(session, role=Role.buyer)
     signed_in(stranger)
     response = client.get(f"/console/orders/{order.id}")
@@ -307,9 +297,7 @@ def test_paying_by_card_creates_the_checkout_session_and_goes_to_stripe(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(
-        session, buyer, listed, create_plan(session, listed, provider=provider, price_minor=9_900)
-    )
+    order = create_order(session, buyer, listed, provider, price_minor=9_900)
     signed_in(buyer)
     assert "前往 Stripe 支付 ¥99.00" in client.get(f"/console/orders/{order.id}").text
     response = post_form(client, f"/console/orders/{order.id}/checkout", {})
@@ -340,7 +328,7 @@ def test_returning_from_stripe_says_what_happens_next(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     signed_in(buyer)
     assert "Stripe 确认后订单即生效" in client.get(f"/console/orders/{order.id}?paid=1").text
     assert "支付未完成" in client.get(f"/console/orders/{order.id}?cancelled=1").text
@@ -354,7 +342,7 @@ def test_card_payment_while_disabled_is_refused_in_both_languages(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     signed_in(buyer)
     response = post_form(client, f"/console/orders/{order.id}/checkout", {})
     assert response.status_code == 409
@@ -399,7 +387,7 @@ def test_an_unpaid_order_can_be_cancelled(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     signed_in(buyer)
     assert "取消订单" in client.get(f"/console/orders/{order.id}").text
     response = post_form(client, f"/console/orders/{order.id}/cancel", {})
@@ -420,7 +408,7 @@ def test_cancelling_or_paying_without_the_csrf_token_changes_nothing(
     buyer: User,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     signed_in(buyer)
     for action in ("cancel", "checkout"):
         response = client.post(f"/console/orders/{order.id}/{action}")
@@ -463,4 +451,4 @@ def test_a_stopped_buyer_is_told_why_in_their_language_and_nothing_is_ordered(
     assert english.status_code == 403
     assert f"emergency stop {stop.id}" in english.text
     assert english.headers["HX-Retarget"] == "#flash"
-    assert _orders(session, buyer) == []
+    assert orders_of(session, buyer) == []

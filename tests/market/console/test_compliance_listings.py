@@ -25,6 +25,7 @@ from tests.fixtures.factories import (
     principal_of,
     submit_dataset,
 )
+from tests.fixtures.reads import reloaded
 from tests.market.console.conftest import SignIn, post_form
 
 TICKED = dict.fromkeys(review.CHECKLIST, "1")
@@ -44,10 +45,7 @@ def submitted(session: Session, settings: Settings, provider: User) -> Dataset:
 
 
 def _status(session: Session, dataset: Dataset) -> DatasetStatus:
-    session.expire_all()
-    stored = session.get(Dataset, dataset.id)
-    assert stored is not None
-    return stored.status
+    return reloaded(session, dataset).status
 
 
 def _review_url(dataset: Dataset, action: str = "") -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from accounts.models import Role, User
 from listings.models import Dataset
 from tests.fixtures.factories import create_user, principal_of
+from tests.fixtures.reads import reloaded
 from tests.market.console.conftest import SignIn, post_form
 from trade import revocation
 from trade.models import EmergencyStop
@@ -29,13 +30,6 @@ def stop(session: Session, reviewer: User, buyer: User) -> EmergencyStop:
         dataset_id=None,
         reason="疑似批量转售",
     )
-
-
-def _stored(session: Session, stop: EmergencyStop) -> EmergencyStop:
-    session.expire_all()
-    stored = session.get(EmergencyStop, stop.id)
-    assert stored is not None
-    return stored
 
 
 def _row(html: str, stop: EmergencyStop) -> str:
@@ -69,7 +63,7 @@ def test_compliance_lifts_a_stop_with_a_reason(
     signed_in(reviewer)
     done = post_form(client, f"{STOPS}/{stop.id}/lift", {"reason": "调查结束，未发现问题"})
     assert done.status_code == 303
-    assert _stored(session, stop).lift_reason == "调查结束，未发现问题"
+    assert reloaded(session, stop).lift_reason == "调查结束，未发现问题"
     page = client.get(done.headers["location"])
     assert "紧急停止已解除" in page.text
     assert "调查结束，未发现问题" in _row(page.text, stop)
@@ -88,7 +82,7 @@ def test_lifting_without_a_reason_or_twice_is_refused_in_the_readers_language(
     blank = post_form(client, f"{STOPS}/{stop.id}/lift", {"reason": "  "})
     assert blank.status_code == 400
     assert "请修改表单" in blank.text
-    assert _stored(session, stop).lifted_at is None
+    assert reloaded(session, stop).lifted_at is None
     assert post_form(client, f"{STOPS}/{stop.id}/lift", {"reason": "结束"}).status_code == 303
     client.cookies.set("lang", "en")
     twice = post_form(client, f"{STOPS}/{stop.id}/lift", {"reason": "again"})
@@ -108,7 +102,7 @@ def test_a_lift_without_the_csrf_token_changes_nothing(
         f"{STOPS}/{stop.id}/lift", data={"reason": "结束"}, follow_redirects=False
     )
     assert response.status_code == 403
-    assert _stored(session, stop).lifted_at is None
+    assert reloaded(session, stop).lifted_at is None
 
 
 @pytest.mark.parametrize("role", [Role.buyer, Role.provider, Role.admin])
@@ -122,7 +116,7 @@ def test_only_compliance_lifts_stops(
     signed_in(create_user(session, role=role))
     response = post_form(client, f"{STOPS}/{stop.id}/lift", {"reason": "结束"})
     assert response.status_code == 403
-    assert _stored(session, stop).lifted_at is None
+    assert reloaded(session, stop).lifted_at is None
 
 
 def test_the_trade_review_pages_show_the_standing_stops(

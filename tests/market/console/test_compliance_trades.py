@@ -14,14 +14,13 @@ from ground.config import Settings
 from listings.models import DataGrade, Dataset
 from tests.fixtures.factories import (
     activate_plan,
-    create_dataset,
-    create_plan,
+    create_listed_dataset,
+    create_order,
     create_user,
-    list_dataset,
-    place_order,
 )
+from tests.fixtures.reads import reloaded
 from tests.market.console.conftest import SignIn, post_form
-from trade.models import Entitlement, EntitlementStatus, Order, OrderStatus
+from trade.models import EntitlementStatus, Order, OrderStatus
 
 QUEUE = "/console/compliance/orders"
 ENTITLEMENTS = "/console/compliance/entitlements"
@@ -31,12 +30,12 @@ STOP = "/console/compliance/emergency-stop"
 @pytest.fixture
 def important(session: Session, settings: Settings, provider: User, reviewer: User) -> Dataset:
     """A listed dataset graded important: its orders wait for compliance."""
-    dataset = create_dataset(session, settings, provider=provider, title="重要交通数据")
-    return list_dataset(
+    return create_listed_dataset(
         session,
-        dataset,
+        settings,
         provider=provider,
         reviewer=reviewer,
+        title="重要交通数据",
         grade=DataGrade.important,
         level=None,
     )
@@ -44,24 +43,9 @@ def important(session: Session, settings: Settings, provider: User, reviewer: Us
 
 @pytest.fixture
 def pending(session: Session, important: Dataset, provider: User, buyer: User) -> Order:
-    plan = create_plan(session, important, provider=provider, name="季度接口包", calls=500)
-    order = place_order(session, buyer, important, plan)
+    order = create_order(session, buyer, important, provider, name="季度接口包", calls=500)
     assert order.status is OrderStatus.pending_review
     return order
-
-
-def _order(session: Session, order: Order) -> Order:
-    session.expire_all()
-    stored = session.get(Order, order.id)
-    assert stored is not None
-    return stored
-
-
-def _entitlement(session: Session, entitlement: Entitlement) -> Entitlement:
-    session.expire_all()
-    stored = session.get(Entitlement, entitlement.id)
-    assert stored is not None
-    return stored
 
 
 def test_the_queue_shows_what_the_reviewer_decides_on(
@@ -91,7 +75,7 @@ def test_approving_with_conditions_caps_the_grant(
     response = post_form(client, f"{QUEUE}/{pending.id}/approve", form)
     assert response.status_code == 303
     assert response.headers["location"] == f"{QUEUE}?done=approved"
-    stored = _order(session, pending)
+    stored = reloaded(session, pending)
     assert stored.status is OrderStatus.awaiting_payment
     assert (stored.max_quota, stored.max_valid_days) == (50, 7)
     assert "订单已批准" in client.get(response.headers["location"]).text
@@ -110,7 +94,7 @@ def test_a_malformed_condition_is_refused_and_the_order_waits(
     response = post_form(client, f"{QUEUE}/{pending.id}/approve", bad)
     assert response.status_code == 400
     assert "请修改表单" in response.text
-    assert _order(session, pending).status is OrderStatus.pending_review
+    assert reloaded(session, pending).status is OrderStatus.pending_review
 
 
 def test_rejecting_needs_a_reason_and_cancels_the_order(
@@ -120,11 +104,11 @@ def test_rejecting_needs_a_reason_and_cancels_the_order(
     blank = post_form(client, f"{QUEUE}/{pending.id}/reject", {"reason": " "})
     assert blank.status_code == 400
     assert "请填写驳回订单的理由" in blank.text
-    assert _order(session, pending).status is OrderStatus.pending_review
+    assert reloaded(session, pending).status is OrderStatus.pending_review
 
     response = post_form(client, f"{QUEUE}/{pending.id}/reject", {"reason": "场景与数据不符"})
     assert response.status_code == 303
-    assert _order(session, pending).status is OrderStatus.cancelled
+    assert reloaded(session, pending).status is OrderStatus.cancelled
     again = post_form(client, f"{QUEUE}/{pending.id}/approve", {})
     assert again.status_code == 409
     assert "已取消" in again.text
@@ -148,11 +132,11 @@ def test_revoking_an_entitlement_from_its_list(
     url = f"{ENTITLEMENTS}/{entitlement.id}/revoke"
 
     assert post_form(client, url, {"reason": ""}).status_code == 400
-    assert _entitlement(session, entitlement).status is EntitlementStatus.active
+    assert reloaded(session, entitlement).status is EntitlementStatus.active
 
     response = post_form(client, url, {"reason": "超范围使用"})
     assert response.status_code == 303
-    assert _entitlement(session, entitlement).status is EntitlementStatus.revoked
+    assert reloaded(session, entitlement).status is EntitlementStatus.revoked
     assert "授权已撤销" in client.get(response.headers["location"]).text
     again = post_form(client, url, {"reason": "重复"})
     assert again.status_code == 409
@@ -178,8 +162,9 @@ def test_the_emergency_stop_shows_its_effect_and_needs_a_confirmation(
     reviewer: User,
     signed_in: SignIn,
 ) -> None:
-    other_dataset = create_dataset(session, settings, provider=provider, title="另一数据集")
-    list_dataset(session, other_dataset, provider=provider, reviewer=reviewer)
+    other_dataset = create_listed_dataset(
+        session, settings, provider=provider, reviewer=reviewer, title="另一数据集"
+    )
     _, first = activate_plan(session, buyer, listed, provider)
     _, second = activate_plan(session, buyer, other_dataset, provider)
     bystander = create_user(session, role=Role.buyer)
@@ -196,12 +181,12 @@ def test_the_emergency_stop_shows_its_effect_and_needs_a_confirmation(
     unconfirmed = post_form(client, STOP, form)
     assert unconfirmed.status_code == 400
     assert "请勾选确认" in unconfirmed.text
-    assert _entitlement(session, first).status is EntitlementStatus.active
+    assert reloaded(session, first).status is EntitlementStatus.active
 
     done = post_form(client, STOP, {**form, "confirm": "1"})
     assert done.status_code == 303
-    assert {_entitlement(session, e).status for e in (first, second)} == {EntitlementStatus.revoked}
-    assert _entitlement(session, untouched).status is EntitlementStatus.active
+    assert {reloaded(session, e).status for e in (first, second)} == {EntitlementStatus.revoked}
+    assert reloaded(session, untouched).status is EntitlementStatus.active
     assert "撤销了 2 项授权" in client.get(done.headers["location"]).text
 
 
@@ -225,7 +210,7 @@ def test_only_compliance_decides_on_orders(
     signed_in(create_user(session, role=role))
     response = post_form(client, f"{QUEUE}/{pending.id}/approve", {})
     assert response.status_code == 403
-    assert _order(session, pending).status is OrderStatus.pending_review
+    assert reloaded(session, pending).status is OrderStatus.pending_review
 
 
 def test_a_revocation_without_the_csrf_token_is_refused(
@@ -245,4 +230,4 @@ def test_a_revocation_without_the_csrf_token_is_refused(
         follow_redirects=False,
     )
     assert response.status_code == 403
-    assert _entitlement(session, entitlement).status is EntitlementStatus.active
+    assert reloaded(session, entitlement).status is EntitlementStatus.active

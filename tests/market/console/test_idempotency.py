@@ -17,8 +17,8 @@ from listings.models import Dataset
 from market.console.templating import TEMPLATES_DIR
 from sandbox.models import PrivacyLedgerEntry
 from tests.fixtures.factories import create_plan, create_sandbox_buyer, create_sandbox_dataset
+from tests.fixtures.reads import orders_of
 from tests.market.console.conftest import SignIn
-from trade.models import Order
 
 SCENARIO = "城市交通研究，仅限课题组内部使用"
 
@@ -27,11 +27,6 @@ def _form_fields(page: str, action: str) -> dict[str, str]:
     """The hidden fields of the form posting to ``action``, as the browser would send them."""
     form = page.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
-
-
-def _orders(session: Session, buyer: User) -> list[Order]:
-    session.expire_all()
-    return list(session.exec(select(Order).where(Order.buyer_org_id == buyer.organization_id)))
 
 
 def test_every_form_that_posts_sends_a_key_made_when_it_is_rendered() -> None:
@@ -60,14 +55,14 @@ def test_a_double_submitted_order_form_places_one_order(
     assert first.status_code == second.status_code == 303
     assert second.headers["location"] == first.headers["location"]
     assert second.headers["idempotent-replayed"] == "true"
-    assert len(_orders(session, buyer)) == 1
+    assert len(orders_of(session, buyer)) == 1
     # The form rendered again carries a new key: ordering again on purpose is a new order.
     again = _form_fields(client.get(f"/console/datasets/{listed.id}").text, "/console/orders")
     assert again[FORM_FIELD] != fields[FORM_FIELD]
     placed = client.post("/console/orders", data={**form, **again}, follow_redirects=False)
     assert placed.status_code == 303
     assert "idempotent-replayed" not in placed.headers
-    assert len(_orders(session, buyer)) == 2
+    assert len(orders_of(session, buyer)) == 2
 
 
 def test_a_refused_form_can_be_corrected_and_sent_with_the_same_key(
@@ -80,12 +75,12 @@ def test_a_refused_form_can_be_corrected_and_sent_with_the_same_key(
     form = {**fields, "dataset_id": str(listed.id), "plan_id": str(plan.id)}
     refused = client.post("/console/orders", data={**form, "usage_scenario": " "})
     assert refused.status_code == 400
-    assert _orders(session, buyer) == []
+    assert orders_of(session, buyer) == []
     corrected = client.post(
         "/console/orders", data={**form, "usage_scenario": SCENARIO}, follow_redirects=False
     )
     assert corrected.status_code == 303, corrected.text
-    assert len(_orders(session, buyer)) == 1
+    assert len(orders_of(session, buyer)) == 1
 
 
 def test_a_double_submitted_api_key_form_mints_one_key_shown_once(

@@ -18,14 +18,14 @@ from listings.models import Dataset, DatasetStatus, DeliveryMode
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     create_dataset,
-    create_plan,
+    create_order,
     create_user,
     csv_bytes,
     people_table,
-    place_order,
     principal_of,
     submit_dataset,
 )
+from tests.fixtures.reads import reloaded
 from tests.market.console.conftest import SignIn, csrf_token, post_form
 
 
@@ -366,7 +366,7 @@ def test_the_revenue_chart_shows_what_the_ledger_owes_the_provider(
     settings: Settings,
     signed_in: SignIn,
 ) -> None:
-    order = place_order(session, buyer, listed, create_plan(session, listed, provider=provider))
+    order = create_order(session, buyer, listed, provider)
     session.commit()
     paid = client.post(
         f"/api/v1/orders/{order.id}/bank-transfers",
@@ -403,10 +403,7 @@ def test_the_upload_form_declares_the_delivery_mode(
 
 
 def _mode(session: Session, dataset: Dataset) -> DeliveryMode:
-    session.expire_all()
-    stored = session.get(Dataset, dataset.id)
-    assert stored is not None
-    return stored.delivery_mode
+    return reloaded(session, dataset).delivery_mode
 
 
 def test_a_draft_changes_its_delivery_mode_until_it_is_submitted(

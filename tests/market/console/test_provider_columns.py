@@ -13,6 +13,7 @@ from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset, DatasetStatus
 from tests.fixtures.factories import create_dataset
+from tests.fixtures.reads import reloaded
 from tests.market.console.conftest import SignIn, csrf_token, post_form
 
 HEADER_LESS = "张伟,13812345678,北京\n李娜,13912345678,上海\n王芳,13712345678,北京\n".encode()
@@ -23,10 +24,7 @@ def _draft(session: Session, settings: Settings, provider: User) -> Dataset:
 
 
 def _names(session: Session, dataset: Dataset) -> list[str]:
-    session.expire_all()
-    stored = session.get(Dataset, dataset.id)
-    assert stored is not None
-    return [c["name"] for c in stored.columns]
+    return [c["name"] for c in reloaded(session, dataset).columns]
 
 
 def test_the_page_offers_a_labelled_rename_form_for_drafts(

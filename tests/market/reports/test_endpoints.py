@@ -15,14 +15,18 @@ from billing.service import plans_for
 from ground.config import Settings
 from ground.db import utcnow
 from listings.models import Dataset
-from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_dataset, create_user, list_dataset
+from tests.fixtures.client import api_key_over_http, bearer
+from tests.fixtures.factories import (
+    create_listed_dataset,
+    create_user,
+)
 
 
 @pytest.fixture
 def listed(session: Session, settings: Settings, provider: User, reviewer: User) -> Dataset:
-    dataset = create_dataset(session, settings, provider=provider, title="参保登记")
-    return list_dataset(session, dataset, provider=provider, reviewer=reviewer)
+    return create_listed_dataset(
+        session, settings, provider=provider, reviewer=reviewer, title="参保登记"
+    )
 
 
 def _buy_and_read(
@@ -40,7 +44,7 @@ def _buy_and_read(
         headers=headers,
         json={"dataset_id": str(dataset.id), "plan_id": str(plan.id), "usage_scenario": "信贷审批"},
     )
-    key = client.post("/api/v1/api-keys", headers=headers, json={"name": "k"}).json()["secret"]
+    key = api_key_over_http(client, buyer, settings)
     for _ in range(calls):
         response = client.get(
             f"/api/v1/data/{dataset.id}/rows", params={"limit": 3}, headers={"X-API-Key": key}
