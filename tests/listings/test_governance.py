@@ -14,18 +14,10 @@ from tests.fixtures.client import api_key_over_http, bearer
 from tests.fixtures.factories import (
     APPROVAL,
     FULL_CHECKLIST,
-    create_dataset,
     create_user,
     list_dataset,
     submit_dataset,
 )
-
-
-@pytest.fixture
-def draft(session: Session, settings: Settings, provider: User) -> Dataset:
-    dataset = create_dataset(session, settings, provider=provider)
-    session.commit()
-    return dataset
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from listings import authorization, policies, review
 from listings.models import DataGrade, Dataset, DatasetStatus, DeliveryMode, ListingReview
 from tests.fixtures.factories import (
     create_dataset,
+    create_listed_dataset,
     create_user,
-    list_dataset,
     people_table,
     prepare_for_review,
     principal_of,
@@ -78,10 +78,7 @@ def test_the_queue_filters_by_grade_and_status(
     submitted: Dataset,
     signed_in: SignIn,
 ) -> None:
-    other = create_dataset(session, settings, provider=provider, title="已上架的数据")
-    list_dataset(
-        session, other, provider=provider, reviewer=create_user(session, role=Role.compliance)
-    )
+    create_listed_dataset(session, settings, provider=provider, title="已上架的数据")
     signed_in(reviewer)
 
     def titles(**params: str) -> set[str]:
@@ -259,8 +256,7 @@ def test_suspending_and_reinstating_a_listed_dataset(
     reviewer: User,
     signed_in: SignIn,
 ) -> None:
-    dataset = create_dataset(session, settings, provider=provider)
-    list_dataset(session, dataset, provider=provider, reviewer=reviewer)
+    dataset = create_listed_dataset(session, settings, provider=provider, reviewer=reviewer)
     signed_in(reviewer)
     assert post_form(client, _review_url(dataset, "reinstate"), {"reason": "x"}).status_code == 409
     assert _status(session, dataset) == DatasetStatus.listed
