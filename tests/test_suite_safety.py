@@ -28,7 +28,7 @@ from tests.fixtures.database import (
 
 ROOT = Path(__file__).resolve().parent.parent
 # A quick test that needs the suite's database (it migrates it first).
-PROBE = "tests/market/test_unit_of_work.py"
+PROBE = "tests/ground/test_db_unit_of_work.py"
 
 
 def _run_suite_probe(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

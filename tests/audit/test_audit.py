@@ -24,9 +24,8 @@ from market.shell.cli import app as cli_app
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     PASSWORD,
-    create_dataset,
+    create_listed_dataset,
     create_user,
-    list_dataset,
     principal_of,
 )
 
@@ -46,8 +45,7 @@ def test_actions_are_recorded_with_who_what_and_details(
     client: TestClient, session: Session, settings: Settings, auditor: User
 ) -> None:
     provider = create_user(session, role=Role.provider)
-    dataset = create_dataset(session, settings, provider=provider)
-    list_dataset(session, dataset, provider=provider, reviewer=auditor)
+    dataset = create_listed_dataset(session, settings, provider=provider, reviewer=auditor)
     session.commit()
     login = client.post(
         "/api/v1/auth/token", data={"username": provider.email, "password": PASSWORD}
@@ -101,12 +99,7 @@ def test_every_data_call_is_recorded_with_rows_returned(
         create_user(session, role=Role.provider),
         create_user(session, role=Role.buyer),
     )
-    dataset = list_dataset(
-        session,
-        create_dataset(session, settings, provider=provider),
-        provider=provider,
-        reviewer=auditor,
-    )
+    dataset = create_listed_dataset(session, settings, provider=provider, reviewer=auditor)
     session.commit()
     headers = bearer(buyer, settings)
     plan = client.get(f"/api/v1/datasets/{dataset.id}/plans", headers=headers).json()[0]

@@ -12,7 +12,9 @@ from billing import ledger
 from ground.config import Settings
 from listings.models import Dataset
 from tests.fixtures.client import bearer
-from tests.fixtures.factories import create_plan, place_order
+from tests.fixtures.factories import (
+    create_order,
+)
 from tests.fixtures.stripe import (
     DECLINED_INTENT,
     StripeStandIn,
@@ -29,9 +31,7 @@ ANOMALIES = "/api/v1/billing/payments/anomalies"
 
 @pytest.fixture
 def order(session: Session, listed: Dataset, provider: User, buyer: User) -> Order:
-    order = place_order(
-        session, buyer, listed, create_plan(session, listed, provider=provider, price_minor=PRICE)
-    )
+    order = create_order(session, buyer, listed, provider, price_minor=PRICE)
     session.commit()
     return order
 
@@ -104,8 +104,7 @@ def test_the_list_is_paginated_and_filtered_by_status(
     buyer: User,
 ) -> None:
     for i in range(3):
-        plan = create_plan(session, listed, provider=provider, price_minor=PRICE)
-        order = place_order(session, buyer, listed, plan)
+        order = create_order(session, buyer, listed, provider, price_minor=PRICE)
         session.commit()
         _paid_twice(client, order, second=f"pi_dup_{i}", first=f"pi_paid_{i}")
         # A replayed event registers nothing more.
@@ -236,9 +235,7 @@ def test_payments_after_a_cancellation_or_of_the_wrong_amount_are_listed(
     order: Order,
 ) -> None:
     _post(client, checkout_completed(str(order.id), PRICE - 1, "pi_short"))
-    other = place_order(
-        session, buyer, listed, create_plan(session, listed, provider=provider, price_minor=PRICE)
-    )
+    other = create_order(session, buyer, listed, provider, price_minor=PRICE)
     session.commit()
     client.post(f"/api/v1/orders/{other.id}/cancel", headers=bearer(buyer, stripe_settings))
     _post(client, checkout_completed(str(other.id), PRICE, "pi_after_cancel"))

@@ -17,9 +17,8 @@ from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     activate_plan,
     create_api_key,
-    create_plan,
+    create_order,
     create_user,
-    place_order,
 )
 
 
@@ -88,12 +87,7 @@ def test_the_entitlement_statement_shows_paid_used_and_left(
     buyer: User,
 ) -> None:
     admin = create_user(session, role=Role.admin)
-    order = place_order(
-        session,
-        buyer,
-        listed,
-        create_plan(session, listed, provider=provider, price_minor=500, calls=4),
-    )
+    order = create_order(session, buyer, listed, provider, price_minor=500, calls=4)
     sandbox_order, sandbox = activate_plan(
         session,
         buyer,

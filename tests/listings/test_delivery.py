@@ -12,20 +12,12 @@ from ground.config import Settings
 from listings.models import Dataset, DeliveryMode
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
-    create_dataset,
     create_plan,
     create_user,
     csv_bytes,
     people_table,
     submit_dataset,
 )
-
-
-@pytest.fixture
-def draft(session: Session, settings: Settings, provider: User) -> Dataset:
-    dataset = create_dataset(session, settings, provider=provider)
-    session.commit()
-    return dataset
 
 
 def _put_mode(

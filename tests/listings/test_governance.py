@@ -10,22 +10,14 @@ from accounts.models import Role, User
 from billing.service import plans_for
 from ground.config import Settings
 from listings.models import Dataset
-from tests.fixtures.client import bearer
+from tests.fixtures.client import api_key_over_http, bearer
 from tests.fixtures.factories import (
     APPROVAL,
     FULL_CHECKLIST,
-    create_dataset,
     create_user,
     list_dataset,
     submit_dataset,
 )
-
-
-@pytest.fixture
-def draft(session: Session, settings: Settings, provider: User) -> Dataset:
-    dataset = create_dataset(session, settings, provider=provider)
-    session.commit()
-    return dataset
 
 
 @pytest.fixture
@@ -158,7 +150,7 @@ def test_suspension_stops_every_access_at_once_and_reinstatement_restores_it(
         headers=as_buyer,
         json={"dataset_id": str(listed.id), "plan_id": str(plan.id), "usage_scenario": "统计"},
     )
-    key = client.post("/api/v1/api-keys", headers=as_buyer, json={"name": "k"}).json()["secret"]
+    key = api_key_over_http(client, buyer, settings)
     rows_url = f"/api/v1/data/{listed.id}/rows"
     assert client.get(rows_url, headers={"X-API-Key": key}).status_code == 200
 

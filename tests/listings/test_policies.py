@@ -17,7 +17,7 @@ from billing.service import plans_for
 from ground.config import Settings
 from listings import keys
 from listings.models import Dataset
-from tests.fixtures.client import bearer
+from tests.fixtures.client import api_key_over_http, bearer, order_over_http
 from tests.fixtures.factories import (
     APPROVAL,
     create_dataset,
@@ -78,19 +78,9 @@ def _buyer_key(client: TestClient, session: Session, settings: Settings, dataset
     """A new buyer organization with the free plan and an API key."""
     buyer = create_user(session, role=Role.buyer)
     session.commit()
-    as_buyer = bearer(buyer, settings)
-    order = client.post(
-        "/api/v1/orders",
-        headers=as_buyer,
-        json={
-            "dataset_id": str(dataset.id),
-            "plan_id": str(plans_for(session, dataset.id)[0].id),
-            "usage_scenario": "风控建模",
-        },
-    )
-    assert order.status_code == 201, order.text
-    response = client.post("/api/v1/api-keys", headers=as_buyer, json={"name": "etl"})
-    return str(response.json()["secret"])
+    free = plans_for(session, dataset.id)[0]
+    order_over_http(client, buyer, settings, dataset.id, free.id, scenario="风控建模")
+    return api_key_over_http(client, buyer, settings, name="etl")
 
 
 def _rows(client: TestClient, dataset: Dataset, key: str, **params: int) -> list[dict[str, Any]]:

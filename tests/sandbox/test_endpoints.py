@@ -15,13 +15,12 @@ from sandbox import engine, service
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     SANDBOX_PROFILE,
-    create_dataset,
+    create_listed_dataset,
     create_org,
     create_sandbox_buyer,
     create_sandbox_dataset,
     create_user,
     csv_bytes,
-    list_dataset,
     sandbox_table,
 )
 from tests.fixtures.settings import apply_settings
@@ -151,10 +150,9 @@ def test_a_dataset_without_an_approved_profile_is_409(
 ) -> None:
     provider = create_user(session, role=Role.provider)
     reviewer = create_user(session, role=Role.compliance)
-    dataset = create_dataset(
-        session, settings, provider=provider, content=csv_bytes(sandbox_table())
+    dataset = create_listed_dataset(
+        session, settings, provider=provider, reviewer=reviewer, content=csv_bytes(sandbox_table())
     )
-    list_dataset(session, dataset, provider=provider, reviewer=reviewer)
     buyer = create_sandbox_buyer(session, settings, dataset)
     session.commit()
     headers = bearer(buyer, settings)

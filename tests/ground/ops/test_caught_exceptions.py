@@ -9,10 +9,12 @@ from sqlmodel import Session
 from accounts.models import User
 from ground.config import Settings
 from listings.models import Dataset
-from tests.console.conftest import post_form
-from tests.fixtures.factories import create_plan, place_order
+from tests.fixtures.factories import (
+    create_order,
+)
 from tests.fixtures.logs import LogOutput
 from tests.fixtures.stripe import WEBHOOK_SECRET, checkout_completed, sign
+from tests.market.console.conftest import post_form
 
 WEBHOOK = "/api/v1/billing/stripe/webhook"
 REQUEST_ID = "0b5e000000000001"
@@ -45,8 +47,7 @@ def test_a_replayed_webhook_is_logged_and_ignored(
     buyer: User,
     log_output: LogOutput,
 ) -> None:
-    plan = create_plan(session, listed, provider=provider, price_minor=500, calls=3)
-    order = place_order(session, buyer, listed, plan)
+    order = create_order(session, buyer, listed, provider, price_minor=500, calls=3)
     session.commit()
     payload = checkout_completed(str(order.id), 500, "pi_twice", event_id="evt_twice")
     for _ in range(2):

@@ -12,7 +12,7 @@ from billing.service import plans_for
 from ground.config import Settings
 from listings import samples, storage
 from listings.models import Dataset, DeliveryMode
-from tests.fixtures.client import bearer
+from tests.fixtures.client import api_key_over_http, bearer, order_over_http
 from tests.fixtures.factories import create_listed_dataset, create_sandbox_dataset
 
 
@@ -21,14 +21,8 @@ def _with_free_sample(client: TestClient, settings: Settings, buyer: User, datas
     [free] = [p for p in client.get(
         f"/api/v1/datasets/{dataset.id}/plans", headers=bearer(buyer, settings)
     ).json() if p["kind"] == "free_sample"]  # fmt: skip
-    ordered = client.post(
-        "/api/v1/orders",
-        headers=bearer(buyer, settings),
-        json={"dataset_id": str(dataset.id), "plan_id": free["id"], "usage_scenario": "评估"},
-    )
-    assert ordered.status_code == 201, ordered.text
-    key = client.post("/api/v1/api-keys", headers=bearer(buyer, settings), json={"name": "k"})
-    return str(key.json()["secret"])
+    order_over_http(client, buyer, settings, dataset.id, free["id"], scenario="评估")
+    return api_key_over_http(client, buyer, settings)
 
 
 @pytest.fixture
