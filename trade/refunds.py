@@ -21,6 +21,7 @@ from billing import service as billing
 from billing.models import Payment, PaymentMethod, PlanKind
 from ground.config import Settings
 from ground.errors import BadRequest
+from ground.events import publish
 from trade import bookkeeping, events, service, states
 from trade.models import EntitlementStatus, Order, OrderKind, OrderStatus
 from trade.repository import TradeRepository
@@ -171,7 +172,7 @@ def take_back_share(
             delta_units=taken(delta_units),
             queries=units,
         )
-        events.sandbox_pack_refunded(session, event)
+        publish(session, event)
         details |= {"epsilon_units_taken_back": event.epsilon_units, "queries_taken_back": units}
     session.refresh(entitlement)
     audit.record(
