@@ -7,12 +7,15 @@ columns its privacy profile names when the provider renames a dataset's columns.
 dataset's delivery mode changes, billing checks that no plan it offers would contradict the new
 mode (a subscriber refuses by raising; the unit of work then rolls back). Before a provider's
 dataset is deleted, billing removes its plans and the sandbox its profile, in the same
-transaction as the deletion.
+transaction as the deletion. When a synthetic sample is made, the sandbox answers with the
+dataset's declared public metadata (``PublicMetadataWanted``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from listings.models import Dataset, DeliveryMode
 
@@ -47,3 +50,21 @@ class DatasetDeleting:
     the dataset, or refuses the deletion by raising."""
 
     dataset: Dataset
+
+
+@dataclass(frozen=True)
+class DeclaredMetadata:
+    """Public facts a provider declared and compliance approved (none is measured)."""
+
+    public_domains: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicMetadataWanted:
+    """A synthetic sample of ``dataset`` is being made (``listings.samples``): the domain that
+    keeps its declared public metadata (the sandbox's approved profile) adds it to ``found``.
+    The first answer counts; with none, the sample draws on the schema and the policy alone."""
+
+    dataset: Dataset
+    found: list[DeclaredMetadata] = field(default_factory=list)

@@ -21,6 +21,7 @@ from listings import tasks as listing_tasks
 from market.shell import models  # noqa: F401  (every table mapped before a session is used)
 from sandbox import columns as sandbox_columns
 from sandbox import deletion as sandbox_deletion
+from sandbox import profiles as sandbox_profiles
 from sandbox import subscriptions as sandbox_subscriptions
 from sandbox import tasks as sandbox_tasks
 from trade import events as trade_events
@@ -61,6 +62,8 @@ def _wire_listings() -> None:
     subscribe(listing_events.DeliveryModeChanging, billing.refuse_contradicted_plans)
     subscribe(listing_events.DatasetDeleting, billing.delete_plans)
     subscribe(listing_events.DatasetDeleting, sandbox_deletion.delete_profile)
+    # A question: the sandbox answers with the approved profile's public metadata.
+    subscribe(listing_events.PublicMetadataWanted, sandbox_profiles.answer_public_metadata)
 
 
 def _wire_trade() -> None:
