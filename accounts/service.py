@@ -1,28 +1,29 @@
 """Accounts: sign-in, tokens, organizations, users and API keys.
 
-Services only flush; the caller's unit of work commits.
+Services only flush; the caller's unit of work commits. Each change publishes an event
+(``accounts.events``) that the audit log records in the same transaction; accounts sits below
+audit, so it never calls it.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 
 import jwt
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from accounts import security
+from accounts import events, security
 from accounts.models import ApiKey, Organization, OrgKind, Role, User
 from accounts.principal import Principal
 from accounts.repository import AccountRepository
 from accounts.schemas import TokenPair
 from accounts.throttle import LoginThrottle
-from audit import service as audit
 from ground.config import Settings
 from ground.db import utcnow
 from ground.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from ground.events import publish
 
 _BAD_LOGIN = NotAuthenticated("Incorrect e-mail or password.", "邮箱或密码错误。")
 _BAD_TOKEN = NotAuthenticated(
@@ -47,7 +48,7 @@ def authenticate(
         throttle.failed()
         raise _BAD_LOGIN
     throttle.succeeded()
-    audit.record(session, "auth.login", actor=_principal(user))
+    publish(session, events.SignedIn(_principal(user)))
     return user
 
 
@@ -151,13 +152,7 @@ def create_organization(
         raise Conflict(f"An organization named {name!r} exists.", f"机构“{name}”已存在。")
     org = Organization(name=name, kind=kind)
     repo.add(org)
-    audit.record(
-        session,
-        "organization.create",
-        actor=actor,
-        subject_id=org.id,
-        details={"name": name, "kind": str(kind)},
-    )
+    publish(session, events.OrganizationCreated(actor, org.id, name, kind))
     return org
 
 
@@ -188,13 +183,7 @@ def create_user(
             repo.add(user)
     except IntegrityError as exc:  # a concurrent sign-up with the same e-mail
         raise Conflict(f"A user with e-mail {email} exists.", f"邮箱 {email} 已被注册。") from exc
-    audit.record(
-        session,
-        "user.create",
-        actor=actor,
-        subject_id=user.id,
-        details={"email": user.email, "role": str(role), "organization_id": str(org.id)},
-    )
+    publish(session, events.UserCreated(actor, user.id, user.email, role, org.id))
     return user
 
 
@@ -231,13 +220,7 @@ def set_user_active(
     if user.is_active != active:
         user.is_active = active
         AccountRepository(session).add(user)
-        audit.record(
-            session,
-            "user.reactivate" if active else "user.deactivate",
-            actor=admin,
-            subject_id=user.id,
-            details={"email": user.email, "reason": reason},
-        )
+        publish(session, events.UserActivationChanged(admin, user.id, user.email, active, reason))
     return user
 
 
@@ -252,24 +235,11 @@ def _check_role_fits_org(role: Role, kind: OrgKind) -> None:
         )
 
 
-ApiKeyGate = Callable[[Session, Principal], None]
-_api_key_gates: list[ApiKeyGate] = []
-
-
-def gate_api_keys(gate: ApiKeyGate) -> ApiKeyGate:
-    """Subscribe a check run before every new API key, which raises to refuse the key. Domains
-    above accounts decide who may not get one (trade: a buyer under an emergency stop) without
-    accounts importing them; ``market.shell.domains`` loads the subscribers."""
-    if gate not in _api_key_gates:
-        _api_key_gates.append(gate)
-    return gate
-
-
 def create_api_key(session: Session, principal: Principal, name: str) -> tuple[ApiKey, str]:
-    """Create a key, unless a subscribed gate refuses it; the secret is returned once and only
-    its digest is stored."""
-    for gate in _api_key_gates:
-        gate(session, principal)
+    """Create a key, unless a subscriber to ``events.ApiKeyRequested`` refuses it (domains above
+    accounts decide who may not get one: trade, a buyer under an emergency stop); the secret is
+    returned once and only its digest is stored."""
+    publish(session, events.ApiKeyRequested(principal))
     secret = security.new_api_key_secret()
     key = ApiKey(
         organization_id=principal.org_id,
@@ -279,13 +249,7 @@ def create_api_key(session: Session, principal: Principal, name: str) -> tuple[A
         key_hash=security.digest_api_key(secret),
     )
     AccountRepository(session).add(key)
-    audit.record(
-        session,
-        "api_key.create",
-        actor=principal,
-        subject_id=key.id,
-        details={"name": name, "prefix": key.prefix},
-    )
+    publish(session, events.ApiKeyCreated(principal, key.id, name, key.prefix))
     return key, secret
 
 
@@ -302,7 +266,7 @@ def revoke_api_key(session: Session, principal: Principal, key_id: uuid.UUID) ->
         key.revoked_at = utcnow()
         session.add(key)
         session.flush()
-        audit.record(session, "api_key.revoke", actor=principal, subject_id=key.id)
+        publish(session, events.ApiKeyRevoked(principal, key.id))
     return key
 
 

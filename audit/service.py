@@ -4,7 +4,8 @@
 records are chained onto the log (locking the chain head) and written in the same transaction
 as the action. So an action never commits without its record, and a record never survives a
 rolled-back action. Appends are serialized by the head row lock, held only from the append to
-the commit.
+the commit. That step is a SQLAlchemy session hook the shell installs at start-up
+(``install_commit_hook``, called by ``market.shell.wiring.wire``), not an import side effect.
 
 What the chain proves: any edit, insertion or deletion of a stored record (including at the
 end, against the head) is detected by ``verify``. It cannot stop someone with write access
@@ -106,7 +107,15 @@ def record_refusal(
     on_rollback(session, write_after_rollback)
 
 
-@event.listens_for(OrmSession, "before_commit")
+def install_commit_hook() -> None:
+    """Chain queued records onto the log before every session commits, and drop them when it
+    rolls back. Session-wide SQLAlchemy listeners; installing them twice keeps one of each."""
+    if not event.contains(OrmSession, "before_commit", _append_pending):
+        event.listen(OrmSession, "before_commit", _append_pending)
+    if not event.contains(OrmSession, "after_rollback", _drop_pending):
+        event.listen(OrmSession, "after_rollback", _drop_pending)
+
+
 def _append_pending(session: OrmSession) -> None:
     pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
     if not pending:
@@ -132,7 +141,6 @@ def _append_pending(session: OrmSession) -> None:
         repo.add(entry, head)
 
 
-@event.listens_for(OrmSession, "after_rollback")
 def _drop_pending(session: OrmSession) -> None:
     session.info.pop(_PENDING_KEY, None)
 

@@ -249,13 +249,13 @@ def withdraw_plan(
     return update_plan(session, principal, dataset_id, plan_id, {"is_active": False})
 
 
-@events.on_dataset_listed
-def create_free_plan(session: Session, dataset: Dataset) -> None:
+def create_free_plan(session: Session, event: events.DatasetListed) -> None:
     """Every listed dataset offers a free API-call sample unless the provider already priced it.
 
     On a sandbox-only dataset the sample is synthetic (the data API serves rows made from
     public metadata alone, ``listings.samples``), and its name says so.
     """
+    dataset = event.dataset
     if plans_for(session, dataset.id, include_inactive=True):
         return
     calls = get_settings().free_plan_calls
@@ -285,11 +285,11 @@ def create_free_plan(session: Session, dataset: Dataset) -> None:
     session.flush()
 
 
-@events.on_delivery_mode_change
-def refuse_contradicted_plans(session: Session, dataset: Dataset, mode: DeliveryMode) -> None:
+def refuse_contradicted_plans(session: Session, event: events.DeliveryModeChanging) -> None:
     """A draft's plans are checked against a new delivery mode: a plan still offered that the
     new mode does not allow (an API quota pack on a dataset becoming sandbox-only) makes the
     change 409, naming the plans to withdraw first."""
+    dataset, mode = event.dataset, event.mode
     contradicted = [p for p in plans_for(session, dataset.id) if not offered(mode, p.kind)]
     if contradicted:
         names = [p.name for p in contradicted]
@@ -300,10 +300,10 @@ def refuse_contradicted_plans(session: Session, dataset: Dataset, mode: Delivery
         )
 
 
-@events.on_dataset_deleting
-def delete_plans(session: Session, dataset: Dataset) -> None:
+def delete_plans(session: Session, event: events.DatasetDeleting) -> None:
     """A deleted dataset's plans go with it. Only datasets never listed are deleted, so no
     order names these plans; should one, the deletion fails on its foreign key (409)."""
+    dataset = event.dataset
     for plan in plans_for(session, dataset.id, include_inactive=True):
         PlanRepository(session).delete(plan)
     session.flush()

@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 from ground.config import get_settings
+from ground.worker import discard_pending, send_pending
 
 # Set before any model is imported so constraint names are stable across databases, which is
 # what lets Alembic migrations (and their downgrades) name the constraints they touch.
@@ -194,8 +195,6 @@ def _run_after_commit(session: Session) -> None:
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session committed on success, rolled back on error; queued tasks go after commit."""
-    from ground.worker import discard_pending, send_pending
-
     session = new_session()
     try:
         yield session

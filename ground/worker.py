@@ -13,16 +13,23 @@ Every task is idempotent (a redelivered or repeated run finds its work done) and
 exponential, jittered backoff when it fails on a transient error (``TRANSIENT_ERRORS``: the
 database or the broker was unreachable, a deadlock or serialization failure), at most
 ``max_retries`` times. Outcomes and durations are logged and counted by ``ground.ops.tasks``.
+
+The ground knows no task by name: the domains declare their tasks on ``celery_app``, and the
+shell (``market.shell.wiring``) imports every task module before anything is sent;
+``market.shell.worker`` is the Celery worker's and beat's entry, with the beat schedule.
+The configuration is read from the settings when Celery first needs it (a task looked up or
+sent), not at import: importing a domain that enqueues work never reads the settings, so an
+entry point checks them first and explains a refusal; ``configure_celery`` points the app at
+other settings (as the tests do).
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 import uuid
 from typing import Any
 
-from celery import Celery, Task, signals
+from celery import Celery, Task
 from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import InterfaceError as DatabaseInterfaceError
@@ -30,16 +37,12 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from sqlmodel import Session
 
 from ground.config import Settings, get_settings
-from ground.ops import sentry
-from ground.ops.logs import configure_logging, current_request_id, get_logger
-from ground.ops.metrics import serve_worker_metrics
+from ground.ops.logs import current_request_id
 from ground.ops.tasks import REQUEST_ID_HEADER, connect_task_signals
 
-TASK_MODULES = ("listings.tasks", "ground.idempotency.tasks", "trade.tasks", "sandbox.tasks")
 _PENDING_KEY = "sluice.pending_tasks"
 
-celery_app = Celery("sluice", include=list(TASK_MODULES))
-log = get_logger(__name__)
+celery_app = Celery("sluice")
 
 # Errors that say "try again later", not "this input is bad": the database or the broker did
 # not answer (or dropped the connection), a deadlock or serialization failure was detected.
@@ -74,17 +77,6 @@ def will_retry(task: Task, exc: BaseException) -> bool:
     )
 
 
-# Run by `celery -A ground.worker:celery_app beat`. Every run is idempotent (conditional
-# UPDATEs), so a missed or doubled beat never resets a quota twice in one period.
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "billing-reset-quotas": {"task": "billing.reset_quotas", "schedule": 300.0},
-    # Stale ingests sent again or failed, orphaned files swept (README, "Operating").
-    "listings-recover-stuck-ingests": {"task": "listings.recover_stuck_ingests", "schedule": 300.0},
-    "listings-sweep-orphaned-files": {"task": "listings.sweep_orphaned_files", "schedule": 900.0},
-    "idempotency-sweep-expired": {"task": "idempotency.sweep_expired", "schedule": 3600.0},
-}
-
-
 def _forget_connections() -> None:
     """Close and drop the broker pools and result backend Celery caches on first use.
 
@@ -107,62 +99,52 @@ def _forget_connections() -> None:
     celery_app._backend_cache = None
 
 
-def configure_celery(settings: Settings) -> None:
-    """Point the app at the configured broker, or run tasks eagerly in-process."""
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """The app's configuration for ``settings``: the configured broker, or tasks run eagerly
+    in-process."""
     if settings.tasks_in_process:
-        celery_app.conf.update(
-            broker_url="memory://localhost/",
-            result_backend=None,
-            task_always_eager=True,
-            task_eager_propagates=True,
-        )
+        broker: dict[str, Any] = {
+            "broker_url": "memory://localhost/",
+            "result_backend": None,
+            "task_always_eager": True,
+            "task_eager_propagates": True,
+        }
     else:
-        celery_app.conf.update(
-            broker_url=settings.celery_broker_url,
+        broker = {
+            "broker_url": settings.celery_broker_url,
             # Results let operators (and the worker test) wait on a task without polling rows.
-            result_backend=settings.celery_broker_url,
-            task_always_eager=False,
-            result_expires=3600,
+            "result_backend": settings.celery_broker_url,
+            "task_always_eager": False,
+            "result_expires": 3600,
             # One backend (and Redis connection pool) for every thread, instead of one per
             # thread: request threads that send tasks would otherwise each open a client that
             # nothing closes.
-            result_backend_thread_safe=True,
-        )
+            "result_backend_thread_safe": True,
+        }
+    return {
+        **broker,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "timezone": "UTC",
+        "task_default_queue": settings.celery_queue,
+    }
+
+
+def configure_celery(settings: Settings) -> None:
+    """Point the app at ``settings``' broker (or in-process tasks), dropping the connections
+    made for the previous one."""
+    celery_app.conf.update(celery_config(settings))
     _forget_connections()
-    celery_app.conf.update(
-        task_serializer="json",
-        accept_content=["json"],
-        task_acks_late=True,
-        worker_prefetch_multiplier=1,
-        broker_connection_retry_on_startup=True,
-        beat_schedule=BEAT_SCHEDULE,
-        timezone="UTC",
-        task_default_queue=settings.celery_queue,
-    )
 
 
-configure_celery(get_settings())
+# A promise: read when Celery first needs its configuration, never at import (see above).
+celery_app.add_defaults(lambda: celery_config(get_settings()))
 
 
 connect_task_signals()
-
-
-@signals.setup_logging.connect
-def _configure_worker_logging(**_kwargs: Any) -> None:
-    """Connected, so Celery leaves logging to us: the worker logs like the API."""
-    configure_logging(get_settings())
-
-
-@signals.worker_init.connect
-def _load_domains(**_kwargs: Any) -> None:
-    from market.shell.domains import load_domains
-
-    settings = get_settings()
-    load_domains()
-    sentry.init_sentry(settings)
-    if settings.worker_metrics_port:
-        serve_worker_metrics(settings.worker_metrics_port)
-        log.info("worker metrics served", address=f"127.0.0.1:{settings.worker_metrics_port}")
 
 
 def enqueue(session: Session, name: str, **kwargs: Any) -> str:
@@ -176,8 +158,6 @@ def send_pending(session: Session) -> None:
     pending: list[tuple[str, dict[str, Any], str]] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    for module in TASK_MODULES:
-        importlib.import_module(module)
     # The request that enqueued the work travels with it, so its lines share the request id.
     request_id = current_request_id()
     headers = {REQUEST_ID_HEADER: request_id} if request_id else None

@@ -28,6 +28,7 @@ from anonymize.headers import sensitive_name_kind
 from audit import service as audit
 from ground.db import on_commit, on_rollback, utcnow
 from ground.errors import BadRequest, Conflict
+from ground.events import publish
 from listings import events, storage
 from listings.models import Dataset, DatasetStatus
 from listings.policies import measure_k_anonymity
@@ -155,7 +156,7 @@ def _apply(
         record_version(session, dataset, policy, created_by=principal.user_id, k_report=k_report)
     session.add(dataset)
     session.flush()
-    events.columns_renamed(session, dataset, changes)
+    publish(session, events.ColumnsRenamed(dataset, changes))
 
 
 def _renamed_policy(

@@ -27,6 +27,7 @@ from audit import service as audit
 from ground.config import Settings
 from ground.db import on_commit
 from ground.errors import Conflict, Forbidden, NotFound
+from ground.events import publish
 from ground.ops.logs import get_logger
 from listings import events, recovery, storage
 from listings.models import Dataset, DatasetStatus
@@ -53,7 +54,7 @@ def delete_dataset(
         "size_bytes": dataset.size_bytes,
     }
     try:
-        events.dataset_deleting(session, dataset)
+        publish(session, events.DatasetDeleting(dataset))
         DatasetRepository(session).delete_with_history(dataset)
     except IntegrityError as exc:
         # A record of another domain still names the dataset (an emergency stop, a grant).

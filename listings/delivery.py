@@ -27,6 +27,7 @@ from accounts.principal import Principal
 from audit import service as audit
 from ground.db import utcnow
 from ground.errors import Conflict
+from ground.events import publish
 from listings import events
 from listings.models import Dataset, DatasetStatus, DeliveryMode
 from listings.repository import DatasetRepository
@@ -51,7 +52,7 @@ def set_delivery_mode(
         )
     if mode is dataset.delivery_mode:
         return dataset
-    events.delivery_mode_changing(session, dataset, mode)
+    publish(session, events.DeliveryModeChanging(dataset, mode))
     previous = dataset.delivery_mode
     dataset.delivery_mode = mode
     dataset.updated_at = utcnow()

@@ -10,6 +10,7 @@ from accounts.principal import Principal
 from audit import service as audit
 from ground.db import utcnow
 from ground.errors import BadRequest, Conflict, Forbidden
+from ground.events import publish
 from listings import events, versions
 from listings.grading import check_grade
 from listings.models import (
@@ -169,7 +170,7 @@ def approve(
         dataset.listed_at = utcnow()
     _log(session, reviewer, dataset, ReviewDecision.approved, note, dict(checklist))
     if not policy_change:
-        events.dataset_listed(session, dataset)
+        publish(session, events.DatasetListed(dataset))
     return dataset
 
 

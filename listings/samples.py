@@ -8,8 +8,8 @@ synthetic. They are made by ``anonymize.public_sample.synthetic_release`` from:
 - the released form: the approved policy (or, for its provider's own look, the draft);
 - declared public metadata: the public GROUP BY domains and the numeric bounds of the
   dataset's approved sandbox profile, which buyers can read anyway
-  (``GET /sandbox/profiles/{id}``). The sandbox registers the source of that metadata
-  (``declared_metadata_source``), so this package does not import the sandbox.
+  (``GET /sandbox/profiles/{id}``). The sandbox answers an event for that metadata
+  (``events.PublicMetadataWanted``), so this package does not import the sandbox.
 
 Guarantee: nothing here opens the dataset's file; the sample's seed is a digest of the same
 public metadata, so two datasets that declare the same metadata get the same sample whatever
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import pyarrow as pa
 from sqlmodel import Session
 
 from anonymize import Policy
 from anonymize.public_sample import synthetic_release
+from ground.events import publish
+from listings import events
+from listings.events import DeclaredMetadata
 from listings.models import Dataset
 from listings.public_view import coarse_type, stored_schema
 from listings.versions import Which, policy_of
@@ -36,31 +36,10 @@ from listings.versions import Which, policy_of
 SAMPLE_ROWS = 100  # a synthetic sample has this many rows, whatever the dataset holds
 
 
-@dataclass(frozen=True)
-class DeclaredMetadata:
-    """Public facts a provider declared and compliance approved (none is measured)."""
-
-    public_domains: Mapping[str, Sequence[Any]] = field(default_factory=dict)
-    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-
-
-MetadataSource = Callable[[Session, Dataset], DeclaredMetadata | None]
-_sources: list[MetadataSource] = []
-
-
-def declared_metadata_source(source: MetadataSource) -> MetadataSource:
-    """Register where declared public metadata comes from (the sandbox's approved profile)."""
-    if source not in _sources:
-        _sources.append(source)
-    return source
-
-
 def declared_metadata(session: Session, dataset: Dataset) -> DeclaredMetadata:
-    for source in _sources:
-        found = source(session, dataset)
-        if found is not None:
-            return found
-    return DeclaredMetadata()
+    wanted = events.PublicMetadataWanted(dataset)
+    publish(session, wanted)
+    return wanted.found[0] if wanted.found else DeclaredMetadata()
 
 
 def _seed(schema: pa.Schema, policy: Policy, declared: DeclaredMetadata) -> bytes:

@@ -3,8 +3,8 @@ columns, so it follows the new names in the same transaction.
 
 The declaration keeps its meaning under the new names (privacy unit, bounds and public
 domains are renamed). An approval is withdrawn: compliance approved a profile of the old
-file, and the rename wrote a new one, so the profile waits for review again. Registered by
-``market.shell.domains``.
+file, and the rename wrote a new one, so the profile waits for review again. Subscribed by
+``market.shell.wiring``.
 """
 
 from __future__ import annotations
@@ -15,18 +15,16 @@ from sqlmodel import Session
 
 from ground.db import utcnow
 from listings import events
-from listings.models import Dataset
 from sandbox.models import ProfileStatus
 from sandbox.repository import SandboxRepository
 
 
-@events.on_columns_renamed
-def rename_profile_columns(session: Session, dataset: Dataset, renames: dict[str, str]) -> None:
+def rename_profile_columns(session: Session, event: events.ColumnsRenamed) -> None:
     repo = SandboxRepository(session)
-    profile = repo.profile(dataset.id, for_update=True)
+    profile = repo.profile(event.dataset.id, for_update=True)
     if profile is None:
         return
-    profile.declared = renamed_declaration(profile.declared, renames)
+    profile.declared = renamed_declaration(profile.declared, event.renames)
     profile.approved = None
     profile.approved_by_id = None
     profile.approved_at = None

@@ -18,8 +18,8 @@ from ground.db import on_commit, on_rollback, utcnow
 from ground.errors import BadRequest, NotFound
 from listings import offers, storage
 from listings import service as listings
+from listings.events import DeclaredMetadata, PublicMetadataWanted
 from listings.models import Dataset
-from listings.samples import DeclaredMetadata, declared_metadata_source
 from sandbox import engine
 from sandbox.engine import column_types
 from sandbox.errors import ProfileNotApproved
@@ -246,7 +246,6 @@ def approved_profile(session: Session, dataset_id: uuid.UUID) -> dict[str, Any]:
     return profile.approved
 
 
-@declared_metadata_source
 def public_metadata(session: Session, dataset: Dataset) -> DeclaredMetadata | None:
     """The approved profile's public domains and bounds: what buyers read anyway on
     ``GET /sandbox/profiles/{id}``, and all that synthetic samples may draw from besides the
@@ -259,3 +258,10 @@ def public_metadata(session: Session, dataset: Dataset) -> DeclaredMetadata | No
         public_domains={c: list(v) for c, v in approved.get("public_domains", {}).items()},
         bounds={c: (float(lo), float(hi)) for c, (lo, hi) in approved.get("bounds", {}).items()},
     )
+
+
+def answer_public_metadata(session: Session, event: PublicMetadataWanted) -> None:
+    """Subscribed to ``listings``' request for a synthetic sample's declared metadata."""
+    found = public_metadata(session, event.dataset)
+    if found is not None:
+        event.found.append(found)

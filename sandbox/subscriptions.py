@@ -1,4 +1,4 @@
-"""How the sandbox reacts to other domains' events (registered by ``market.shell.domains``).
+"""How the sandbox reacts to other domains' events (subscribed by ``market.shell.wiring``).
 
 - A paid sandbox pack grants its privacy budget as an allotment of its own, valid as long as
   the entitlement; a handler that raises rolls the activation back, so an order is never
@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
@@ -24,11 +22,8 @@ from ground.db import utcnow
 from sandbox import service
 from sandbox.models import SandboxAllotment, SandboxGrant
 from trade import events as trade_events
-from trade import revocation
-from trade.models import Entitlement
 
 
-@trade_events.on_sandbox_pack_activated
 def grant_from_order(session: Session, event: trade_events.SandboxPackActivated) -> None:
     service.grant_budget(
         session,
@@ -45,7 +40,6 @@ def grant_from_order(session: Session, event: trade_events.SandboxPackActivated)
     )
 
 
-@trade_events.on_sandbox_pack_refunded
 def withdraw_refunded(session: Session, event: trade_events.SandboxPackRefunded) -> None:
     service.withdraw_budget(
         session,
@@ -59,10 +53,8 @@ def withdraw_refunded(session: Session, event: trade_events.SandboxPackRefunded)
     )
 
 
-@revocation.on_entitlements_revoked
-def end_grants(
-    session: Session, buyer_org_id: uuid.UUID | None, dataset_id: uuid.UUID | None
-) -> None:
+def end_grants(session: Session, event: trade_events.EntitlementsRevoked) -> None:
+    buyer_org_id, dataset_id = event.buyer_org_id, event.dataset_id
     # The grants' row locks first, as every reservation, top-up and withdrawal takes them
     # before touching an allotment: the stop queues behind those instead of deadlocking.
     scope = []
@@ -100,8 +92,8 @@ def end_grants(
     )
 
 
-@revocation.on_entitlement_revoked
-def end_allotment(session: Session, entitlement: Entitlement) -> None:
+def end_allotment(session: Session, event: trade_events.EntitlementRevoked) -> None:
+    entitlement = event.entitlement
     # The grant's row lock first, as every reservation and withdrawal takes it before touching
     # an allotment; a query already reserved against this allotment keeps its reservation.
     grant = session.exec(

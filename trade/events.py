@@ -1,20 +1,22 @@
-"""Events other domains subscribe to, so ``trade`` never imports them.
+"""What ``trade`` tells other domains, so it never imports them.
 
-``sandbox_pack_activated`` fires inside the transaction that activates a sandbox-pack order:
-the sandbox domain grants the buyer's privacy budget from it (a handler that raises rolls the
-activation back, so an order is never active without its budget). ``sandbox_pack_refunded``
-fires inside the transaction that books a refund of one: the sandbox takes back the refunded
-share of the budget.
+Each event is published with ``ground.events.publish`` inside the transaction of the change;
+its subscribers (listed in ``market.shell.wiring``) run there. ``SandboxPackActivated``: a
+sandbox-pack order is being activated, and the sandbox grants the buyer's privacy budget from it
+(a subscriber that raises rolls the activation back, so an order is never active without its
+budget). ``SandboxPackRefunded``: a refund of one is booked, and the sandbox takes back the
+refunded share of the budget. ``EntitlementRevoked`` and ``EntitlementsRevoked``
+(``trade.revocation``): access ended, one entitlement or a whole emergency stop's scope, and the
+sandbox ends what it granted for it.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from trade.models import Entitlement
 
 
 @dataclass(frozen=True)
@@ -27,21 +29,6 @@ class SandboxPackActivated:
     delta: float
     queries: int
     valid_until: datetime | None
-
-
-SandboxPackHandler = Callable[[Session, SandboxPackActivated], None]
-_on_sandbox_pack: list[SandboxPackHandler] = []
-
-
-def on_sandbox_pack_activated(handler: SandboxPackHandler) -> SandboxPackHandler:
-    if handler not in _on_sandbox_pack:
-        _on_sandbox_pack.append(handler)
-    return handler
-
-
-def sandbox_pack_activated(session: Session, event: SandboxPackActivated) -> None:
-    for handler in _on_sandbox_pack:
-        handler(session, event)
 
 
 @dataclass(frozen=True)
@@ -57,16 +44,18 @@ class SandboxPackRefunded:
     queries: int
 
 
-SandboxRefundHandler = Callable[[Session, SandboxPackRefunded], None]
-_on_sandbox_refund: list[SandboxRefundHandler] = []
+@dataclass(frozen=True)
+class EntitlementRevoked:
+    """One entitlement was revoked; published after its row lock is taken (entitlements before
+    sandbox grants, the lock order everywhere)."""
+
+    entitlement: Entitlement
 
 
-def on_sandbox_pack_refunded(handler: SandboxRefundHandler) -> SandboxRefundHandler:
-    if handler not in _on_sandbox_refund:
-        _on_sandbox_refund.append(handler)
-    return handler
+@dataclass(frozen=True)
+class EntitlementsRevoked:
+    """An emergency stop revoked every active entitlement of a buyer (``buyer_org_id``), on a
+    dataset (``dataset_id``), or of a buyer on a dataset (both)."""
 
-
-def sandbox_pack_refunded(session: Session, event: SandboxPackRefunded) -> None:
-    for handler in _on_sandbox_refund:
-        handler(session, event)
+    buyer_org_id: uuid.UUID | None
+    dataset_id: uuid.UUID | None

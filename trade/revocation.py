@@ -4,14 +4,13 @@ Revocation is a status change the data API checks on every call (the quota decre
 an active entitlement), so it takes effect on the next request. An emergency stop also leaves
 a standing record (``stops``) that refuses every way back into its scope until compliance
 lifts it. Subscribers (the sandbox) end what they granted in the same transaction:
-``on_entitlements_revoked`` for emergency stops, ``on_entitlement_revoked`` for one
+``events.EntitlementsRevoked`` for emergency stops, ``events.EntitlementRevoked`` for one
 entitlement (the budget its sandbox pack brought).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -19,28 +18,9 @@ from sqlmodel import Session, col, select
 from accounts.principal import Principal
 from audit import service as audit
 from ground.errors import Conflict, NotFound
-from trade import stops
+from ground.events import publish
+from trade import events, stops
 from trade.models import EmergencyStop, Entitlement, EntitlementStatus
-
-RevokedHandler = Callable[[Session, uuid.UUID | None, uuid.UUID | None], None]
-OneRevokedHandler = Callable[[Session, Entitlement], None]
-_on_revoked: list[RevokedHandler] = []
-_on_one_revoked: list[OneRevokedHandler] = []
-
-
-def on_entitlements_revoked(handler: RevokedHandler) -> RevokedHandler:
-    """Subscribe to emergency stops: called with (session, buyer_org_id, dataset_id)."""
-    if handler not in _on_revoked:
-        _on_revoked.append(handler)
-    return handler
-
-
-def on_entitlement_revoked(handler: OneRevokedHandler) -> OneRevokedHandler:
-    """Subscribe to the revocation of one entitlement: called with (session, entitlement),
-    after the entitlement's row lock is taken (entitlements before sandbox grants)."""
-    if handler not in _on_one_revoked:
-        _on_one_revoked.append(handler)
-    return handler
 
 
 def revoke(
@@ -57,8 +37,7 @@ def revoke(
     entitlement.status = EntitlementStatus.revoked
     session.add(entitlement)
     session.flush()
-    for handler in _on_one_revoked:
-        handler(session, entitlement)
+    publish(session, events.EntitlementRevoked(entitlement))
     audit.record(
         session,
         "entitlement.revoke",
@@ -109,8 +88,7 @@ def emergency_stop(
             .values(status=EntitlementStatus.revoked)
             .execution_options(synchronize_session=False)
         )
-    for handler in _on_revoked:
-        handler(session, buyer_org_id, dataset_id)
+    publish(session, events.EntitlementsRevoked(buyer_org_id, dataset_id))
     stop.revoked_count = len(ids)
     session.add(stop)
     session.flush()

@@ -18,6 +18,7 @@ from billing.models import OverageAccount, Plan, PlanKind, QuotaUnit
 from ground.config import get_settings
 from ground.db import utcnow
 from ground.errors import Conflict, Forbidden, NotFound, QuotaExhausted
+from ground.events import publish
 from listings import service as listings
 from listings.grading import requires_trade_review
 from trade import events, quota_overage, states, stops
@@ -157,7 +158,7 @@ def activate(session: Session, order: Order, *, actor_id: uuid.UUID | None) -> E
         )
     states.transition(session, order, S.active, actor_id=actor_id, reason="entitlement granted")
     if plan.kind is PlanKind.sandbox_pack:
-        events.sandbox_pack_activated(
+        publish(
             session,
             events.SandboxPackActivated(
                 order_id=order.id,

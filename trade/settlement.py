@@ -32,6 +32,7 @@ from billing.events import CardPaymentCaptured, Payee, PaymentNotCredited, Payme
 from billing.models import AnomalyKind, Payment, PaymentMethod, PlanKind, SaleCategory
 from ground.config import Settings
 from ground.errors import BadRequest, Conflict, NotFound
+from ground.events import publish
 from ground.ops.logs import get_logger
 from listings import service as listings
 from trade import events, quota_overage, service, states, stops
@@ -312,7 +313,7 @@ def take_back_share(
             delta_units=taken(delta_units),
             queries=units,
         )
-        events.sandbox_pack_refunded(session, event)
+        publish(session, event)
         details |= {"epsilon_units_taken_back": event.epsilon_units, "queries_taken_back": units}
     session.refresh(entitlement)
     audit.record(

@@ -10,7 +10,8 @@ a bilingual 403 (``EmergencyStopped``) and an audit record naming the stop and t
   a card payment Stripe captured anyway is not credited and is listed as a payment anomaly
   for an admin to refund (``payments``); the order stays unpaid;
 - activation of any order (``service.activate``: the gate no entitlement can skip);
-- new API keys for a stopped buyer (a gate on ``accounts.create_api_key``);
+- new API keys for a stopped buyer (a gate on ``accounts.create_api_key``: its
+  ``ApiKeyRequested`` event);
 - data API calls with any key, even if an entitlement somehow were active (``service.consume``);
 - sandbox queries and dry runs, and sandbox budget grants and top-ups (a paid pack's too).
 
@@ -37,6 +38,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from accounts import events as account_events
 from accounts import service as accounts
 from accounts.principal import Principal
 from audit import service as audit
@@ -158,10 +160,10 @@ def enforce_for_order(
     )
 
 
-@accounts.gate_api_keys
-def refuse_api_keys_while_stopped(session: Session, principal: Principal) -> None:
+def refuse_api_keys_while_stopped(session: Session, event: account_events.ApiKeyRequested) -> None:
     """No new API key for a buyer organization under a stop on the whole organization (a stop
     on one of its datasets leaves its keys useful for the others)."""
+    principal = event.actor
     enforce(
         session, buyer_org_id=principal.org_id, dataset_id=None, door=Door.api_key, actor=principal
     )

@@ -1,4 +1,4 @@
-"""Scheduled housekeeping of entitlements (run by Celery beat, see ground.worker)."""
+"""Scheduled housekeeping of entitlements (run by Celery beat, see market.shell.worker)."""
 
 from __future__ import annotations
 

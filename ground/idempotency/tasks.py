@@ -1,4 +1,4 @@
-"""Sweeping expired idempotency keys (run by Celery beat, see ground.worker)."""
+"""Sweeping expired idempotency keys (run by Celery beat, see market.shell.worker)."""
 
 from __future__ import annotations
 

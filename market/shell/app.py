@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from accounts.endpoints import router as accounts_router
+from audit.endpoints import router as audit_router
+from billing.endpoints import router as billing_router
+from billing.payment_endpoints import router as payments_router
 from ground.config import check_process_environment, get_settings
 from ground.errors import install_error_handlers
 from ground.openapi import install_openapi
@@ -12,7 +16,17 @@ from ground.ops.bodylimit import RequestBodyLimitMiddleware
 from ground.ops.logs import configure_logging
 from ground.ops.requests import RequestContextMiddleware
 from ground.ops.sentry import init_sentry
+from listings.endpoints import router as listings_router
+from listings.governance_endpoints import router as governance_router
+from listings.policy_endpoints import router as policy_router
+from market import console
+from market.dataapi.endpoints import router as data_router
+from market.reports.endpoints import router as reports_router
 from market.shell.wiring import wire
+from sandbox.endpoints import router as sandbox_router
+from trade.endpoints import router as trade_router
+from trade.review_endpoints import router as order_reviews_router
+from trade.settlement_endpoints import router as settlement_router
 
 API_PREFIX = "/api/v1"
 
@@ -32,22 +46,6 @@ def _max_request_body_bytes() -> int:
 
 
 def create_app() -> FastAPI:
-    # Imported here so that building the app loads every domain (and its event handlers).
-    from accounts.endpoints import router as accounts_router
-    from audit.endpoints import router as audit_router
-    from billing.endpoints import router as billing_router
-    from billing.payment_endpoints import router as payments_router
-    from listings.endpoints import router as listings_router
-    from listings.governance_endpoints import router as governance_router
-    from listings.policy_endpoints import router as policy_router
-    from market import console
-    from market.dataapi.endpoints import router as data_router
-    from market.reports.endpoints import router as reports_router
-    from sandbox.endpoints import router as sandbox_router
-    from trade.endpoints import router as trade_router
-    from trade.review_endpoints import router as order_reviews_router
-    from trade.settlement_endpoints import router as settlement_router
-
     check_process_environment()
     settings = get_settings()
     configure_logging(settings)

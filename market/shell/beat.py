@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ground.worker import BEAT_SCHEDULE, TASK_MODULES, celery_app
+from ground.worker import celery_app
+from market.shell.worker import BEAT_SCHEDULE
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,8 @@ class EmbeddedBeat:
 
     def tick(self) -> list[str]:
         """Run every task that is due; returns the names of the tasks run. A failing task is
-        logged and retried at its next interval; it never stops the others."""
-        import importlib
-
-        for module in TASK_MODULES:
-            importlib.import_module(module)
+        logged and retried at its next interval; it never stops the others. (The scheduled
+        tasks are registered: importing ``market.shell.worker`` imported their modules.)"""
         ran = []
         now = self._clock()
         for entry, (task, interval) in self._schedule.items():

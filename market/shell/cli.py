@@ -6,10 +6,17 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from accounts import service as accounts
+from accounts.models import OrgKind, Role
+from accounts.repository import AccountRepository
+from anonymize.accuracy import CHECKSUM_KINDS, evaluate
 from audit import cli as audit_cli
 from ground.config import SettingsError, check_process_environment, get_settings
+from ground.db import unit_of_work
 from ground.ops.logs import configure_logging
+from market.shell import demo as demo_module
 from market.shell import migrations, secrets_cli
+from market.shell.beat import EmbeddedBeat
 from market.shell.wiring import wire
 
 app = typer.Typer(help="Sluice, a data exchange.", no_args_is_help=True)
@@ -55,8 +62,6 @@ def serve(
     beat schedule runs in this process too, so quotas reset and entitlements expire."""
     import uvicorn
 
-    from market.shell.beat import EmbeddedBeat
-
     beat = EmbeddedBeat() if get_settings().tasks_in_process else None
     if beat is not None:
         beat.start()
@@ -83,8 +88,6 @@ def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Start the server"),
 ) -> None:
     """Migrate, seed demo organizations, users and datasets, list one, and serve."""
-    from market.shell import demo as demo_module
-
     settings = get_settings()
     migrations.upgrade()
     summary = demo_module.seed(settings, console=console)
@@ -102,16 +105,11 @@ def create_user(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a user (and its organization) — how the first administrator is made."""
-    from accounts import service
-    from accounts.models import OrgKind, Role
-    from accounts.repository import AccountRepository
-    from ground.db import unit_of_work
-
     with unit_of_work() as session:
         org = AccountRepository(session).organization_by_name(organization)
         if org is None:
-            org = service.create_organization(session, name=organization, kind=OrgKind(kind))
-        user = service.create_user(
+            org = accounts.create_organization(session, name=organization, kind=OrgKind(kind))
+        user = accounts.create_user(
             session, email=email, password=password, role=Role(role), organization_id=org.id
         )
     console.print(f"[green]Created[/green] {user.email} ({role}) in {organization}")
@@ -134,8 +132,6 @@ def anonymize_accuracy(
 ) -> None:
     """Precision and recall of every detector on a generated corpus with near misses."""
     from rich.table import Table
-
-    from anonymize.accuracy import CHECKSUM_KINDS, evaluate
 
     scores = evaluate(per_kind, seed=seed)
     table = Table(title=f"Detector accuracy ({per_kind:,} positives per kind, seed {seed})")

@@ -29,6 +29,8 @@ from ground.db import unit_of_work
 from listings import authorization, grading, review
 from listings import service as listings
 from listings.models import DataGrade, DatasetStatus
+from sandbox import profiles
+from sandbox import service as sandbox
 
 DEMO_PASSWORD = "sluice-demo"
 _ORGS = {
@@ -196,9 +198,6 @@ def _open_sandbox(
     session: Session, settings: Settings, principals: dict[str, Principal], dataset_id: uuid.UUID
 ) -> None:
     """Privacy profile for the listed register and a sandbox budget for the demo buyer."""
-    from sandbox import profiles
-    from sandbox import service as sandbox
-
     declared = {
         "privacy_unit": "身份证号",
         "max_rows_per_person": 1,

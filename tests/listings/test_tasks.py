@@ -13,10 +13,10 @@ from accounts.models import User
 from audit.models import AuditRecord
 from ground.config import Settings
 from ground.db import unit_of_work, utcnow
-from ground.worker import BEAT_SCHEDULE
 from listings import service as listings
 from listings import tasks
 from listings.models import Dataset, DatasetStatus, PolicyVersion
+from market.shell.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import create_processing_dataset
 
 

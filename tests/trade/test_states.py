@@ -8,7 +8,9 @@ from sqlmodel import Session, col, select
 
 from accounts.models import Role, User
 from billing.models import PlanKind
+from ground import events as ground_events
 from ground.config import Settings
+from ground.events import EventBus
 from listings.grading import requires_trade_review
 from listings.models import DataGrade, Dataset
 from tests.fixtures.client import bearer
@@ -188,8 +190,9 @@ def test_activating_a_sandbox_pack_publishes_its_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     received: list[events.SandboxPackActivated] = []
-    monkeypatch.setattr(events, "_on_sandbox_pack", [])
-    events.on_sandbox_pack_activated(lambda _session, event: received.append(event))
+    bus = EventBus()
+    bus.subscribe(events.SandboxPackActivated, lambda _session, event: received.append(event))
+    monkeypatch.setattr(ground_events, "bus", bus)
     plan = create_plan(
         session,
         listed,

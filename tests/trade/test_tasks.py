@@ -11,8 +11,8 @@ from accounts.models import User
 from billing.models import PlanKind
 from ground.db import utcnow
 from ground.errors import Forbidden, QuotaExhausted
-from ground.worker import BEAT_SCHEDULE
 from listings.models import Dataset
+from market.shell.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import (
     activate_plan,
     principal_of,

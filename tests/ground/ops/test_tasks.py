@@ -13,7 +13,8 @@ from sqlalchemy.exc import OperationalError
 from accounts.models import Role
 from ground.config import Settings
 from ground.db import unit_of_work
-from ground.worker import IDEMPOTENT_TASK, TASK_MODULES, TRANSIENT_ERRORS, celery_app, will_retry
+from ground.worker import IDEMPOTENT_TASK, TRANSIENT_ERRORS, celery_app, will_retry
+from market.shell.worker import TASK_MODULES
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import create_user, csv_bytes, people_table
 from tests.fixtures.logs import LogOutput

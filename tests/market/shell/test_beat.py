@@ -10,9 +10,9 @@ from accounts.models import User
 from billing.models import PlanKind
 from ground.config import Settings
 from ground.db import utcnow
-from ground.worker import BEAT_SCHEDULE
 from listings.models import Dataset
 from market.shell.beat import EmbeddedBeat
+from market.shell.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import activate_plan
 from trade.models import EntitlementStatus
 
