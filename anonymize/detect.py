@@ -8,8 +8,8 @@ suffices by itself, so an order-number column called 证件号码 whose values f
 checksum is not a resident ID column (the evidence string still reports the header).
 
 Classification is deterministic and keyless: the same column always gets the same answer.
-To add a kind, add a `ColumnKind` member, a `Detector` in `DETECTORS` and a case in
-`policy.default_rule` (mypy and the tests flag a kind without one).
+To add a kind, add a `ColumnKind` member, a `Detector` in `DETECTORS` and an entry in each
+of `policy.default_rule`'s tables (the tests flag a kind without one).
 """
 
 import re
@@ -294,8 +294,19 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
         return ColumnDetection(
             ColumnKind.OTHER, 0.0, f"no non-blank values among {len(values):,} rows to inspect"
         )
+    scores = _scores(name, sample)
+    qualifying = [score for score in scores if score.qualifies]
+    if qualifying:
+        best = max(qualifying, key=lambda score: score.confidence)
+        evidence = best.counts + (f"; header {name!r} agrees" if best.hinted else "")
+        return ColumnDetection(best.detector.kind, round(best.confidence, 4), evidence)
+    return _no_kind(name, scores)
+
+
+def _scores(name: str, sample: ArrowColumn) -> list[_Score]:
+    """Every detector's score on the sample, and whether the header names its kind."""
     header = normalize_header(name)
-    scores = [
+    return [
         _Score(
             detector,
             matched=pc.sum(detector.validator(sample)).as_py() or 0,
@@ -304,11 +315,11 @@ def classify_column(name: str, values: ArrowColumn, *, sample_size: int = 1000) 
         )
         for detector in DETECTORS
     ]
-    qualifying = [score for score in scores if score.qualifies]
-    if qualifying:
-        best = max(qualifying, key=lambda score: score.confidence)
-        evidence = best.counts + (f"; header {name!r} agrees" if best.hinted else "")
-        return ColumnDetection(best.detector.kind, round(best.confidence, 4), evidence)
+
+
+def _no_kind(name: str, scores: list[_Score]) -> ColumnDetection:
+    """`other`, with confidence 1 - the best match rate among detectors that could explain
+    the column, and the header's suggestions the values contradict."""
     # Detectors that need a header and lack one cannot explain the column.
     closest = max(
         (s for s in scores if s.hinted or not s.detector.needs_header), key=lambda s: s.rate

@@ -19,7 +19,9 @@ library never substitutes one key for the other.
 """
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Self
 
@@ -211,39 +213,44 @@ def default_rule(kind: ColumnKind, grade: Sensitivity = DEFAULT_GRADE) -> Column
         return ColumnRule(operator="drop")  # unknown content never leaves by default
     if grade.rank >= Sensitivity.important.rank:
         return ColumnRule(operator="drop")
-    strict = grade.rank >= Sensitivity.general_3.rank
-    match kind:
-        case ColumnKind.RESIDENT_ID:
-            return _PSEUDONYM if strict else _mask(6, 4)
-        case ColumnKind.MOBILE:
-            return (
-                ColumnRule(operator="pseudonymize", normalize="mobile")
-                if strict
-                else _mask(3, 4, normalize="mobile")
-            )
-        case ColumnKind.NAME:
-            return ColumnRule(operator="redact") if strict else ColumnRule(operator="mask_name")
-        case ColumnKind.USCC:
-            return _mask(8, 0)
-        case ColumnKind.BANK_CARD:
-            return _PSEUDONYM if strict else _mask(6, 4)
-        case ColumnKind.LANDLINE:
-            return _PSEUDONYM if strict else _mask(4, 2)
-        case ColumnKind.PLATE:
-            return _PSEUDONYM if strict else _mask(2, 1)
-        case ColumnKind.PASSPORT:
-            return _PSEUDONYM if strict else _mask(1, 2)
-        case ColumnKind.EMAIL | ColumnKind.IP_ADDRESS:
-            return _PSEUDONYM
-        case ColumnKind.BIRTH_DATE:
-            return ColumnRule(operator="generalize", generalize_to="year" if strict else "month")
-        case ColumnKind.ADDRESS:
-            level: Generalization = "province" if strict else "city"
-            return ColumnRule(operator="generalize", generalize_to=level)
-        case ColumnKind.GPS:
-            if strict:
-                return ColumnRule(operator="drop")
-            return ColumnRule(operator="generalize", generalize_to="gps", decimals=1)
+    if grade.rank >= Sensitivity.general_3.rank:
+        return _STRICT_RULES[kind]
+    return _GENERAL_RULES[kind]
+
+
+#: `default_rule` at general levels 1-2, for every detected kind (rules are frozen, so one
+#: instance serves every policy).
+_GENERAL_RULES: dict[ColumnKind, ColumnRule] = {
+    ColumnKind.RESIDENT_ID: _mask(6, 4),
+    ColumnKind.MOBILE: _mask(3, 4, normalize="mobile"),
+    ColumnKind.NAME: ColumnRule(operator="mask_name"),
+    ColumnKind.USCC: _mask(8, 0),
+    ColumnKind.BANK_CARD: _mask(6, 4),
+    ColumnKind.LANDLINE: _mask(4, 2),
+    ColumnKind.PLATE: _mask(2, 1),
+    ColumnKind.PASSPORT: _mask(1, 2),
+    ColumnKind.EMAIL: _PSEUDONYM,
+    ColumnKind.IP_ADDRESS: _PSEUDONYM,
+    ColumnKind.BIRTH_DATE: ColumnRule(operator="generalize", generalize_to="month"),
+    ColumnKind.ADDRESS: ColumnRule(operator="generalize", generalize_to="city"),
+    ColumnKind.GPS: ColumnRule(operator="generalize", generalize_to="gps", decimals=1),
+}
+#: `default_rule` at general levels 3-4: no digit of a direct identifier is shown.
+_STRICT_RULES: dict[ColumnKind, ColumnRule] = {
+    ColumnKind.RESIDENT_ID: _PSEUDONYM,
+    ColumnKind.MOBILE: ColumnRule(operator="pseudonymize", normalize="mobile"),
+    ColumnKind.NAME: ColumnRule(operator="redact"),
+    ColumnKind.USCC: _mask(8, 0),
+    ColumnKind.BANK_CARD: _PSEUDONYM,
+    ColumnKind.LANDLINE: _PSEUDONYM,
+    ColumnKind.PLATE: _PSEUDONYM,
+    ColumnKind.PASSPORT: _PSEUDONYM,
+    ColumnKind.EMAIL: _PSEUDONYM,
+    ColumnKind.IP_ADDRESS: _PSEUDONYM,
+    ColumnKind.BIRTH_DATE: ColumnRule(operator="generalize", generalize_to="year"),
+    ColumnKind.ADDRESS: ColumnRule(operator="generalize", generalize_to="province"),
+    ColumnKind.GPS: ColumnRule(operator="drop"),
+}
 
 
 def propose_policy(
@@ -296,48 +303,92 @@ def apply_rule(
         raise MissingKey(f"the {rule.operator} rule on {column!r} needs the dataset's cell_key")
     if rule.normalize == "mobile":
         values = normalize_mobile(values)
-    match rule.operator:
-        case "keep":
-            return values
-        case "mask":
-            return mask_partial(
-                values,
-                keep_first=rule.keep_first,
-                keep_last=rule.keep_last,
-                mask_char=rule.mask_char,
-            )
-        case "mask_name":
-            return mask_name(values, mask_char=rule.mask_char)
-        case "redact":
-            return redact(values, replacement=rule.replacement)
-        case "pseudonymize":
-            assert key is not None
-            return operators.pseudonymize(values, key, length=rule.token_length)
-        case "generalize":
-            return _generalize(values, rule)
-        case "truncate":
-            assert rule.length is not None
-            return operators.truncate(values, length=rule.length)
-        case "noise":
-            assert cell_key is not None
-            assert rule.epsilon is not None
-            assert rule.sensitivity is not None
-            return operators.add_laplace_noise(
-                values,
-                cell_key,
-                epsilon=rule.epsilon,
-                sensitivity=rule.sensitivity,
-                column=column,
-                row_offset=row_offset,
-            )
-        case "date_shift":
-            assert cell_key is not None
-            assert rule.max_days is not None
-            return operators.shift_dates(
-                values, cell_key, max_days=rule.max_days, row_offset=row_offset
-            )
-        case "drop":
-            raise ValueError("a dropped column has no values to transform")
+    where = _Where(key=key, cell_key=cell_key, column=column, row_offset=row_offset)
+    return _OPERATIONS[rule.operator](values, rule, where)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What a keyed operator needs besides the values: its key (checked present by
+    `apply_rule`), the column's name and the absolute position of the first row."""
+
+    key: bytes | None
+    cell_key: bytes | None
+    column: str
+    row_offset: int
+
+
+def _kept(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    return values
+
+
+def _masked(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    return mask_partial(
+        values, keep_first=rule.keep_first, keep_last=rule.keep_last, mask_char=rule.mask_char
+    )
+
+
+def _name_masked(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    return mask_name(values, mask_char=rule.mask_char)
+
+
+def _redacted(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    return redact(values, replacement=rule.replacement)
+
+
+def _pseudonymized(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    assert where.key is not None
+    return operators.pseudonymize(values, where.key, length=rule.token_length)
+
+
+def _generalized(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    return _generalize(values, rule)
+
+
+def _truncated(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    assert rule.length is not None
+    return operators.truncate(values, length=rule.length)
+
+
+def _noised(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    assert where.cell_key is not None
+    assert rule.epsilon is not None
+    assert rule.sensitivity is not None
+    return operators.add_laplace_noise(
+        values,
+        where.cell_key,
+        epsilon=rule.epsilon,
+        sensitivity=rule.sensitivity,
+        column=where.column,
+        row_offset=where.row_offset,
+    )
+
+
+def _date_shifted(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    assert where.cell_key is not None
+    assert rule.max_days is not None
+    return operators.shift_dates(
+        values, where.cell_key, max_days=rule.max_days, row_offset=where.row_offset
+    )
+
+
+def _dropped(values: ArrowColumn, rule: ColumnRule, where: _Where) -> ArrowColumn:
+    raise ValueError("a dropped column has no values to transform")
+
+
+#: The step `apply_rule` runs for each operator (every `Operator` has one).
+_OPERATIONS: dict[Operator, Callable[[ArrowColumn, ColumnRule, _Where], ArrowColumn]] = {
+    "keep": _kept,
+    "mask": _masked,
+    "mask_name": _name_masked,
+    "redact": _redacted,
+    "pseudonymize": _pseudonymized,
+    "generalize": _generalized,
+    "truncate": _truncated,
+    "noise": _noised,
+    "date_shift": _date_shifted,
+    "drop": _dropped,
+}
 
 
 def apply_policy(

@@ -20,7 +20,7 @@ Deterministic: the same arguments give the same table.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,29 +82,69 @@ def _column(
     domain: Sequence[Any] | None,
     bound: tuple[float, float] | None,
 ) -> pa.Array:
+    """One synthetic column: draws from the declared public domain, else by type (`_DRAWS`).
+    No stored value is an argument, so none can reach the output."""
     if domain:
         return _from_domain(field.type, [domain[i] for i in rng.integers(0, len(domain), rows)])
-    kind = field.type
-    if pa.types.is_integer(kind):
-        low, high = bound or _DEFAULT_RANGE
-        first, last = int(np.ceil(low)), int(np.floor(high))
-        return pa.array(rng.integers(first, max(first, last) + 1, rows), pa.int64())
-    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        low, high = bound or _DEFAULT_RANGE
-        return pa.array(np.round(rng.uniform(low, high, rows), 2), pa.float64())
-    if pa.types.is_date(kind):
-        days = rng.integers(0, _DAYS, rows)
-        return pa.array([_FIRST_DAY + timedelta(days=int(d)) for d in days], pa.date32())
-    if pa.types.is_timestamp(kind):
-        seconds = rng.integers(0, _DAYS * 86_400, rows)
-        start = datetime(_FIRST_DAY.year, 1, 1)
-        return pa.array([start + timedelta(seconds=int(s)) for s in seconds], pa.timestamp("us"))
-    if pa.types.is_boolean(kind):
-        return pa.array(rng.random(rows) < 0.5, pa.bool_())
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        tokens = rng.integers(0, 2**48, rows, dtype=np.int64)
-        return pa.array([f"synthetic-{t:012x}" for t in tokens], pa.string())
-    return pa.nulls(rows, kind)  # nested or binary columns: no synthetic form, only nulls
+    draw = next((draw for accepts, draw in _DRAWS if accepts(field.type)), None)
+    if draw is None:
+        return pa.nulls(rows, field.type)  # nested or binary columns: no synthetic form, only nulls
+    return draw(rows, rng, bound)
+
+
+_Draw = Callable[[int, np.random.Generator, tuple[float, float] | None], pa.Array]
+
+
+def _integers(rows: int, rng: np.random.Generator, bound: tuple[float, float] | None) -> pa.Array:
+    low, high = bound or _DEFAULT_RANGE
+    first, last = int(np.ceil(low)), int(np.floor(high))
+    return pa.array(rng.integers(first, max(first, last) + 1, rows), pa.int64())
+
+
+def _fractions(rows: int, rng: np.random.Generator, bound: tuple[float, float] | None) -> pa.Array:
+    low, high = bound or _DEFAULT_RANGE
+    return pa.array(np.round(rng.uniform(low, high, rows), 2), pa.float64())
+
+
+def _dates(rows: int, rng: np.random.Generator, bound: tuple[float, float] | None) -> pa.Array:
+    days = rng.integers(0, _DAYS, rows)
+    return pa.array([_FIRST_DAY + timedelta(days=int(d)) for d in days], pa.date32())
+
+
+def _timestamps(rows: int, rng: np.random.Generator, bound: tuple[float, float] | None) -> pa.Array:
+    seconds = rng.integers(0, _DAYS * 86_400, rows)
+    start = datetime(_FIRST_DAY.year, 1, 1)
+    return pa.array([start + timedelta(seconds=int(s)) for s in seconds], pa.timestamp("us"))
+
+
+def _booleans(rows: int, rng: np.random.Generator, bound: tuple[float, float] | None) -> pa.Array:
+    return pa.array(rng.random(rows) < 0.5, pa.bool_())
+
+
+def _tokens(rows: int, rng: np.random.Generator, bound: tuple[float, float] | None) -> pa.Array:
+    tokens = rng.integers(0, 2**48, rows, dtype=np.int64)
+    return pa.array([f"synthetic-{t:012x}" for t in tokens], pa.string())
+
+
+def _fractional(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_floating(kind) or pa.types.is_decimal(kind))
+
+
+def _text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+#: How a column without a public domain is drawn, by the first type test it passes: numbers
+#: inside the declared bounds (or the fixed range), dates and timestamps in 2100-2199, text
+#: as random tokens.
+_DRAWS: tuple[tuple[Callable[[pa.DataType], bool], _Draw], ...] = (
+    (pa.types.is_integer, _integers),
+    (_fractional, _fractions),
+    (pa.types.is_date, _dates),
+    (pa.types.is_timestamp, _timestamps),
+    (pa.types.is_boolean, _booleans),
+    (_text, _tokens),
+)
 
 
 def _from_domain(kind: pa.DataType, values: list[Any]) -> pa.Array:

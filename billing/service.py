@@ -145,6 +145,9 @@ def _overage_limit(values: dict[str, Any]) -> int | None:
 
 
 def _check_shape(values: dict[str, Any]) -> None:
+    """The plan's units, durations and privacy budget fit its kind (a bilingual 400 if not).
+    Normalizes ``values`` in place: a sandbox pack counts queries, a subscription has a term
+    (one month unless given) and no validity in days."""
     kind: PlanKind = values["kind"]
     units = values["calls"]
     if not 0 < units <= MAX_UNITS:
@@ -154,26 +157,39 @@ def _check_shape(values: dict[str, Any]) -> None:
             raise _bad(f"{name} must be between 1 and 3650.", f"{name} 必须在 1 到 3650 之间。")
     unit: QuotaUnit = values["quota_unit"]
     if kind is PlanKind.sandbox_pack:
-        eps, delta = values.get("epsilon"), values.get("delta")
-        if eps is None or not math.isfinite(eps) or not 0 < eps <= 100:
-            raise _bad(
-                "A sandbox pack needs a total epsilon between 0 and 100.",
-                "沙箱套餐需要 0 到 100 之间的总 ε。",
-            )
-        if delta is None or not math.isfinite(delta) or not 0 <= delta < 1:
-            raise _bad(
-                "A sandbox pack needs a total delta in [0, 1).", "沙箱套餐需要 [0, 1) 之间的总 δ。"
-            )
-        values["quota_unit"] = QuotaUnit.queries
+        _check_privacy_budget(values)
     else:
-        if values.get("epsilon") is not None or values.get("delta") is not None:
-            raise _bad(
-                "Only sandbox packs carry a privacy budget.", "只有沙箱套餐可以包含隐私预算。"
-            )
-        if unit is QuotaUnit.queries:
-            raise _bad(
-                "Sandbox queries are sold in sandbox packs only.", "沙箱查询只能以沙箱套餐出售。"
-            )
+        _check_no_privacy_budget(values, unit)
+    _check_duration(kind, values)
+
+
+def _check_privacy_budget(values: dict[str, Any]) -> None:
+    """A sandbox pack carries a total ε in (0, 100] and δ in [0, 1), and counts queries."""
+    eps, delta = values.get("epsilon"), values.get("delta")
+    if eps is None or not math.isfinite(eps) or not 0 < eps <= 100:
+        raise _bad(
+            "A sandbox pack needs a total epsilon between 0 and 100.",
+            "沙箱套餐需要 0 到 100 之间的总 ε。",
+        )
+    if delta is None or not math.isfinite(delta) or not 0 <= delta < 1:
+        raise _bad(
+            "A sandbox pack needs a total delta in [0, 1).", "沙箱套餐需要 [0, 1) 之间的总 δ。"
+        )
+    values["quota_unit"] = QuotaUnit.queries
+
+
+def _check_no_privacy_budget(values: dict[str, Any], unit: QuotaUnit) -> None:
+    """Other plans carry no privacy budget and do not sell sandbox queries."""
+    if values.get("epsilon") is not None or values.get("delta") is not None:
+        raise _bad("Only sandbox packs carry a privacy budget.", "只有沙箱套餐可以包含隐私预算。")
+    if unit is QuotaUnit.queries:
+        raise _bad(
+            "Sandbox queries are sold in sandbox packs only.", "沙箱查询只能以沙箱套餐出售。"
+        )
+
+
+def _check_duration(kind: PlanKind, values: dict[str, Any]) -> None:
+    """API quota packs expire after valid_days; only subscriptions have a term in months."""
     if kind is PlanKind.api_quota and values.get("valid_days") is None:
         raise _bad("An API quota pack needs valid_days.", "接口额度包需要设置有效天数。")
     if kind is PlanKind.subscription:

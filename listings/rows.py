@@ -72,13 +72,7 @@ def _column_values(column: pa.ChunkedArray) -> list[Any]:
 def _converter(kind: pa.DataType) -> Converter | None:
     """A per-value conversion for ``kind``, or None when Arrow's Python values are already
     exact JSON (strings, booleans, nulls, small integer types)."""
-    if (
-        pa.types.is_string(kind)
-        or pa.types.is_large_string(kind)
-        or pa.types.is_string_view(kind)
-        or pa.types.is_boolean(kind)
-        or pa.types.is_null(kind)
-    ):
+    if _exact_json(kind):
         return None
     if pa.types.is_integer(kind):
         return None if kind.bit_width <= 32 else _integer
@@ -86,18 +80,48 @@ def _converter(kind: pa.DataType) -> Converter | None:
         return _float
     if pa.types.is_decimal(kind):
         return _decimal
+    return _container_converter(kind)
+
+
+def _exact_json(kind: pa.DataType) -> bool:
+    """Types whose Python values JSON holds as they are."""
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_string_view(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_null(kind)
+    )
+
+
+def _container_converter(kind: pa.DataType) -> Converter | None:
+    """Dictionaries by their values' conversion; maps, lists and structs value by value with
+    their inner types' conversions; any other type by its Python values (``_convert_python``)."""
     if pa.types.is_dictionary(kind):
         return _converter(kind.value_type)
     if pa.types.is_map(kind):
-        key, item = _converter(kind.key_type) or _same, _converter(kind.item_type) or _same
-        return lambda pairs: [[_maybe(key, k), _maybe(item, v)] for k, v in pairs]
+        return _map_converter(kind)
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
-        inner = _converter(kind.value_type) or _same
-        return lambda items: [_maybe(inner, item) for item in items]
+        return _list_converter(kind)
     if pa.types.is_struct(kind):
-        fields = {f.name: _converter(f.type) or _same for f in kind}
-        return lambda record: {k: _maybe(fields.get(k, _same), v) for k, v in record.items()}
+        return _struct_converter(kind)
     return _convert_python
+
+
+def _map_converter(kind: pa.MapType) -> Converter:
+    """A map as a list of ``[key, value]`` pairs."""
+    key, item = _converter(kind.key_type) or _same, _converter(kind.item_type) or _same
+    return lambda pairs: [[_maybe(key, k), _maybe(item, v)] for k, v in pairs]
+
+
+def _list_converter(kind: pa.ListType | pa.LargeListType | pa.FixedSizeListType) -> Converter:
+    inner = _converter(kind.value_type) or _same
+    return lambda items: [_maybe(inner, item) for item in items]
+
+
+def _struct_converter(kind: pa.StructType) -> Converter:
+    fields = {f.name: _converter(f.type) or _same for f in kind}
+    return lambda record: {k: _maybe(fields.get(k, _same), v) for k, v in record.items()}
 
 
 def _nanoseconds(kind: pa.DataType) -> bool:

@@ -32,9 +32,10 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import sqlglot
 from sqlglot import exp
@@ -155,6 +156,18 @@ _STATEMENT_NAMES: dict[type[exp.Expression], tuple[str, str]] = {
 }
 
 
+#: Aggregates released from one bounded numeric argument (matched by exact node type).
+_SIMPLE_AGGREGATES: dict[type[exp.Expression], AggKind] = {
+    exp.Sum: "sum",
+    exp.Avg: "avg",
+    exp.Variance: "variance",
+    exp.VariancePop: "variance",
+    exp.Stddev: "stddev",
+    exp.StddevPop: "stddev",
+    exp.StddevSamp: "stddev",
+}
+
+
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -267,6 +280,12 @@ class _Checker:
         for arg, (name, zh) in named.items():
             if select.args.get(arg):
                 raise refuse(name, zh)
+        self._check_source(select)
+        if any(isinstance(n, exp.Star) for n in select.expressions):
+            raise refuse("SELECT * (raw rows)", "SELECT *（原始行）")
+
+    def _check_source(self, select: exp.Select) -> None:
+        """FROM names the table ``dataset`` (plain, unqualified), and nothing else."""
         source = select.args.get("from_") or select.args.get("from")
         if source is None:
             raise refuse(f"no FROM {TABLE_NAME}", f"缺少 FROM {TABLE_NAME}")
@@ -285,8 +304,6 @@ class _Checker:
             if table.args.get(arg):
                 raise refuse(f"{arg.upper()} on the table", f"表上的 {arg.upper()}")
         self.alias = table.alias or None
-        if any(isinstance(n, exp.Star) for n in select.expressions):
-            raise refuse("SELECT * (raw rows)", "SELECT *（原始行）")
 
     def _group_keys(self, select: exp.Select) -> list[str]:
         group = select.args.get("group")
@@ -321,46 +338,49 @@ class _Checker:
         return name
 
     def _aggregate(self, node: exp.Expression) -> Aggregate:
+        """One SELECT item as an aggregate the release knows (``sandbox.release``), or a
+        refusal naming it."""
         if isinstance(node, exp.Count):
-            inner = node.this
-            if isinstance(inner, exp.Distinct):
-                raise refuse("COUNT(DISTINCT ...)", "COUNT(DISTINCT ...)")
-            if isinstance(inner, exp.Star) or inner is None:
-                return Aggregate("count", None, None, label="count")
-            value = self._value(inner)
-            return Aggregate("count_col", value.sql, None, label="count")
-        simple: dict[type[exp.Expression], AggKind] = {
-            exp.Sum: "sum",
-            exp.Avg: "avg",
-            exp.Variance: "variance",
-            exp.VariancePop: "variance",
-            exp.Stddev: "stddev",
-            exp.StddevPop: "stddev",
-            exp.StddevSamp: "stddev",
-        }
-        for kind_type, kind in simple.items():
-            if type(node) is kind_type:
-                value = self._numeric_argument(node)
-                return Aggregate(kind, value.sql, value.bounds, label=kind)
-        if isinstance(node, exp.Median):
+            return self._count(node)
+        kind = _SIMPLE_AGGREGATES.get(type(node))
+        if kind is not None:
             value = self._numeric_argument(node)
-            return Aggregate("quantile", value.sql, value.bounds, 0.5, label="median")
-        if isinstance(node, exp.Min | exp.Max):
-            value = self._numeric_argument(node)
-            q = MIN_QUANTILE if isinstance(node, exp.Min) else MAX_QUANTILE
-            return Aggregate("quantile", value.sql, value.bounds, q, label=node.key)
+            return Aggregate(kind, value.sql, value.bounds, label=kind)
+        if isinstance(node, exp.Median | exp.Min | exp.Max):
+            return self._fixed_quantile(node)
         if isinstance(node, exp.Quantile | exp.PercentileCont | exp.PercentileDisc):
-            value = self._numeric_argument(node)
-            q_node = node.args.get("quantile") or node.args.get("expression")
-            if not isinstance(q_node, exp.Literal) or q_node.is_string:
-                raise refuse("a quantile that is not a number literal", "分位数必须是数字常量")
-            q = float(q_node.this)
-            if not 0 <= q <= 1:
-                raise refuse("a quantile outside [0, 1]", "分位数不在 [0, 1] 内")
-            return Aggregate("quantile", value.sql, value.bounds, q, label="quantile")
+            return self._quantile(node)
         if isinstance(node, exp.AggFunc):
             raise refuse(f"aggregate {_sql_name(node)}() is not supported", None)
         raise refuse(_construct_name(node))
+
+    def _count(self, node: exp.Count) -> Aggregate:
+        inner = node.this
+        if isinstance(inner, exp.Distinct):
+            raise refuse("COUNT(DISTINCT ...)", "COUNT(DISTINCT ...)")
+        if isinstance(inner, exp.Star) or inner is None:
+            return Aggregate("count", None, None, label="count")
+        value = self._value(inner)
+        return Aggregate("count_col", value.sql, None, label="count")
+
+    def _fixed_quantile(self, node: exp.Median | exp.Min | exp.Max) -> Aggregate:
+        """MEDIAN is the 0.5 quantile; MIN and MAX are released as the ``MIN_QUANTILE`` and
+        ``MAX_QUANTILE`` quantiles (an exact extreme is never private)."""
+        value = self._numeric_argument(node)
+        if isinstance(node, exp.Median):
+            return Aggregate("quantile", value.sql, value.bounds, 0.5, label="median")
+        q = MIN_QUANTILE if isinstance(node, exp.Min) else MAX_QUANTILE
+        return Aggregate("quantile", value.sql, value.bounds, q, label=node.key)
+
+    def _quantile(self, node: exp.Quantile | exp.PercentileCont | exp.PercentileDisc) -> Aggregate:
+        value = self._numeric_argument(node)
+        q_node = node.args.get("quantile") or node.args.get("expression")
+        if not isinstance(q_node, exp.Literal) or q_node.is_string:
+            raise refuse("a quantile that is not a number literal", "分位数必须是数字常量")
+        q = float(q_node.this)
+        if not 0 <= q <= 1:
+            raise refuse("a quantile outside [0, 1]", "分位数不在 [0, 1] 内")
+        return Aggregate("quantile", value.sql, value.bounds, q, label="quantile")
 
     def _numeric_argument(self, node: exp.Expression) -> Typed:
         if isinstance(node.this, exp.Distinct):
@@ -388,109 +408,130 @@ class _Checker:
 
     # ----- expressions -----------------------------------------------------------------
 
-    def _value(self, node: exp.Expression) -> Typed:  # noqa: C901 - one dispatch over node kinds
-        if isinstance(node, exp.Paren):
-            inner = self._value(node.this)
-            return Typed(f"({inner.sql})", inner.type, inner.bounds)
-        if isinstance(node, exp.Column):
-            name = self._column_name(node)
-            kind = self.schema.types[name]
-            if kind == "number":
-                return Typed(
-                    f"CAST({quote_identifier(name)} AS DOUBLE)", kind, self.schema.bounds.get(name)
-                )
-            if kind == "timestamp":
-                return Typed(f"CAST({quote_identifier(name)} AS TIMESTAMP)", kind)
-            return Typed(quote_identifier(name), kind)
-        if isinstance(node, exp.Literal):
-            if node.is_string:
-                return Typed(quote_string(node.this), "string", literal=node.this)
-            number = _finite_number(node.this)
-            return Typed(f"CAST({number!r} AS DOUBLE)", "number", Bounds(number, number))
-        if isinstance(node, exp.Cast | exp.TryCast):
-            return self._cast(node)
-        if isinstance(node, exp.Boolean):
-            return Typed("TRUE" if node.this else "FALSE", "bool")
-        if isinstance(node, exp.Neg):
-            inner = self._require(node.this, "number")
-            b = inner.bounds
-            return Typed(f"(-{inner.sql})", "number", b and Bounds(-b.upper, -b.lower))
-        for kind_type, op in _ARITHMETIC.items():
-            if type(node) is kind_type:
-                left = self._require(node.this, "number")
-                right = self._require(node.expression, "number")
-                return Typed(
-                    f"({left.sql} {op} {right.sql})",
-                    "number",
-                    _interval(op, left.bounds, right.bounds),
-                )
-        if type(node) is exp.Div:
-            left = self._require(node.this, "number")
-            right = self._require(node.expression, "number")
+    def _value(self, node: exp.Expression) -> Typed:
+        """The checked form of one expression, by a dispatch over its node type; a node type
+        without a step is refused with its name, so an unknown construct fails closed."""
+        step = _EXACT_VALUE_STEPS.get(type(node))
+        if step is None:
+            step = next((s for kinds, s in _VALUE_STEPS if isinstance(node, kinds)), None)
+        if step is None:
+            raise refuse(_construct_name(node))
+        return step(self, node)
+
+    def _parenthesized(self, node: exp.Paren) -> Typed:
+        inner = self._value(node.this)
+        return Typed(f"({inner.sql})", inner.type, inner.bounds)
+
+    def _column_value(self, node: exp.Column) -> Typed:
+        """Numeric columns are read as DOUBLE, timestamp columns as TIMESTAMP (module docstring)."""
+        name = self._column_name(node)
+        kind = self.schema.types[name]
+        if kind == "number":
             return Typed(
-                f"({left.sql} / NULLIF({right.sql}, 0))",
-                "number",
-                _interval("/", left.bounds, right.bounds),
+                f"CAST({quote_identifier(name)} AS DOUBLE)", kind, self.schema.bounds.get(name)
             )
-        for kind_type, op in _COMPARISONS.items():
-            if type(node) is kind_type:
-                left, right = self._value(node.this), self._value(node.expression)
-                left, right = self._unify(left, right, op)
-                return Typed(f"({left.sql} {op} {right.sql})", "bool")
-        if isinstance(node, exp.And | exp.Or):
-            left = self._require(node.this, "bool")
-            right = self._require(node.expression, "bool")
-            op = "AND" if isinstance(node, exp.And) else "OR"
-            return Typed(f"({left.sql} {op} {right.sql})", "bool")
-        if isinstance(node, exp.Not):
-            inner = self._require(node.this, "bool")
-            return Typed(f"(NOT {inner.sql})", "bool")
-        if isinstance(node, exp.Is):
-            inner = self._value(node.this)
-            if not isinstance(node.expression, exp.Null):
-                raise refuse("IS with something other than NULL", "IS 只能与 NULL 连用")
-            return Typed(f"({inner.sql} IS NULL)", "bool")
-        if isinstance(node, exp.In):
-            if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
-                raise refuse("subquery", "子查询")
-            target = self._value(node.this)
-            if not node.expressions or not all(map(_is_literal, node.expressions)):
-                raise refuse(
-                    "IN with something other than a list of literals", "IN 只能使用常量列表"
-                )
-            options = [self._value(o) for o in node.expressions]
-            for option in options:  # a literal target may take a date option's type
-                target, _ = self._unify(target, option, "IN")
-            sqls = [self._unify(target, option, "IN")[1].sql for option in options]
-            return Typed(f"({target.sql} IN ({', '.join(sqls)}))", "bool")
-        if isinstance(node, exp.Between):
-            target = self._value(node.this)
-            target, low = self._unify(target, self._value(node.args["low"]), "BETWEEN")
-            target, high = self._unify(target, self._value(node.args["high"]), "BETWEEN")
-            low, high = self._unify(low, high, "BETWEEN")
-            target, low = self._unify(target, low, "BETWEEN")
-            return Typed(f"({target.sql} BETWEEN {low.sql} AND {high.sql})", "bool")
-        if isinstance(node, exp.Like | exp.ILike):
-            target = self._require(node.this, "string")
-            pattern = node.expression
-            if not isinstance(pattern, exp.Literal) or not pattern.is_string:
-                raise refuse(
-                    "LIKE with a pattern that is not a string literal", "LIKE 模式必须是字符串常量"
-                )
-            op = "LIKE" if isinstance(node, exp.Like) else "ILIKE"
-            return Typed(f"({target.sql} {op} {quote_string(pattern.this)})", "bool")
-        if isinstance(node, exp.Abs):
-            inner = self._require(node.this, "number")
-            b = inner.bounds
-            bounds: Bounds | None = None
-            if b is not None:
-                least = 0.0 if b.lower <= 0 <= b.upper else min(abs(b.lower), abs(b.upper))
-                bounds = Bounds(least, max(abs(b.lower), abs(b.upper)))
-            return Typed(f"abs({inner.sql})", "number", bounds)
-        if isinstance(node, exp.Lower | exp.Upper):
-            inner = self._require(node.this, "string")
-            return Typed(f"{_sql_name(node).lower()}({inner.sql})", "string")
-        raise refuse(_construct_name(node))
+        if kind == "timestamp":
+            return Typed(f"CAST({quote_identifier(name)} AS TIMESTAMP)", kind)
+        return Typed(quote_identifier(name), kind)
+
+    def _literal(self, node: exp.Literal) -> Typed:
+        if node.is_string:
+            return Typed(quote_string(node.this), "string", literal=node.this)
+        number = _finite_number(node.this)
+        return Typed(f"CAST({number!r} AS DOUBLE)", "number", Bounds(number, number))
+
+    def _boolean(self, node: exp.Boolean) -> Typed:
+        return Typed("TRUE" if node.this else "FALSE", "bool")
+
+    def _negative(self, node: exp.Neg) -> Typed:
+        inner = self._require(node.this, "number")
+        b = inner.bounds
+        return Typed(f"(-{inner.sql})", "number", b and Bounds(-b.upper, -b.lower))
+
+    def _arithmetic(self, node: exp.Expression) -> Typed:
+        op = _ARITHMETIC[type(node)]
+        left = self._require(node.this, "number")
+        right = self._require(node.expression, "number")
+        return Typed(
+            f"({left.sql} {op} {right.sql})",
+            "number",
+            _interval(op, left.bounds, right.bounds),
+        )
+
+    def _division(self, node: exp.Div) -> Typed:
+        """Through ``NULLIF(divisor, 0)``: a zero divisor gives NULL, never an error."""
+        left = self._require(node.this, "number")
+        right = self._require(node.expression, "number")
+        return Typed(
+            f"({left.sql} / NULLIF({right.sql}, 0))",
+            "number",
+            _interval("/", left.bounds, right.bounds),
+        )
+
+    def _comparison(self, node: exp.Expression) -> Typed:
+        op = _COMPARISONS[type(node)]
+        left, right = self._value(node.this), self._value(node.expression)
+        left, right = self._unify(left, right, op)
+        return Typed(f"({left.sql} {op} {right.sql})", "bool")
+
+    def _and_or(self, node: exp.And | exp.Or) -> Typed:
+        left = self._require(node.this, "bool")
+        right = self._require(node.expression, "bool")
+        op = "AND" if isinstance(node, exp.And) else "OR"
+        return Typed(f"({left.sql} {op} {right.sql})", "bool")
+
+    def _not(self, node: exp.Not) -> Typed:
+        inner = self._require(node.this, "bool")
+        return Typed(f"(NOT {inner.sql})", "bool")
+
+    def _is_null(self, node: exp.Is) -> Typed:
+        inner = self._value(node.this)
+        if not isinstance(node.expression, exp.Null):
+            raise refuse("IS with something other than NULL", "IS 只能与 NULL 连用")
+        return Typed(f"({inner.sql} IS NULL)", "bool")
+
+    def _in_list(self, node: exp.In) -> Typed:
+        if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
+            raise refuse("subquery", "子查询")
+        target = self._value(node.this)
+        if not node.expressions or not all(map(_is_literal, node.expressions)):
+            raise refuse("IN with something other than a list of literals", "IN 只能使用常量列表")
+        options = [self._value(o) for o in node.expressions]
+        for option in options:  # a literal target may take a date option's type
+            target, _ = self._unify(target, option, "IN")
+        sqls = [self._unify(target, option, "IN")[1].sql for option in options]
+        return Typed(f"({target.sql} IN ({', '.join(sqls)}))", "bool")
+
+    def _between(self, node: exp.Between) -> Typed:
+        target = self._value(node.this)
+        target, low = self._unify(target, self._value(node.args["low"]), "BETWEEN")
+        target, high = self._unify(target, self._value(node.args["high"]), "BETWEEN")
+        low, high = self._unify(low, high, "BETWEEN")
+        target, low = self._unify(target, low, "BETWEEN")
+        return Typed(f"({target.sql} BETWEEN {low.sql} AND {high.sql})", "bool")
+
+    def _like(self, node: exp.Like | exp.ILike) -> Typed:
+        target = self._require(node.this, "string")
+        pattern = node.expression
+        if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+            raise refuse(
+                "LIKE with a pattern that is not a string literal", "LIKE 模式必须是字符串常量"
+            )
+        op = "LIKE" if isinstance(node, exp.Like) else "ILIKE"
+        return Typed(f"({target.sql} {op} {quote_string(pattern.this)})", "bool")
+
+    def _abs(self, node: exp.Abs) -> Typed:
+        inner = self._require(node.this, "number")
+        b = inner.bounds
+        bounds: Bounds | None = None
+        if b is not None:
+            least = 0.0 if b.lower <= 0 <= b.upper else min(abs(b.lower), abs(b.upper))
+            bounds = Bounds(least, max(abs(b.lower), abs(b.upper)))
+        return Typed(f"abs({inner.sql})", "number", bounds)
+
+    def _lower_upper(self, node: exp.Lower | exp.Upper) -> Typed:
+        inner = self._require(node.this, "string")
+        return Typed(f"{_sql_name(node).lower()}({inner.sql})", "string")
 
     def _require(self, node: exp.Expression, kind: ValueType) -> Typed:
         value = self._value(node)
@@ -541,15 +582,7 @@ class _Checker:
         ]
         result: list[tuple[int, bool]] = []
         for item in order.expressions:
-            target = item.this
-            index: int | None = None
-            if isinstance(target, exp.Literal) and not target.is_string:
-                position = int(target.this) if target.this.isdigit() else 0
-                index = position - 1 if 1 <= position <= len(outputs) else None
-            elif isinstance(target, exp.Column) and not target.table and target.name in names:
-                index = names.index(target.name)
-            elif target.sql() in rendered:
-                index = rendered.index(target.sql())
+            index = _output_index(item.this, names, rendered)
             if index is None:
                 raise refuse(
                     "ORDER BY must name an output column (by alias or position)",
@@ -566,6 +599,49 @@ class _Checker:
         if not isinstance(value, exp.Literal) or value.is_string or not value.this.isdigit():
             raise refuse("LIMIT must be a whole number", "LIMIT 必须是整数")
         return min(int(value.this), self.max_limit)
+
+
+_ValueStep = Callable[[_Checker, Any], Typed]
+#: Steps of ``_Checker._value`` for node types matched exactly (a subclass is not the same
+#: operator), tried first.
+_EXACT_VALUE_STEPS: dict[type[exp.Expression], _ValueStep] = {
+    **{kind: _Checker._arithmetic for kind in _ARITHMETIC},
+    exp.Div: _Checker._division,
+    **{kind: _Checker._comparison for kind in _COMPARISONS},
+}
+#: Steps of ``_Checker._value`` for node types and their subclasses, in order. Every other
+#: node type is refused.
+_VALUE_STEPS: tuple[
+    tuple[type[exp.Expression] | tuple[type[exp.Expression], ...], _ValueStep], ...
+] = (
+    (exp.Paren, _Checker._parenthesized),
+    (exp.Column, _Checker._column_value),
+    (exp.Literal, _Checker._literal),
+    ((exp.Cast, exp.TryCast), _Checker._cast),
+    (exp.Boolean, _Checker._boolean),
+    (exp.Neg, _Checker._negative),
+    ((exp.And, exp.Or), _Checker._and_or),
+    (exp.Not, _Checker._not),
+    (exp.Is, _Checker._is_null),
+    (exp.In, _Checker._in_list),
+    (exp.Between, _Checker._between),
+    ((exp.Like, exp.ILike), _Checker._like),
+    (exp.Abs, _Checker._abs),
+    ((exp.Lower, exp.Upper), _Checker._lower_upper),
+)
+
+
+def _output_index(target: exp.Expression, names: list[str], rendered: list[str]) -> int | None:
+    """The output an ORDER BY item names, by position (1-based), alias or the SQL of a
+    SELECT item; None when it names none of them."""
+    if isinstance(target, exp.Literal) and not target.is_string:
+        position = int(target.this) if target.this.isdigit() else 0
+        return position - 1 if 1 <= position <= len(names) else None
+    if isinstance(target, exp.Column) and not target.table and target.name in names:
+        return names.index(target.name)
+    if target.sql() in rendered:
+        return rendered.index(target.sql())
+    return None
 
 
 def _is_literal(node: exp.Expression) -> bool:

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from anonymize import accountant, dp
-from sandbox.query import QueryPlan, QueryRefused, refuse
+from sandbox.query import Aggregate, QueryPlan, QueryRefused, refuse
 from sandbox.rewrite import square_bounds
 
 _SHARES = {"count_col": 1, "sum": 1, "avg": 2, "variance": 3, "stddev": 3, "quantile": 1}
@@ -232,6 +232,7 @@ def _release_one(
     e: float,
     rng: np.random.RandomState | None,
 ) -> tuple[float, dict[str, Any]]:
+    """Aggregate ``j`` of one group released with ``e`` per share (``_SHARES``), and how."""
     a = plan.aggregates[j]
     if a.kind == "count":
         assert noisy_n is not None
@@ -239,20 +240,51 @@ def _release_one(
     if a.kind == "count_col":
         r = dp.release_count(int(stats.get(f"c{j}") or 0), epsilon=e, max_rows=m, rng=rng)
         return max(0.0, r.value), dp.describe(r)
+    if a.kind == "quantile":
+        return _release_quantile(a, histogram, m, e, rng)
+    return _release_moments(a, j, stats, m, e, rng)
+
+
+def _release_quantile(
+    a: Aggregate,
+    histogram: list[int] | None,
+    m: int,
+    e: float,
+    rng: np.random.RandomState | None,
+) -> tuple[float, dict[str, Any]]:
+    """One share: the exponential mechanism over the public buckets of the bounds."""
+    assert a.bounds is not None
+    assert a.quantile is not None
+    counts = histogram or [0] * dp.QUANTILE_BUCKETS
+    r = dp.release_quantile(
+        counts,
+        quantile=a.quantile,
+        lower=a.bounds.lower,
+        upper=a.bounds.upper,
+        epsilon=e,
+        max_rows=m,
+        rng=rng,
+    )
+    described = dp.describe(r) | {
+        "rank_error95": dp.quantile_rank_error95(e, m, dp.QUANTILE_BUCKETS),
+        "ci95": None,
+        "bucket_width": r.ci95,
+    }
+    return r.value, described
+
+
+def _release_moments(
+    a: Aggregate,
+    j: int,
+    stats: dict[str, Any],
+    m: int,
+    e: float,
+    rng: np.random.RandomState | None,
+) -> tuple[float, dict[str, Any]]:
+    """SUM, AVG, VARIANCE and STDDEV from noisy moments, one share each: the sum, then the
+    non-NULL count (AVG and up), then the sum of squares (VARIANCE and STDDEV)."""
     assert a.bounds is not None
     lo, hi = a.bounds.lower, a.bounds.upper
-    if a.kind == "quantile":
-        counts = histogram or [0] * dp.QUANTILE_BUCKETS
-        assert a.quantile is not None
-        r = dp.release_quantile(
-            counts, quantile=a.quantile, lower=lo, upper=hi, epsilon=e, max_rows=m, rng=rng
-        )
-        described = dp.describe(r) | {
-            "rank_error95": dp.quantile_rank_error95(e, m, dp.QUANTILE_BUCKETS),
-            "ci95": None,
-            "bucket_width": r.ci95,
-        }
-        return r.value, described
     total = dp.release_sum(
         int(stats.get(f"s{j}") or 0), lower=lo, upper=hi, epsilon=e, max_rows=m, rng=rng
     )
@@ -272,7 +304,21 @@ def _release_one(
     squares = dp.release_sum(
         int(stats.get(f"q{j}") or 0), lower=s2_lo, upper=s2_hi, epsilon=e, max_rows=m, rng=rng
     )
-    variance = squares.value / denominator - mean * mean
+    return _spread(a, e, total, count, squares, mean)
+
+
+def _spread(
+    a: Aggregate,
+    e: float,
+    total: dp.Release,
+    count: dp.Release,
+    squares: dp.Release,
+    mean: float,
+) -> tuple[float, dict[str, Any]]:
+    """VARIANCE (or its root, STDDEV) from released moments: post-processing, no cost."""
+    assert a.bounds is not None
+    lo, hi = a.bounds.lower, a.bounds.upper
+    variance = squares.value / max(count.value, 1.0) - mean * mean
     variance = min(max(variance, 0.0), ((hi - lo) / 2) ** 2)
     approx = dp.ratio_interval(squares, count) + 2 * abs(mean) * dp.ratio_interval(total, count)
     described = {
