@@ -148,6 +148,20 @@ def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
 
+def ping(url: str) -> None:
+    """``SELECT 1`` on a raw DBAPI connection from the pool, outside any transaction, so the
+    readiness probe takes no lock (SQLite's sessions take the write lock with BEGIN IMMEDIATE
+    before a write). Raises whatever the driver raises when the database does not answer."""
+    connection = engine_for(url).raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+
+
 def _default_session_factory() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
