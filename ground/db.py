@@ -149,6 +149,20 @@ def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
 
+def ping(url: str) -> None:
+    """``SELECT 1`` on a raw DBAPI connection from the pool, outside any transaction, so the
+    readiness probe takes no lock (SQLite's sessions take the write lock with BEGIN IMMEDIATE
+    before a write). Raises whatever the driver raises when the database does not answer."""
+    connection = engine_for(url).raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+
+
 def _default_session_factory() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
@@ -192,6 +206,48 @@ def _run_after_commit(session: Session) -> None:
             log.exception("a cleanup after commit failed")
 
 
+#: What a unit of work's owner hands a service that must make part of its work durable before
+#: going on (``commit_so_far`` on the owner's session): the sandbox commits its ε reservation
+#: before reading data. The service decides when; only the owner can commit.
+Checkpoint = Callable[[], None]
+
+
+def commit_so_far(session: Session) -> None:
+    """End the unit of work here and go on in a new one on the same session.
+
+    For the owners of units of work only (``unit_of_work``, the request's in
+    ``ground.dependencies``), which hand it to services as a ``Checkpoint``. The part that
+    committed is settled as a whole unit of work is: its after-commit cleanups run, its queued
+    tasks are sent, and its undos are forgotten (a later rollback undoes only what follows).
+    """
+    session.commit()
+    _committed(session)
+
+
+def roll_back_so_far(session: Session) -> None:
+    """Undo the unit of work so far and go on in a new one on the same session (a page that
+    answers a refusal with a form to correct): what the undone part queued is dropped (its
+    tasks, its after-commit cleanups) and its undos run (a refusal's audit record is written,
+    a file it wrote is removed), exactly as when a whole unit of work rolls back."""
+    session.rollback()
+    _rolled_back(session)
+
+
+def _committed(session: Session) -> None:
+
+    session.info.pop(_ROLLBACK_KEY, None)
+    _run_after_commit(session)
+    send_pending(session)
+
+
+def _rolled_back(session: Session) -> None:
+
+    discard_pending(session)
+    session.info.pop(_COMMIT_KEY, None)
+    for undo in reversed(session.info.pop(_ROLLBACK_KEY, [])):
+        undo()
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session committed on success, rolled back on error; queued tasks go after commit."""
@@ -200,15 +256,9 @@ def unit_of_work() -> Iterator[Session]:
         yield session
         session.commit()
     except BaseException:
-        session.rollback()
-        discard_pending(session)
-        session.info.pop(_COMMIT_KEY, None)
-        for undo in reversed(session.info.pop(_ROLLBACK_KEY, [])):
-            undo()
+        roll_back_so_far(session)
         raise
     else:
-        session.info.pop(_ROLLBACK_KEY, None)
-        _run_after_commit(session)
-        send_pending(session)
+        _committed(session)
     finally:
         session.close()

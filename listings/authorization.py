@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from accounts.principal import Principal
 from audit import service as audit
@@ -19,6 +19,7 @@ from ground.db import on_rollback, utcnow
 from ground.errors import NotFound, UnsupportedFile
 from listings import storage
 from listings.models import Dataset, DatasetAttachment
+from listings.repository import DatasetRepository
 from listings.service import get_owned
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -101,18 +102,13 @@ def add_attachment(
 
 
 def attachments_of(session: Session, dataset_id: uuid.UUID) -> list[DatasetAttachment]:
-    stmt = (
-        select(DatasetAttachment)
-        .where(DatasetAttachment.dataset_id == dataset_id)
-        .order_by(col(DatasetAttachment.created_at))
-    )
-    return list(session.exec(stmt).all())
+    return DatasetRepository(session).attachments(dataset_id)
 
 
 def get_attachment(
     session: Session, dataset_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> DatasetAttachment:
-    attachment = session.get(DatasetAttachment, attachment_id)
+    attachment = DatasetRepository(session).attachment(attachment_id)
     if attachment is None or attachment.dataset_id != dataset_id:
         raise NotFound("Attachment not found.", "附件不存在。")
     return attachment

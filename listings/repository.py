@@ -182,6 +182,18 @@ class DatasetRepository:
         )
         return list(self.session.exec(stmt).all())
 
+    def attachments(self, dataset_id: uuid.UUID) -> list[DatasetAttachment]:
+        """A dataset's authorization documents, in the order they were uploaded."""
+        stmt = (
+            select(DatasetAttachment)
+            .where(DatasetAttachment.dataset_id == dataset_id)
+            .order_by(col(DatasetAttachment.created_at))
+        )
+        return list(self.session.exec(stmt).all())
+
+    def attachment(self, attachment_id: uuid.UUID) -> DatasetAttachment | None:
+        return self.session.get(DatasetAttachment, attachment_id)
+
     def sealed_secrets(self, *, after: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str]]:
         """(id, sealed pseudonym secret) of datasets in id order, a page after ``after``, for
         key rotation (keyset paging: rows added meanwhile are not skipped or repeated)."""

@@ -17,7 +17,7 @@ from accounts.dependencies import (
 from accounts.models import Role
 from accounts.principal import Principal
 from anonymize import accountant
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import CheckpointDep, SessionDep, SettingsDep
 from ground.idempotency.route import IdempotentRoute, IdempotentWrite
 from ground.openapi import error_responses
 from ground.pagination import Page, PageDep
@@ -143,6 +143,7 @@ def run_query(
     buyer: BuyerPrincipal,
     _: IdempotentWrite,
     session: SessionDep,
+    checkpoint: CheckpointDep,
     settings: SettingsDep,
     response: Response,
 ) -> QueryRead | QueryEstimate:
@@ -165,7 +166,9 @@ def run_query(
         )
         estimate = service.estimate(session, prepared, settings)
         return estimate_read(estimate)
-    item, stored = service.submit(session, buyer, body.dataset_id, body.sql, body.epsilon, settings)
+    item, stored = service.submit(
+        session, buyer, body.dataset_id, body.sql, body.epsilon, settings, checkpoint
+    )
     if item.status is QueryStatus.queued:
         response.status_code = status.HTTP_202_ACCEPTED
     return query_read(session, item, stored=stored)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import ColumnElement, case, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -45,6 +46,13 @@ def _sums() -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]
         func.coalesce(func.sum(PrivacyLedgerEntry.delta_units), 0),
         func.coalesce(func.sum(queries), 0),
     )
+
+
+def _still_valid(
+    table: type[SandboxGrant] | type[SandboxAllotment], now: datetime
+) -> ColumnElement[bool]:
+    """Rows without an end, or ending after ``now``."""
+    return or_(col(table.valid_until).is_(None), col(table.valid_until) > now)
 
 
 class SandboxRepository:
@@ -118,6 +126,59 @@ class SandboxRepository:
     def allotment_of(self, entitlement_id: uuid.UUID) -> SandboxAllotment | None:
         stmt = select(SandboxAllotment).where(SandboxAllotment.entitlement_id == entitlement_id)
         return self.session.exec(stmt.execution_options(populate_existing=True)).first()
+
+    def lock_grants(
+        self, *, buyer_org_id: uuid.UUID | None, dataset_id: uuid.UUID | None
+    ) -> list[uuid.UUID]:
+        """Lock the grants of a buyer, on a dataset, or both, in ascending id; their ids."""
+        scope = []
+        if buyer_org_id is not None:
+            scope.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
+        if dataset_id is not None:
+            scope.append(col(SandboxGrant.dataset_id) == dataset_id)
+        stmt = select(SandboxGrant.id).where(*scope).order_by(col(SandboxGrant.id))
+        return list(self.session.exec(stmt.with_for_update()).all())
+
+    def end_grants(self, grant_ids: list[uuid.UUID], now: datetime) -> None:
+        """End these grants and all their allotments at ``now`` (validity set to it); those
+        already ended keep their end."""
+        self.session.execute(
+            update(SandboxGrant)
+            .where(col(SandboxGrant.id).in_(grant_ids), _still_valid(SandboxGrant, now))
+            .values(valid_until=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(SandboxAllotment)
+            .where(
+                col(SandboxAllotment.grant_id).in_(grant_ids), _still_valid(SandboxAllotment, now)
+            )
+            .values(valid_until=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def lock_grant_of_pack(self, entitlement_id: uuid.UUID) -> SandboxGrant | None:
+        """Lock the grant holding the allotment an entitlement (a sandbox pack) brought;
+        ``None`` when it brought none."""
+        stmt = (
+            select(SandboxGrant)
+            .join(SandboxAllotment, col(SandboxAllotment.grant_id) == col(SandboxGrant.id))
+            .where(col(SandboxAllotment.entitlement_id) == entitlement_id)
+            .with_for_update(of=SandboxGrant)
+        )
+        return self.session.exec(stmt).first()
+
+    def end_allotment_of(self, entitlement_id: uuid.UUID, now: datetime) -> None:
+        """End the allotment an entitlement brought at ``now``, unless it already ended."""
+        self.session.execute(
+            update(SandboxAllotment)
+            .where(
+                col(SandboxAllotment.entitlement_id) == entitlement_id,
+                _still_valid(SandboxAllotment, now),
+            )
+            .values(valid_until=now)
+            .execution_options(synchronize_session=False)
+        )
 
     def reserved_allotment(self, query_id: uuid.UUID) -> uuid.UUID:
         """The allotment a query was charged to: the one its reservation names."""

@@ -5,13 +5,18 @@ Budget protocol (the ledger is the record, see ``sandbox.models``):
 1. ``reserve``: lock the grant row, sum its ledger per allotment, charge the query to the
    oldest usable allotment (a sandbox pack or a compliance grant) that covers it whole
    (``sandbox.allotments``), append a ``reserve`` entry of the query's (ε, δ) naming that
-   allotment, and **commit** before any data is read, so concurrent queries (other requests,
-   other workers) see the reservation: the budget can never be overspent.
-2. Run in the locked-down DuckDB and release through DP mechanisms.
+   allotment, and have it **committed** before any data is read, so concurrent queries (other
+   requests, other workers) see the reservation and a crash while the query runs leaves it
+   charged: the budget can never be overspent. A query run inline commits at the
+   ``Checkpoint`` its caller's unit of work hands ``submit`` (the service never commits); a
+   queued one is committed with the request, and the task runs it in a unit of work of its own.
+2. Run in the locked-down DuckDB and release through DP mechanisms (no lock is held meanwhile:
+   the commit ended the grant's row lock).
 3. ``commit`` entry (0, the reservation is final) on success *and* on a failure after data was
    read (its outcome may depend on the data); ``release`` entry (−ε, −δ, and the query back)
    only when the query failed before touching data. A charged query is metered on the
-   entitlement of the pack it was charged to.
+   entitlement of the pack it was charged to. A failed inline query's charge is committed at
+   the checkpoint again before its error reaches the client (the error rolls back the rest).
 
 The same canonical query at the same ε on the same grant returns the stored noisy answer at no
 cost, so repeating a query to average the noise away gains nothing.
@@ -36,7 +41,7 @@ from audit import service as audit
 from billing import metering
 from billing.models import UsageKind
 from ground.config import Settings
-from ground.db import utcnow
+from ground.db import Checkpoint, utcnow
 from ground.errors import BadRequest, Conflict, Forbidden, NotFound, SluiceError
 from ground.ops import metrics
 from ground.ops.logs import get_logger
@@ -384,16 +389,15 @@ def prepare(
     try:
         plan = query.parse(sql, query.Schema(types, bounds), max_limit=settings.sandbox_max_limit)
     except SluiceError as refusal:
-        # Refusals are kept (committed before the 4xx) so compliance can see a buyer probing
-        # the allow-list; the SQL is the buyer's own text, never data.
-        audit.record(
+        # Refusals are kept (written even though the 4xx rolls the request back) so compliance
+        # can see a buyer probing the allow-list; the SQL is the buyer's own text, never data.
+        audit.record_refusal(
             session,
             "sandbox.query_refused",
             actor=buyer,
             dataset_id=dataset.id,
             details={"reason": refusal.detail, "sql": sql[:2000]},
         )
-        session.commit()
         raise
     eps = (
         accountant.epsilon_from_units(grant.default_query_epsilon_units)
@@ -451,11 +455,16 @@ def submit(
     sql: str,
     epsilon: float | None,
     settings: Settings,
+    checkpoint: Checkpoint,
 ) -> tuple[SandboxQuery, bool]:
     """Run (or queue) a query; returns it and whether it is a stored answer (no charge).
 
     Large datasets (``row_count >= SLUICE_SANDBOX_ASYNC_MIN_ROWS``) run as a Celery task: the
     query comes back ``queued`` and is polled with ``GET /sandbox/queries/{id}``.
+
+    ``checkpoint`` commits the caller's unit of work so far (``ground.dependencies.
+    CheckpointDep`` in a request): called once the reservation is made, before any data is
+    read, and once a failed query is settled, before its error is raised.
     """
     prepared = prepare(session, buyer, dataset_id, sql, epsilon, settings)
     repo = SandboxRepository(session)
@@ -469,13 +478,13 @@ def submit(
         item.task_id = enqueue(session, "sandbox.run_query", query_id=str(item.id))
         repo.add(item)
         return item, False
-    # The reservation must be durable before data is read, so other requests see it: this is
-    # the one place a service commits (the request's unit of work continues afterwards).
-    session.commit()
+    # The reservation must be durable before data is read, so other requests see it and a
+    # crash during the run leaves it charged: the caller's unit of work commits it here.
+    checkpoint()
     execute(session, item.id, settings, prepared=prepared, item=item)
     if item.status is QueryStatus.failed:
-        # The charge is recorded before the error reaches the client.
-        session.commit()
+        # The charge is committed before the error reaches the client (and rolls back the rest).
+        checkpoint()
         raise _failure(item)
     return item, False
 

@@ -14,13 +14,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ground.config import get_settings
 from ground.db import utcnow
 from sandbox import service
-from sandbox.models import SandboxAllotment, SandboxGrant
+from sandbox.repository import SandboxRepository
 from trade import events as trade_events
 
 
@@ -57,62 +56,17 @@ def end_grants(session: Session, event: trade_events.EntitlementsRevoked) -> Non
     buyer_org_id, dataset_id = event.buyer_org_id, event.dataset_id
     # The grants' row locks first, as every reservation, top-up and withdrawal takes them
     # before touching an allotment: the stop queues behind those instead of deadlocking.
-    scope = []
-    if buyer_org_id is not None:
-        scope.append(col(SandboxGrant.buyer_org_id) == buyer_org_id)
-    if dataset_id is not None:
-        scope.append(col(SandboxGrant.dataset_id) == dataset_id)
-    stopped = list(
-        session.exec(
-            select(SandboxGrant.id).where(*scope).order_by(col(SandboxGrant.id)).with_for_update()
-        ).all()
-    )
-    if not stopped:
-        return
-    now = utcnow()
-    session.execute(
-        update(SandboxGrant)
-        .where(
-            col(SandboxGrant.id).in_(stopped),
-            or_(col(SandboxGrant.valid_until).is_(None), col(SandboxGrant.valid_until) > now),
-        )
-        .values(valid_until=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(SandboxAllotment)
-        .where(
-            col(SandboxAllotment.grant_id).in_(stopped),
-            or_(
-                col(SandboxAllotment.valid_until).is_(None), col(SandboxAllotment.valid_until) > now
-            ),
-        )
-        .values(valid_until=now)
-        .execution_options(synchronize_session=False)
-    )
+    repo = SandboxRepository(session)
+    stopped = repo.lock_grants(buyer_org_id=buyer_org_id, dataset_id=dataset_id)
+    if stopped:
+        repo.end_grants(stopped, utcnow())
 
 
 def end_allotment(session: Session, event: trade_events.EntitlementRevoked) -> None:
     entitlement = event.entitlement
     # The grant's row lock first, as every reservation and withdrawal takes it before touching
     # an allotment; a query already reserved against this allotment keeps its reservation.
-    grant = session.exec(
-        select(SandboxGrant)
-        .join(SandboxAllotment, col(SandboxAllotment.grant_id) == col(SandboxGrant.id))
-        .where(col(SandboxAllotment.entitlement_id) == entitlement.id)
-        .with_for_update(of=SandboxGrant)
-    ).first()
-    if grant is None:
+    repo = SandboxRepository(session)
+    if repo.lock_grant_of_pack(entitlement.id) is None:
         return  # not a sandbox pack
-    now = utcnow()
-    session.execute(
-        update(SandboxAllotment)
-        .where(
-            col(SandboxAllotment.entitlement_id) == entitlement.id,
-            or_(
-                col(SandboxAllotment.valid_until).is_(None), col(SandboxAllotment.valid_until) > now
-            ),
-        )
-        .values(valid_until=now)
-        .execution_options(synchronize_session=False)
-    )
+    repo.end_allotment_of(entitlement.id, utcnow())

@@ -46,6 +46,25 @@ class TradeRepository:
         stmt = select(Order).where(Order.id == order_id).with_for_update()
         return self.session.exec(stmt.execution_options(populate_existing=True)).first()
 
+    def move_order(
+        self, order_id: uuid.UUID, seen: OrderStatus, to: OrderStatus, now: datetime
+    ) -> bool:
+        """Set the order's status to ``to`` in one conditional UPDATE, only if it is still
+        ``seen``; whether it moved (a concurrent change made it lose: zero rows)."""
+        result = self.session.execute(
+            update(Order)
+            .where(col(Order.id) == order_id, col(Order.status) == seen)
+            .values(status=to, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def order_status(self, order_id: uuid.UUID) -> OrderStatus:
+        """The order's status as committed now (not the session's copy)."""
+        return OrderStatus(
+            str(self.session.scalar(select(Order.status).where(Order.id == order_id)))
+        )
+
     def orders(
         self,
         *,
@@ -283,6 +302,37 @@ class TradeRepository:
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
+    def revoke_active(
+        self, *, buyer_org_id: uuid.UUID | None, dataset_id: uuid.UUID | None
+    ) -> list[uuid.UUID]:
+        """Revoke every active entitlement of a buyer, on a dataset, or both; their ids.
+
+        Locked in ascending id, like every multi-row lock here: two stops (by buyer and by
+        dataset) that overlap queue behind each other instead of deadlocking, and the second
+        re-reads the status after the first commits, so no entitlement is counted (and
+        audited as revoked) by both."""
+        conditions = [col(Entitlement.status) == EntitlementStatus.active]
+        if buyer_org_id is not None:
+            conditions.append(col(Entitlement.buyer_org_id) == buyer_org_id)
+        if dataset_id is not None:
+            conditions.append(col(Entitlement.dataset_id) == dataset_id)
+        ids = list(
+            self.session.exec(
+                select(Entitlement.id)
+                .where(*conditions)
+                .order_by(col(Entitlement.id))
+                .with_for_update()
+            ).all()
+        )
+        if ids:
+            self.session.execute(
+                update(Entitlement)
+                .where(col(Entitlement.id).in_(ids), *conditions)
+                .values(status=EntitlementStatus.revoked)
+                .execution_options(synchronize_session=False)
+            )
+        return ids
+
     def due_for_reset(self, now: datetime, limit: int) -> list[Entitlement]:
         stmt = (
             select(Entitlement)
@@ -328,9 +378,24 @@ class TradeRepository:
         )
         return list(self.session.exec(stmt).all())
 
-    def order_counts_by_status(self) -> dict[str, int]:
+    def order_counts_by_status(self, buyer_org_id: uuid.UUID | None = None) -> dict[str, int]:
+        """Orders per status: all of them, or one buyer organization's."""
         stmt = select(Order.status, func.count()).group_by(col(Order.status))
+        if buyer_org_id is not None:
+            stmt = stmt.where(Order.buyer_org_id == buyer_org_id)
         return {str(status): int(n) for status, n in self.session.exec(stmt)}
+
+    def revoked_count(self, buyer_org_id: uuid.UUID) -> int:
+        """How many of the buyer organization's entitlements were revoked."""
+        stmt = (
+            select(func.count())
+            .select_from(Entitlement)
+            .where(
+                Entitlement.buyer_org_id == buyer_org_id,
+                Entitlement.status == EntitlementStatus.revoked,
+            )
+        )
+        return int(self.session.exec(stmt).one())
 
     def entitlements_on(self, dataset_ids: list[uuid.UUID]) -> list[Entitlement]:
         if not dataset_ids:

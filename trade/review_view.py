@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from accounts import service as accounts
 from billing import service as billing
 from listings import service as listings
-from trade.models import Entitlement, EntitlementStatus, Order
+from trade.models import Order
+from trade.repository import TradeRepository
 
 
 def buyer_history(session: Session, buyer_org_id: uuid.UUID) -> dict[str, int]:
     """The buyer's orders by status and how often its access was revoked."""
-    by_status = session.exec(
-        select(Order.status, func.count())
-        .where(Order.buyer_org_id == buyer_org_id)
-        .group_by(col(Order.status))
-    ).all()
-    history: Counter[str] = Counter({str(status): int(n) for status, n in by_status})
-    history["revoked_entitlements"] = int(
-        session.exec(
-            select(func.count())
-            .select_from(Entitlement)
-            .where(
-                Entitlement.buyer_org_id == buyer_org_id,
-                Entitlement.status == EntitlementStatus.revoked,
-            )
-        ).one()
-    )
-    return dict(history)
+    repo = TradeRepository(session)
+    history = repo.order_counts_by_status(buyer_org_id)
+    history["revoked_entitlements"] = repo.revoked_count(buyer_org_id)
+    return history
 
 
 def review_entries(session: Session, orders: list[Order]) -> list[dict[str, Any]]:

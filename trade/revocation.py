@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from accounts.principal import Principal
 from audit import service as audit
@@ -21,12 +20,13 @@ from ground.errors import Conflict, NotFound
 from ground.events import publish
 from trade import events, stops
 from trade.models import EmergencyStop, Entitlement, EntitlementStatus
+from trade.repository import TradeRepository
 
 
 def revoke(
     session: Session, reviewer: Principal, entitlement_id: uuid.UUID, reason: str
 ) -> Entitlement:
-    entitlement = session.get(Entitlement, entitlement_id, with_for_update=True)
+    entitlement = TradeRepository(session).lock(entitlement_id)
     if entitlement is None:
         raise NotFound("Entitlement not found.", "授权不存在。")
     if entitlement.status is not EntitlementStatus.active:
@@ -64,30 +64,7 @@ def emergency_stop(
     stop = stops.place(
         session, reviewer, buyer_org_id=buyer_org_id, dataset_id=dataset_id, reason=reason
     )
-    conditions = [col(Entitlement.status) == EntitlementStatus.active]
-    if buyer_org_id is not None:
-        conditions.append(col(Entitlement.buyer_org_id) == buyer_org_id)
-    if dataset_id is not None:
-        conditions.append(col(Entitlement.dataset_id) == dataset_id)
-    # Locked in ascending id, like every multi-row lock here: two stops (by buyer and by
-    # dataset) that overlap queue behind each other instead of deadlocking, and the second
-    # re-reads the status after the first commits, so no entitlement is counted (and
-    # audited as revoked) by both.
-    ids = list(
-        session.exec(
-            select(Entitlement.id)
-            .where(*conditions)
-            .order_by(col(Entitlement.id))
-            .with_for_update()
-        ).all()
-    )
-    if ids:
-        session.execute(
-            update(Entitlement)
-            .where(col(Entitlement.id).in_(ids), *conditions)
-            .values(status=EntitlementStatus.revoked)
-            .execution_options(synchronize_session=False)
-        )
+    ids = TradeRepository(session).revoke_active(buyer_org_id=buyer_org_id, dataset_id=dataset_id)
     publish(session, events.EntitlementsRevoked(buyer_org_id, dataset_id))
     stop.revoked_count = len(ids)
     session.add(stop)

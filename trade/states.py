@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from audit import service as audit
 from ground.db import utcnow
 from ground.errors import Conflict
 from trade.models import Order, OrderStatus, OrderTransition
+from trade.repository import TradeRepository
 
 S = OrderStatus
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -69,14 +69,9 @@ def transition(
     """Move ``order`` to ``to`` if the edge is allowed and nobody moved it meanwhile."""
     check(order, to)
     now = utcnow()
-    result = session.execute(
-        update(Order)
-        .where(col(Order.id) == order.id, col(Order.status) == order.status)
-        .values(status=to, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        current = OrderStatus(str(session.scalar(select(Order.status).where(Order.id == order.id))))
+    repo = TradeRepository(session)
+    if not repo.move_order(order.id, order.status, to, now):
+        current = repo.order_status(order.id)
         raise IllegalTransition(
             f"The order changed meanwhile and is now {current}.",
             f"订单状态已被更新，当前为“{_ZH[current]}”。",

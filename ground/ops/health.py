@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from kombu import Connection
 
 from ground.config import Settings
-from ground.db import engine_for
+from ground.db import ping
 from ground.dependencies import SettingsDep
 from ground.errors import Forbidden, NotAuthenticated
 from ground.openapi import error_responses
@@ -70,17 +70,8 @@ def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
 
 
 def _check_database(settings: Settings) -> str:
-    # A raw DBAPI connection from the pool: ``SELECT 1`` outside any transaction, so the probe
-    # takes no lock (SQLite's sessions begin with BEGIN IMMEDIATE, a write lock).
     try:
-        connection = engine_for(settings.database_url).raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.fetchall()
-            cursor.close()
-        finally:
-            connection.close()
+        ping(settings.database_url)
     except Exception as exc:
         log.warning("readiness: database unreachable", exc_info=exc)
         return f"unreachable ({type(exc).__name__})"

@@ -23,7 +23,8 @@ from sqlmodel import Session
 from accounts.models import Role
 from billing.usage import daily_totals, usage_report
 from ground.config import Settings
-from ground.dependencies import SessionDep, SettingsDep
+from ground.db import Checkpoint, roll_back_so_far
+from ground.dependencies import CheckpointDep, SessionDep, SettingsDep
 from ground.errors import NotFound, SluiceError
 from ground.idempotency.route import ConsoleIdempotentRoute, IdempotentWrite
 from ground.ops.logs import get_logger
@@ -253,6 +254,7 @@ def editor(
 
 def _run(
     session: Session,
+    checkpoint: Checkpoint,
     user: ConsoleUser,
     settings: Settings,
     dataset_id: uuid.UUID,
@@ -264,7 +266,7 @@ def _run(
         )
         return None, estimate_read(sandbox.estimate(session, prepared, settings))
     item, stored = sandbox.submit(
-        session, user.principal, dataset_id, body.sql, body.epsilon, settings
+        session, user.principal, dataset_id, body.sql, body.epsilon, settings, checkpoint
     )
     return query_read(session, item, stored=stored), None
 
@@ -276,6 +278,7 @@ def run(
     user: BuyerUser,
     _: IdempotentWrite,
     session: SessionDep,
+    checkpoint: CheckpointDep,
     settings: SettingsDep,
     sql: Annotated[str, Form(max_length=40_000)] = "",
     epsilon: Annotated[str, Form(max_length=40)] = "",
@@ -294,11 +297,12 @@ def run(
                 "dry_run": action == "dry_run",
             },
         )
-        query, estimate = _run(session, user, settings, dataset_id, body)
+        query, estimate = _run(session, checkpoint, user, settings, dataset_id, body)
     except SluiceError as exc:
-        # Like the API's unit of work: whatever the failed call left unflushed is dropped.
+        # Like the API's unit of work: what the failed call did is undone (its undos run, so a
+        # refusal's audit record is still written), and the page goes on in a new one.
         log.info("console sandbox query refused", error=type(exc).__name__)
-        session.rollback()
+        roll_back_so_far(session)
         error, status = error_text(exc, lang_of(request)), exc.status_code
     context = _context(
         request,

@@ -10,19 +10,20 @@ rows in a scratch database of its own.
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from accounts.models import Role, User
 from anonymize import accountant
 from billing.models import PlanKind, UsageEvent
 from ground.config import Settings
-from ground.db import unit_of_work
+from ground.db import Checkpoint, commit_so_far, unit_of_work
 from ground.errors import SluiceError
 from sandbox import service
 from sandbox.errors import BudgetExhausted
@@ -54,6 +55,11 @@ def committed(committed_database: str, settings: Settings) -> Committed:
     return Committed(dataset.id, buyer)
 
 
+def checkpoint(session: Session) -> Checkpoint:
+    """What the request's unit of work hands the service (``ground.dependencies``)."""
+    return functools.partial(commit_so_far, session)
+
+
 def _race(committed: Committed, settings: Settings) -> list[str]:
     """THREADS queries of ε = 0.1 at once; each one's outcome."""
     buyer = principal_of(committed.buyer)
@@ -66,7 +72,7 @@ def _race(committed: Committed, settings: Settings) -> list[str]:
                 # Distinct texts, so none is answered from a stored result.
                 sql = f"SELECT count(*) AS n{i} FROM dataset"
                 item, stored = service.submit(
-                    session, buyer, committed.dataset_id, sql, 0.1, settings
+                    session, buyer, committed.dataset_id, sql, 0.1, settings, checkpoint(session)
                 )
                 assert not stored
                 return str(item.status)
