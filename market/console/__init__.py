@@ -33,8 +33,8 @@ Adding an area (e.g. ``buyer``):
    back.
 6. Charts: ``charts.line_chart`` / ``charts.bar_chart`` with a ``charts.ChartText``; show the
    numbers in a table too.
-7. Tests: add every route to ``tests/console/test_access.py``'s table; page tests use the
-   ``signed_in`` / ``post_form`` helpers of ``tests/console/conftest.py``; a browser journey
+7. Tests: add every route to ``tests/market/console/test_access.py``'s table; page tests use the
+   ``signed_in`` / ``post_form`` helpers of ``tests/market/console/conftest.py``; a browser journey
    uses the ``page`` fixture (a live server on a committed database) and ``screenshot``.
 """
 
