@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from ground import worker
+from ground import db, worker
 from ground.db import (
     commit_so_far,
     on_commit,
@@ -50,7 +50,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def send_pending(session: Session) -> None:
         names.extend(name for name, _kwargs, _id in session.info.pop(worker._PENDING_KEY, []))
 
-    monkeypatch.setattr(worker, "send_pending", send_pending)
+    # Patched where the unit of work looks it up (ground.db imports it by name).
+    monkeypatch.setattr(db, "send_pending", send_pending)
     return names
 
 
