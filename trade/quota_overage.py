@@ -6,7 +6,7 @@ as orders the buyer pays like any other (see ``billing.overage`` for why it is i
   the database checks against the limit. Past the limit the call gets 429.
 - Billing: unbilled overage becomes an order of kind ``overage`` (``awaiting_payment``, no
   review: the usage scenario was approved with the entitlement) when a subscription's month
-  ends, when an entitlement ends (both by the ``billing.reset_quotas`` beat), or when the buyer
+  ends, when an entitlement ends (both by the ``trade.reset_quotas`` beat), or when the buyer
   asks for it (``POST /entitlements/{id}/overage-invoice``), e.g. to make room under the limit.
 - Settling: paying that order (Stripe or bank transfer) posts it to the ledger as overage and
   settles its units; the order stays ``paid`` (there is nothing to activate).

@@ -27,7 +27,7 @@ log = get_logger(__name__)
 # Run by `celery --app=market.shell.worker:celery_app beat`. Every run is idempotent
 # (conditional UPDATEs), so a missed or doubled beat never resets a quota twice in one period.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
-    "billing-reset-quotas": {"task": "billing.reset_quotas", "schedule": 300.0},
+    "trade-reset-quotas": {"task": "trade.reset_quotas", "schedule": 300.0},
     # Stale ingests sent again or failed, orphaned files swept (README, "Operating").
     "listings-recover-stuck-ingests": {"task": "listings.recover_stuck_ingests", "schedule": 300.0},
     "listings-sweep-orphaned-files": {"task": "listings.sweep_orphaned_files", "schedule": 900.0},

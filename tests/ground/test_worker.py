@@ -78,7 +78,7 @@ def test_a_real_worker_logs_json_with_the_request_id_and_serves_task_metrics(
     # A result is stored before the task's last signal (our log line) fires. The worker runs
     # one task at a time (solo pool), so once a second task has answered, the first one has
     # finished everything, without the test waiting on a clock.
-    worker.celery_app.send_task("billing.reset_quotas").get(timeout=90)
+    worker.celery_app.send_task("trade.reset_quotas").get(timeout=90)
     lines = [json.loads(line) for line in log_text().splitlines() if line.startswith("{")]
     [finished] = [
         line

@@ -11,6 +11,7 @@ from accounts.models import User
 from billing.models import PlanKind
 from ground.db import utcnow
 from ground.errors import Forbidden, QuotaExhausted
+from ground.worker import celery_app
 from listings.models import Dataset
 from market.shell.worker import BEAT_SCHEDULE
 from tests.fixtures.factories import (
@@ -23,7 +24,7 @@ from trade.models import EntitlementStatus, OrderStatus
 
 
 def test_the_beat_schedule_runs_the_reset_task() -> None:
-    assert "billing.reset_quotas" in {e["task"] for e in BEAT_SCHEDULE.values()}
+    assert "trade.reset_quotas" in {e["task"] for e in BEAT_SCHEDULE.values()}
 
 
 def test_add_months_clamps_to_the_end_of_the_month() -> None:
@@ -75,3 +76,10 @@ def test_a_pack_past_its_validity_cannot_be_used_even_before_the_task_runs(
     session.flush()
     with pytest.raises(Forbidden):
         trade.consume(session, principal_of(buyer), listed.id)
+
+
+def test_the_task_s_old_name_still_runs_the_same_work(session: Session) -> None:
+    """A message queued as ``billing.reset_quotas`` before the upgrade runs the quota reset."""
+    old_name = celery_app.tasks["billing.reset_quotas"]
+    assert old_name.acks_late is True
+    assert old_name() == {"expired": 0, "reset": 0, "invoiced": 0}

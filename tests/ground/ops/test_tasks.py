@@ -21,7 +21,7 @@ from tests.fixtures.logs import LogOutput
 from trade import service as trade_service
 from trade.service import Housekeeping
 
-RESET = "billing.reset_quotas"
+RESET = "trade.reset_quotas"
 
 
 def _our_tasks() -> list[str]:
@@ -54,6 +54,7 @@ def test_every_task_is_acknowledged_late_and_retried_with_backoff() -> None:
         "listings.recover_stuck_ingests",
         "listings.sweep_orphaned_files",
         "sandbox.run_query",
+        "trade.reset_quotas",
     ]
     for name in names:
         task = celery_app.tasks[name]

@@ -27,12 +27,12 @@ class _Clock:
 
 def test_each_entry_runs_at_start_then_once_per_interval(settings: Settings) -> None:
     clock = _Clock()
-    beat = EmbeddedBeat({"reset": {"task": "billing.reset_quotas", "schedule": 300.0}}, clock=clock)
-    assert beat.tick() == ["billing.reset_quotas"]
+    beat = EmbeddedBeat({"reset": {"task": "trade.reset_quotas", "schedule": 300.0}}, clock=clock)
+    assert beat.tick() == ["trade.reset_quotas"]
     clock.now += 299
     assert beat.tick() == []
     clock.now += 1
-    assert beat.tick() == ["billing.reset_quotas"]
+    assert beat.tick() == ["trade.reset_quotas"]
 
 
 def test_the_embedded_beat_expires_an_entitlement_past_its_validity(
@@ -44,7 +44,7 @@ def test_the_embedded_beat_expires_an_entitlement_past_its_validity(
     entitlement.valid_until = utcnow() - timedelta(minutes=1)
     session.add(entitlement)
     session.commit()
-    assert "billing.reset_quotas" in EmbeddedBeat(BEAT_SCHEDULE).tick()
+    assert "trade.reset_quotas" in EmbeddedBeat(BEAT_SCHEDULE).tick()
     session.refresh(entitlement)
     assert entitlement.status is EntitlementStatus.expired
 
