@@ -7,8 +7,7 @@ from ground.worker import IDEMPOTENT_TASK, celery_app
 from trade import service
 
 
-@celery_app.task(name="trade.reset_quotas", **IDEMPOTENT_TASK)
-def reset_quotas() -> dict[str, int]:
+def _reset_quotas() -> dict[str, int]:
     """Expire entitlements past their validity, refill subscriptions whose period ended, and
     bill the overage of ended periods and entitlements (orders awaiting payment).
 
@@ -18,9 +17,11 @@ def reset_quotas() -> dict[str, int]:
     return {"expired": done.expired, "reset": done.reset, "invoiced": done.invoiced}
 
 
+reset_quotas = celery_app.task(name="trade.reset_quotas", **IDEMPOTENT_TASK)(_reset_quotas)
 # The name this task had while its module lived with billing. A message queued under it before an
 # upgrade (or sent by a beat still running the old schedule) still runs the same work; remove it
-# once no deployment can hold such a message.
-reset_quotas_legacy_name = celery_app.task(name="billing.reset_quotas", **IDEMPOTENT_TASK)(
-    reset_quotas.run
+# once no deployment can hold such a message. Both are declared from the plain function, so
+# importing this module leaves the Celery app unfinalized (its settings are read lazily).
+reset_quotas_under_its_old_name = celery_app.task(name="billing.reset_quotas", **IDEMPOTENT_TASK)(
+    _reset_quotas
 )
