@@ -41,9 +41,6 @@ class EventBus:
         for handler in self._handlers.get(type(event), ()):
             handler(session, event)
 
-    def clear(self) -> None:
-        self._handlers.clear()
-
 
 bus = EventBus()
 
