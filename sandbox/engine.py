@@ -80,17 +80,28 @@ def write_bounded_copy(path: Path, dest: Path, privacy_unit: str, max_rows: int)
     order in the file), so adding or removing one person changes the copy by at most
     ``max_rows`` rows: the sensitivity every release assumes holds on the copy, and queries over
     it need no per-query bounding. Our own fixed SQL on a private connection: no buyer input.
+
+    One statement, no Python row loop: the people over the bound are found by one grouped
+    count, the window that ranks rows runs over *their* rows only, and every other row streams
+    straight from the file to the copy (an anti-join against the few dropped row numbers).
+    It keeps exactly the rows the earlier window over every row kept, without ranking and
+    sorting every row of the file (29 s -> about 6 s at 10,000,000 rows, bench/README.md).
+    The copy's row order is not meaningful: the sandbox only aggregates it.
     """
     unit = quote_identifier(privacy_unit)
     tmp = dest.with_suffix(".tmp")
     with duckdb.connect() as con:
         con.execute(
-            f"COPY (SELECT * EXCLUDE (sluice_rank, file_row_number) FROM ("
-            f"SELECT *, row_number() OVER (PARTITION BY {unit} ORDER BY file_row_number) "
-            f"AS sluice_rank FROM read_parquet(?, file_row_number = true) "
-            f"WHERE {unit} IS NOT NULL) WHERE sluice_rank <= ? ORDER BY file_row_number) "
+            f"COPY (WITH over AS (SELECT {unit} AS unit FROM read_parquet($path) "
+            f"WHERE {unit} IS NOT NULL GROUP BY {unit} HAVING count(*) > $m), "
+            f"dropped AS (SELECT row FROM (SELECT file_row_number AS row, row_number() OVER "
+            f"(PARTITION BY {unit} ORDER BY file_row_number) AS rank "
+            f"FROM read_parquet($path, file_row_number = true) "
+            f"WHERE {unit} IN (SELECT unit FROM over)) WHERE rank > $m) "
+            f"SELECT * EXCLUDE (file_row_number) FROM read_parquet($path, file_row_number = true) "
+            f"WHERE {unit} IS NOT NULL AND file_row_number NOT IN (SELECT row FROM dropped)) "
             f"TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)",
-            [str(path), max_rows],
+            {"path": str(path), "m": max_rows},
         )
     tmp.replace(dest)
 
