@@ -26,7 +26,8 @@ import pyarrow.parquet as pq
 
 from ground.config import Settings
 from ground.ops.logs import get_logger
-from sandbox.query import TABLE_NAME, ValueType, quote_identifier, quote_string
+from sandbox import connections
+from sandbox.query import TABLE_NAME, ValueType, quote_identifier
 
 log = get_logger(__name__)
 
@@ -106,6 +107,12 @@ def write_bounded_copy(path: Path, dest: Path, privacy_unit: str, max_rows: int)
     tmp.replace(dest)
 
 
+def file_rows(path: Path) -> int:
+    """The file's row count, from its Parquet footer (no data read): an upper bound on the
+    rows any query over it aggregates."""
+    return int(pq.read_metadata(path).num_rows)
+
+
 def column_types(path: Path) -> dict[str, ValueType]:
     """The dataset's columns the sandbox can use, from the Parquet schema (no data read).
 
@@ -131,20 +138,15 @@ def column_types(path: Path) -> dict[str, ValueType]:
     return types
 
 
+POOL = connections.Pool()
+
+
 @contextmanager
 def locked_connection(path: Path, limits: Limits) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection that can read ``path`` as ``dataset`` and nothing else."""
-    con = duckdb.connect(":memory:")
+    """A fresh in-memory DuckDB connection that can read ``path`` as ``dataset`` and nothing
+    else, closed on exit (never pooled)."""
+    con = connections.open_locked(path.resolve(), limits.memory_limit, limits.threads)
     try:
-        file = quote_string(str(path.resolve()))
-        con.execute(f"SET memory_limit={quote_string(limits.memory_limit)}")
-        con.execute(f"SET threads={int(limits.threads)}")
-        con.execute("SET autoinstall_known_extensions=false")
-        con.execute("SET autoload_known_extensions=false")
-        con.execute(f"SET allowed_paths=[{file}]")
-        con.execute("SET enable_external_access=false")
-        con.execute("SET lock_configuration=true")
-        con.execute(f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet({file})")
         yield con
     finally:
         con.close()
@@ -156,28 +158,51 @@ def stream(path: Path, statements: list[str], limits: Limits, sink: RowSink) -> 
     One deadline covers the whole batch, the sink's work included: a timer interrupts DuckDB,
     and the deadline is checked after each chunk. Raises ``ExecutionTimedOut`` past it and
     ``ExecutionFailed`` on any engine error; never on the number of rows.
+
+    The connection is a locked one from ``POOL`` (or a new one); it goes back only under the
+    rules in ``sandbox.connections`` (SELECTs only, no error, no interrupt), so the lock-down
+    and what a query can see are those of a fresh connection.
     """
     deadline = time.monotonic() + limits.timeout_seconds
-    with locked_connection(path, limits) as con:
-        timer = threading.Timer(limits.timeout_seconds, con.interrupt)
-        timer.start()
-        try:
-            for index, sql in enumerate(statements):
-                cursor = con.execute(sql)
-                while rows := cursor.fetchmany(limits.fetch_rows):
-                    sink(index, rows)
-                    if time.monotonic() > deadline:
-                        raise ExecutionTimedOut("time limit")
-        except duckdb.InterruptException:
+    file = path.resolve()
+    key = (str(file), limits.memory_limit, int(limits.threads))
+    con = POOL.take(key) or connections.open_locked(file, limits.memory_limit, limits.threads)
+    reusable = connections.only_selects(con, statements)
+    interrupted = threading.Event()
+
+    def interrupt() -> None:
+        interrupted.set()
+        con.interrupt()
+
+    timer = threading.Timer(limits.timeout_seconds, interrupt)
+    timer.start()
+    try:
+        for index, sql in enumerate(statements):
+            cursor = con.execute(sql)
+            while rows := cursor.fetchmany(limits.fetch_rows):
+                sink(index, rows)
+                if time.monotonic() > deadline:
+                    raise ExecutionTimedOut("time limit")
+    except duckdb.InterruptException:
+        reusable = False
+        raise ExecutionTimedOut("time limit") from None
+    except duckdb.Error as exc:
+        reusable = False
+        # The class only: DuckDB's messages can quote data values.
+        log.warning("sandbox engine error", error_class=type(exc).__name__)
+        if not timer.is_alive():
             raise ExecutionTimedOut("time limit") from None
-        except duckdb.Error as exc:
-            # The class only: DuckDB's messages can quote data values.
-            log.warning("sandbox engine error", error_class=type(exc).__name__)
-            if not timer.is_alive():
-                raise ExecutionTimedOut("time limit") from None
-            raise ExecutionFailed("engine error") from None
-        finally:
-            timer.cancel()
+        raise ExecutionFailed("engine error") from None
+    except BaseException:
+        reusable = False
+        raise
+    finally:
+        timer.cancel()
+        timer.join()
+        if reusable and not interrupted.is_set():
+            POOL.give(key, con)
+        else:
+            con.close()
 
 
 def run(path: Path, statements: list[str], limits: Limits) -> list[list[tuple[Any, ...]]]:
