@@ -60,12 +60,38 @@ def _keys(plan: QueryPlan) -> list[str]:
     return [f"k{i}" for i in range(len(plan.keys))]
 
 
-def aggregate_sql(plan: QueryPlan, source: str) -> str:
+#: Integers up to 2**53 are exact in a DOUBLE, and so is every sum of them that stays below it.
+EXACT_DOUBLE_INTEGER = 1 << 53
+
+
+def exact_in_double(rows: int) -> bool:
+    """Whether a sum of ``rows`` granule terms (each an integer of at most ``SUM_GRANULES`` in
+    absolute value) is exact when accumulated in DOUBLE: every partial sum, in any order and
+    any split across threads, is then an integer below 2**53, so every addition is exact."""
+    return rows * dp.SUM_GRANULES < EXACT_DOUBLE_INTEGER
+
+
+def _granule_sum(term: str, exact_double: bool) -> str:
+    """Σ round(term) as an exact integer. ``round`` gives an integer of at most
+    ``SUM_GRANULES`` in absolute value (the term is a clamped value over its granularity).
+    With ``exact_double`` the integers are summed as DOUBLE and the total cast once (the same
+    integer, without a cast per row: the cast was most of the sandbox's cost over a plain
+    SUM); otherwise each is cast to BIGINT first."""
+    if exact_double:
+        return f"CAST(sum(round({term})) AS BIGINT)"
+    return f"sum(CAST(round({term}) AS BIGINT))"
+
+
+def aggregate_sql(plan: QueryPlan, source: str, *, rows: int | None = None) -> str:
     """Per group: n = COUNT(*), then per aggregate j the integer statistics it needs.
 
     c{j}: count of non-NULL values; s{j}: Σ round(v / g) (fixed-point sum, g public);
-    q{j}: Σ round(v² / g²) for variances. Every term is bounded, so no integer overflow.
+    q{j}: Σ round(v² / g²) for variances. Every term is bounded, so no integer overflow, and
+    every sum is an exact integer whatever the order of additions. ``rows``: at most how many
+    rows the source can hold (the file's row count); when known and small enough
+    (``exact_in_double``), the sums accumulate in DOUBLE, exactly.
     """
+    exact_double = rows is not None and exact_in_double(rows)
     keys = _keys(plan)
     terms = [*keys, "count(*) AS n"]
     for j, aggregate in enumerate(plan.aggregates):
@@ -74,12 +100,12 @@ def aggregate_sql(plan: QueryPlan, source: str) -> str:
         if aggregate.kind in ("sum", "avg", "variance", "stddev"):
             assert aggregate.bounds is not None
             g = dp.sum_granularity(aggregate.bounds.lower, aggregate.bounds.upper)
-            terms.append(f"sum(CAST(round(v{j} / {g!r}) AS BIGINT)) AS s{j}")
+            terms.append(f"{_granule_sum(f'v{j} / {g!r}', exact_double)} AS s{j}")
         if aggregate.kind in ("variance", "stddev"):
             assert aggregate.bounds is not None
             lo, hi = square_bounds(aggregate.bounds.lower, aggregate.bounds.upper)
             g2 = dp.sum_granularity(lo, hi)
-            terms.append(f"sum(CAST(round(v{j} * v{j} / {g2!r}) AS BIGINT)) AS q{j}")
+            terms.append(f"{_granule_sum(f'v{j} * v{j} / {g2!r}', exact_double)} AS q{j}")
     group = f" GROUP BY {', '.join(keys)}" if keys else ""
     return f"SELECT {', '.join(terms)} FROM ({source}) AS bounded{group}"
 

@@ -572,7 +572,7 @@ def execute(
         prepared.privacy.max_rows,
         already_bounded=prepared.privacy.file_within_bound,
     )
-    statements = [rewrite.aggregate_sql(plan, source)]
+    statements = [rewrite.aggregate_sql(plan, source, rows=engine.file_rows(prepared.path))]
     quantiles = [j for j, a in enumerate(plan.aggregates) if a.kind == "quantile"]
     statements += [rewrite.histogram_sql(plan, source, j, dp.QUANTILE_BUCKETS) for j in quantiles]
     selected = selection.Selection(

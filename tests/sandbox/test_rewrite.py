@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -94,3 +96,38 @@ def test_results_stream_in_chunks_and_no_row_count_is_an_error(path: Path) -> No
     sql = "SELECT city, count(*) FROM dataset GROUP BY city ORDER BY city"
     engine.stream(path, [sql], limits, lambda i, rows: chunks.append((i, rows)))
     assert chunks == [(0, [("x", 10)]), (0, [("y", 2)])]
+
+
+def test_sums_accumulated_in_double_are_the_same_integers(tmp_path: Path) -> None:
+    """The DOUBLE accumulation of granule terms gives the very integers the per-row BIGINT
+    casts give, on awkward values (fractions, ties, negatives, NaN, infinities, NULL)."""
+    file = tmp_path / "awkward.parquet"
+    rng = np.random.default_rng(3)
+    values = list(rng.uniform(-150, 150, 20_000)) + [0.5, -0.5, 2.5, -2.5, 1e300, -1e300]
+    values += [math.nan, math.inf, -math.inf, None]
+    pq.write_table(
+        pa.table(
+            {
+                "pid": [f"p{i % 997}" for i in range(len(values))],
+                "city": [f"c{i % 7}" for i in range(len(values))],
+                "amount": pa.array(values, pa.float64()),
+            }
+        ),
+        file,
+        row_group_size=3_000,
+    )
+    schema = query.Schema(engine.column_types(file), {"amount": query.Bounds(-100, 100)})
+    sql = "SELECT city, sum(amount), avg(amount), variance(amount) FROM dataset GROUP BY city"
+    plan = query.parse(sql, schema, max_limit=100)
+    source = rewrite.bounded_rows(plan, "pid", 50)
+    per_row = rewrite.aggregate_sql(plan, source)
+    in_double = rewrite.aggregate_sql(plan, source, rows=engine.file_rows(file))
+    assert per_row != in_double
+    (a,) = engine.run(file, [per_row], LIMITS)
+    (b,) = engine.run(file, [in_double], LIMITS)
+    assert sorted(a) == sorted(b)
+
+
+def test_double_accumulation_only_below_two_to_the_53() -> None:
+    assert rewrite.exact_in_double((1 << 33) - 1)
+    assert not rewrite.exact_in_double(1 << 33)
