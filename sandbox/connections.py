@@ -78,6 +78,7 @@ class Pool:
         self._idle: OrderedDict[tuple[PoolKey, int], duckdb.DuckDBPyConnection] = OrderedDict()
         self._pid = os.getpid()
         self._serial = 0
+        self._orphans: list[duckdb.DuckDBPyConnection] = []
 
     def take(self, key: PoolKey) -> duckdb.DuckDBPyConnection | None:
         """An idle connection for ``key``, now the caller's alone; None when there is none."""
@@ -113,7 +114,9 @@ class Pool:
             con.close()
 
     def _forget_parents(self) -> None:
-        # A forked child must not use (or close) connections its parent opened.
+        # A forked child must not use connections its parent opened, nor close them (DuckDB's
+        # threads did not survive the fork): they are kept, unused, until the child exits.
         if os.getpid() != self._pid:
+            self._orphans.extend(self._idle.values())
             self._idle = OrderedDict()
             self._pid = os.getpid()

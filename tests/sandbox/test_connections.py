@@ -182,3 +182,14 @@ def test_concurrent_queries_each_get_their_own_connection(tmp_path: Path) -> Non
     assert sorted(set(results)) == [("a.parquet", 499500), ("b.parquet", 70)]
     assert len(results) == 20
     assert engine.POOL.idle() <= connections.POOL_SIZE
+
+
+def test_a_forked_child_does_not_use_its_parents_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _file(tmp_path, "a.parquet", [1, 2, 3])
+    _total(path)
+    assert engine.POOL.idle(_key(path)) == 1
+    monkeypatch.setattr(connections.os, "getpid", lambda: -1)  # as seen in a forked child
+    assert engine.POOL.take(_key(path)) is None
+    assert _total(path) == 6
