@@ -166,7 +166,9 @@ def stream(path: Path, statements: list[str], limits: Limits, sink: RowSink) -> 
     deadline = time.monotonic() + limits.timeout_seconds
     file = path.resolve()
     key = (str(file), limits.memory_limit, int(limits.threads))
-    con = POOL.take(key) or connections.open_locked(file, limits.memory_limit, limits.threads)
+    con = POOL.take(key)
+    if con is None:
+        con = connections.open_locked(file, limits.memory_limit, limits.threads)
     reusable = connections.only_selects(con, statements)
     interrupted = threading.Event()
 
