@@ -210,6 +210,14 @@ def _duckdb_release(
     return versions.apply_for(dataset, raw, WIDE_POLICY, buyer_org_id=buyer, row_offset=offset)
 
 
+def _wide_release(
+    dataset: Dataset, data_dir: Path, buyer: uuid.UUID | None, *, limit: int, offset: int
+) -> pa.Table:
+    return versions.release_with(
+        dataset, WIDE_POLICY, buyer_org_id=buyer, limit=limit, offset=offset, data_dir=data_dir
+    )
+
+
 def _pages() -> list[tuple[int, int]]:
     rng = random.Random(14)
     edges = [
@@ -231,14 +239,7 @@ def _pages() -> list[tuple[int, int]]:
 def test_every_page_equals_the_duckdb_read_it_replaced(wide: Dataset, settings: Settings) -> None:
     buyer = uuid.uuid4()
     for offset, limit in _pages():
-        new = versions.release_with(
-            wide,
-            WIDE_POLICY,
-            buyer_org_id=buyer,
-            limit=limit,
-            offset=offset,
-            data_dir=settings.data_dir,
-        )
+        new = _wide_release(wide, settings.data_dir, buyer, limit=limit, offset=offset)
         old = _duckdb_release(wide, settings.data_dir, buyer, limit=limit, offset=offset)
         assert new.column_names == old.column_names, (offset, limit)
         assert json_rows(new) == json_rows(old), (offset, limit)
@@ -249,18 +250,9 @@ def test_every_page_equals_the_duckdb_read_it_replaced(wide: Dataset, settings: 
 
 def test_a_page_is_masked_at_its_absolute_rows(wide: Dataset, settings: Settings) -> None:
     """Noise, date shifts and pseudonyms of row i are the same in every page holding it."""
-    whole = versions.release_with(
-        wide, WIDE_POLICY, buyer_org_id=None, limit=WIDE_ROWS, offset=0, data_dir=settings.data_dir
-    )
+    whole = _wide_release(wide, settings.data_dir, None, limit=WIDE_ROWS, offset=0)
     for offset, limit in _pages():
-        page = versions.release_with(
-            wide,
-            WIDE_POLICY,
-            buyer_org_id=None,
-            limit=limit,
-            offset=offset,
-            data_dir=settings.data_dir,
-        )
+        page = _wide_release(wide, settings.data_dir, None, limit=limit, offset=offset)
         assert json_rows(page) == json_rows(whole.slice(offset, limit)), (offset, limit)
 
 
