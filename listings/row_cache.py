@@ -20,7 +20,9 @@ Guarantees:
   the old file, exactly as when it opened the file itself.
 - **Bounded by settings, never by a caller.** At most ``SLUICE_ROW_CACHE_FILES`` files are
   held open and ``SLUICE_ROW_CACHE_BYTES`` bytes of decoded columns kept, least recently used
-  evicted first; a row group's column larger than the whole budget is served and not kept.
+  evicted first. A row group whose columns would not fit in the whole budget (an old file's
+  one huge group) is never decoded whole: the page's rows are streamed from it, a batch at
+  a time, so a read's memory is bounded too.
   (A read in flight keeps its own references: an evicted file is closed when its last read
   ends.) ``limit`` and ``offset`` only choose what is read.
 - **Thread-safe.** The indexes are guarded by one lock held only to look up and insert;
@@ -49,6 +51,7 @@ from ground.config import get_settings
 Identity = tuple[int, int, int, int, int]
 _OPEN_ATTEMPTS = 3
 _STRIPES = 64
+_STREAM_BATCH_ROWS = 8192
 
 
 def identity_of(path: Path) -> Identity:
@@ -90,13 +93,43 @@ class OpenedFile:
     def num_rows(self) -> int:
         return self.starts[-1]
 
+    def reader(self) -> pq.ParquetFile:
+        """A reader of this call's own over the shared handle (the footer is not parsed
+        again; the handle is read with positional reads, safe from several threads)."""
+        return pq.ParquetFile(self.source, metadata=self.metadata)
+
     def decode(self, group: int, names: list[str]) -> dict[str, pa.ChunkedArray]:
-        """The columns ``names`` of row group ``group``, decoded by a reader of this call's
-        own (the footer is not parsed again)."""
-        table = pq.ParquetFile(self.source, metadata=self.metadata).read_row_group(
-            group, columns=names
-        )
+        """The columns ``names`` of row group ``group``, whole."""
+        table = self.reader().read_row_group(group, columns=names)
         return {name: table.column(name) for name in names}
+
+    def decoded_size(self, group: int, names: list[str]) -> int:
+        """About how many bytes ``names`` of row group ``group`` take decoded (the writer's
+        uncompressed sizes, from the footer: nothing is read)."""
+        row_group = self.metadata.row_group(group)
+        return sum(
+            row_group.column(self.schema.get_field_index(name)).total_uncompressed_size
+            for name in names
+        )
+
+    def stream(self, group: int, names: list[str], start: int, stop: int) -> pa.Table:
+        """Rows ``start`` .. ``stop`` of row group ``group``, decoded a batch at a time and
+        stopped once past ``stop``: memory holds a batch, not the group (an old file's one
+        huge row group)."""
+        pieces: list[pa.RecordBatch] = []
+        seen = 0
+        batches = self.reader().iter_batches(
+            batch_size=_STREAM_BATCH_ROWS, row_groups=[group], columns=names
+        )
+        for batch in batches:
+            first, after = max(start, seen), min(stop, seen + batch.num_rows)
+            if first < after:
+                pieces.append(batch.slice(first - seen, after - first))
+            seen += batch.num_rows
+            if seen >= stop:
+                break
+        schema = pa.schema([self.schema.field(name) for name in names])
+        return pa.Table.from_batches(pieces, schema=schema)
 
 
 _ColumnKey = tuple[Path, Identity, int, str]
@@ -133,9 +166,8 @@ class RowCache:
         while names and offset < end and opened.starts[group] < end:
             first, after = opened.starts[group], opened.starts[group + 1]
             start, stop = max(offset, first) - first, min(end, after) - first
-            decoded = self._group_columns(opened, group, names)
-            for name in names:
-                pieces[name].extend(decoded[name].slice(start, stop - start).chunks)
+            for name, column in self._page_of_group(opened, group, names, start, stop).items():
+                pieces[name].extend(column.chunks)
             group += 1
         rows = max(0, end - offset)
         if not names:
@@ -170,6 +202,18 @@ class RowCache:
         """Drop everything cached for ``path`` (its file is gone)."""
         with self._lock:
             self._drop_other_versions(path, None)
+
+    def _page_of_group(
+        self, opened: OpenedFile, group: int, names: list[str], start: int, stop: int
+    ) -> dict[str, pa.ChunkedArray]:
+        """Rows ``start`` .. ``stop`` of a row group: sliced from its decoded columns (decoded
+        and kept on a miss), or, for a group that could not be kept anyway (larger than the
+        whole byte budget), streamed without decoding the whole group."""
+        if opened.decoded_size(group, names) > self.max_bytes:
+            table = opened.stream(group, names, start, stop)
+            return {name: table.column(name) for name in names}
+        decoded = self._group_columns(opened, group, names)
+        return {name: decoded[name].slice(start, stop - start) for name in names}
 
     def _group_columns(
         self, opened: OpenedFile, group: int, names: list[str]

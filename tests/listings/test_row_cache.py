@@ -48,10 +48,12 @@ def _pages(seed: int, count: int) -> list[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("group", [GROUP, ROWS, 7])
-def test_pages_equal_slices_of_the_whole_file(tmp_path: Path, group: int) -> None:
+@pytest.mark.parametrize("budget", [10**8, 0], ids=["kept", "streamed"])
+def test_pages_equal_slices_of_the_whole_file(tmp_path: Path, group: int, budget: int) -> None:
+    """Decoded and kept, or (a group larger than the budget) streamed a batch at a time."""
     path = _write(tmp_path / "d.parquet", _table(), group=group)
     whole = pq.read_table(path)
-    cache = RowCache(max_files=4, max_bytes=10**8)
+    cache = RowCache(max_files=4, max_bytes=budget)
     pages = [(0, ROWS), (GROUP - 1, 2), (ROWS - 3, 10), (ROWS, 5), (ROWS + 9, 5), (10, 0)]
     for offset, limit in pages + _pages(1, 40):
         assert _read(cache, path, offset, limit) == whole.slice(offset, limit), (offset, limit)
@@ -97,10 +99,10 @@ def test_decoded_columns_stay_within_the_byte_budget(tmp_path: Path) -> None:
         assert cache.decoded_bytes <= budget
 
 
-def test_a_column_larger_than_the_budget_is_served_and_not_kept(tmp_path: Path) -> None:
-    path = _write(tmp_path / "d.parquet", _table(), group=ROWS)
+def test_a_group_larger_than_the_budget_is_streamed_and_not_kept(tmp_path: Path) -> None:
+    path = _write(tmp_path / "d.parquet", _table(20 * ROWS), group=20 * ROWS)
     cache = RowCache(max_files=4, max_bytes=1000)
-    assert _read(cache, path, 1200, 3).column("row").to_pylist() == [1200, 1201, 1202]
+    assert _read(cache, path, 12000, 3).column("row").to_pylist() == [12000, 12001, 12002]
     assert cache.decoded_bytes == 0
 
 
