@@ -11,8 +11,10 @@ this process, each way:
   call, ``SELECT * … LIMIT/OFFSET``, then the policy over the page;
 * **new: row cache**: ``listings.row_cache.RowCache.read`` (warm: the decoded row groups are
   kept) and the policy over the page;
-* **new, nothing kept**: the same with a byte budget of 0 (every call decodes the row groups
-  its page overlaps: the cost of a cold cache or of a dataset larger than the budget);
+* **new, nothing kept**: the same with a byte budget of 0: nothing is kept, so every call
+  streams the row groups its page overlaps, 8,192-row batches up to the page's end (the cost
+  of a dataset much larger than the budget);
+* **new: row cache read, no policy**: the warm read alone;
 * **plain pyarrow**: the floor: a file opened once, its row group read and sliced, no policy;
 * **policy alone**: the policy over a page already in memory (what every path with a policy
   pays on top of its read).
@@ -101,6 +103,13 @@ def cached_path(path: Path, limit: int, cache: RowCache) -> Serve:
     return serve
 
 
+def cached_read(path: Path, limit: int, cache: RowCache) -> Serve:
+    def serve(offset: int) -> pa.Table:
+        return cache.read(path, offset=offset, limit=limit, columns=POLICY.releases)
+
+    return serve
+
+
 def plain_path(path: Path, limit: int) -> Serve:
     parquet = pq.ParquetFile(path)
     starts = [0]
@@ -152,6 +161,7 @@ def main() -> None:
             "new: row cache, 16k groups": cached_path(grouped, args.limit, warm),
             "new: row cache, one group": cached_path(one, args.limit, warm),
             "new, nothing kept, 16k groups": cached_path(grouped, args.limit, cold),
+            "new: row cache read, no policy": cached_read(grouped, args.limit, warm),
             "plain pyarrow, no policy": plain_path(grouped, args.limit),
             "policy alone, page in memory": policy_alone(table, args.limit),
         }
