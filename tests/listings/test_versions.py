@@ -302,3 +302,29 @@ def test_a_removed_file_is_refused_not_served_from_the_cache(
         versions.release_with(
             wide, WIDE_POLICY, buyer_org_id=None, limit=10, offset=0, data_dir=settings.data_dir
         )
+
+
+def test_a_tampered_local_copy_is_fetched_again_and_never_served_from_the_cache(
+    session: Session,
+    settings: Settings,
+    provider: User,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """With an object store, the data directory is a cache that ``ensure_local`` verifies; a
+    copy altered on disk is fetched again, and the row cache reads the fetched bytes."""
+    stored = apply_settings(monkeypatch, storage_url=f"file://{tmp_path / 'store'}")
+    dataset = create_dataset(
+        session,
+        stored,
+        provider=provider,
+        content=_parquet_bytes(_wide_table(300)),
+        filename="visits.parquet",
+    )
+    session.commit()
+    first = _wide_release(dataset, stored.data_dir, None, limit=300, offset=0)
+    local = storage.resolve(stored.data_dir, dataset.file_path)
+    forged = _wide_table(300).set_column(1, "姓名", pa.array(["伪造"] * 300))
+    pq.write_table(forged, local)  # rewritten in place: same path, other bytes
+    again = _wide_release(dataset, stored.data_dir, None, limit=300, offset=0)
+    assert json_rows(again) == json_rows(first)
