@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     max_cell_bytes: int = Field(default=1024 * 1024, gt=0)
     ingest_batch_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
     ingest_sample_rows: int = Field(default=10_000, gt=0)
+    # Stored datasets are written in row groups of this many rows: a page of rows decodes
+    # only the groups it overlaps (a few thousand rows, not the whole file), while DuckDB's
+    # full scans in the sandbox still get groups large enough to run in parallel.
+    parquet_row_group_rows: int = Field(default=16_384, ge=1024, le=1024 * 1024)
+    # The row read path's in-process cache (listings.row_cache), per process: at most this
+    # many opened dataset files, and this many bytes of decoded columns (0 turns either off).
+    row_cache_files: int = Field(default=64, ge=0)
+    row_cache_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
     free_plan_calls: int = Field(default=1000, gt=0)
     # Every approved usage scenario expires; renewing it is a new order (reviewed if graded).
     scenario_valid_days: int = Field(default=365, gt=0)

@@ -99,11 +99,17 @@ def staged_upload(source: BinaryIO, data_dir: Path, *, max_bytes: int) -> Iterat
         path.unlink(missing_ok=True)
 
 
+def row_group_rows() -> int:
+    """Rows per row group of every stored dataset file (``SLUICE_PARQUET_ROW_GROUP_ROWS``): a
+    page of rows decodes only the groups it overlaps (``listings.row_cache``)."""
+    return get_settings().parquet_row_group_rows
+
+
 def write_parquet_atomically(table: pa.Table, dest: Path) -> None:
     """Write to a temporary name and rename, so readers never see a half-written file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_rows())
     os.replace(tmp, dest)
 
 
@@ -167,18 +173,53 @@ def _mtime(path: Path) -> float:
 def write_batches_atomically(
     batches: Iterable[pa.RecordBatch], schema: pa.Schema, dest: Path
 ) -> int:
-    """Write ``batches`` one at a time (memory holds one batch, never the file) under a
-    temporary name, then rename; returns how many batches were written. A failure removes
-    the temporary file, so nothing half-written is ever left or read."""
+    """Write ``batches`` (memory holds about two batches, never the file) under a temporary
+    name, then rename; returns how many batches were read. Rows are regrouped into row groups
+    of exactly ``row_group_rows()`` rows (the last one shorter), whatever size the batches
+    come in. A failure removes the temporary file, so nothing half-written is ever left or
+    read."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".parquet.tmp")
-    written = 0
+    counted = _Counted(batches)
+    rows = row_group_rows()
     try:
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for batch in batches:
-                writer.write_batch(batch)
-                written += 1
+            for group in _regrouped(counted, schema, rows):
+                writer.write_table(group, row_group_size=rows)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-    return written
+    return counted.count
+
+
+class _Counted:
+    """The batches passing through, counted (the ingest reports how many it read)."""
+
+    def __init__(self, batches: Iterable[pa.RecordBatch]) -> None:
+        self._batches = batches
+        self.count = 0
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self._batches:
+            self.count += 1
+            yield batch
+
+
+def _regrouped(
+    batches: Iterable[pa.RecordBatch], schema: pa.Schema, rows: int
+) -> Iterator[pa.Table]:
+    """``batches`` as tables of exactly ``rows`` rows (the last may be shorter): slices, so
+    nothing is copied until the writer encodes them."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(rows - held, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == rows:
+                yield pa.Table.from_batches(pending, schema)
+                pending, held = [], 0
+    if held:
+        yield pa.Table.from_batches(pending, schema)

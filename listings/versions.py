@@ -15,17 +15,21 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import pyarrow as pa
 from sqlmodel import Session
 
 from anonymize import KAnonymityReport, Policy, apply_policy
 from ground.db import utcnow
 from ground.errors import Conflict
+from ground.ops.logs import get_logger
+from ground.storage import StorageUnavailable
 from listings import storage
 from listings.keys import PREVIEW_AUDIENCE, cell_key, release_key
 from listings.models import Dataset, DatasetStatus, PolicyVersion
 from listings.repository import DatasetRepository
+from listings.row_cache import row_cache
+
+log = get_logger(__name__)
 
 Which = Literal["draft", "approved"]
 __all__ = ["PREVIEW_AUDIENCE", "Which", "apply_for", "release", "release_key", "release_with"]
@@ -127,13 +131,21 @@ def release_with(
     data_dir: Path,
 ) -> pa.Table:
     """Rows `offset` .. `offset + limit` passed through `policy` (fails closed like every
-    release: a column the policy does not name is dropped)."""
+    release: a column the policy does not name is dropped — here it is not even read).
+
+    The rows come from the process's row cache (`listings.row_cache`): only the row groups
+    the page overlaps are decoded, once, and only the released columns; only the page's rows
+    are masked, at their absolute positions, so noise, date shifts and pseudonyms are the
+    very values a read of the whole file would give. A stored file that is missing (removed
+    meanwhile) is a 503, never an empty page."""
     path = storage.ensure_local(data_dir, dataset.file_path)
-    with duckdb.connect() as con:
-        raw = con.sql(
-            "SELECT * FROM read_parquet($path) LIMIT $limit OFFSET $offset",
-            params={"path": str(path), "limit": limit, "offset": offset},
-        ).to_arrow_table()
+    try:
+        raw = row_cache().read(path, offset=offset, limit=limit, columns=policy.releases)
+    except FileNotFoundError:
+        log.error("dataset file missing", dataset_id=str(dataset.id))
+        raise StorageUnavailable() from None
+    if raw.num_columns == 0:
+        return raw  # nothing released, only how many rows (apply_policy needs a column for it)
     return apply_for(dataset, raw, policy, buyer_org_id=buyer_org_id, row_offset=offset)
 
 
