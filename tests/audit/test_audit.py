@@ -21,6 +21,7 @@ from ground import db
 from ground.config import Settings
 from ground.errors import NotFound
 from market.shell.cli import app as cli_app
+from tests.fixtures.audit import sealed_records
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     PASSWORD,
@@ -130,11 +131,12 @@ def test_every_data_call_is_recorded_with_rows_returned(
 
 
 def _seed_chain(session: Session, count: int = 5) -> list[AuditRecord]:
+    """Records appended and sealed (as the beat's seal task would)."""
     actor = principal_of(create_user(session, role=Role.admin))
     for n in range(count):
         audit.record(session, "test.event", actor=actor, details={"n": n, "名": "值"})
     session.commit()
-    return list(session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))).all())
+    return sealed_records(session)
 
 
 def test_verify_accepts_an_intact_chain(
