@@ -90,7 +90,9 @@ class AuditRepository:
                     | ((col(AuditRecord.at) == at) & (col(AuditRecord.id) > rid))
                 )
             rows = self.session.exec(
-                stmt.order_by(col(AuditRecord.at), col(AuditRecord.id)).limit(batch)
+                stmt.order_by(col(AuditRecord.at), col(AuditRecord.id))
+                .limit(batch)
+                .execution_options(populate_existing=True)
             ).all()
             if not rows:
                 return
@@ -134,6 +136,8 @@ class AuditRepository:
                 .where(col(AuditRecord.seq) > after, *conditions)  # type: ignore[arg-type]
                 .order_by(col(AuditRecord.seq))
                 .limit(batch)
+                # What is stored, never what this session remembers: verification reads these.
+                .execution_options(populate_existing=True)
             ).all()
             if not rows:
                 return

@@ -202,7 +202,9 @@ class VerifyReport:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _recomputed_content(entry: AuditRecord) -> str:
+def content_hash_of(entry: AuditRecord) -> str:
+    """The content hash ``entry``'s stored fields have now (equal to its ``content_hash``
+    unless it was edited)."""
     return content_hash(
         at=entry.at,
         action=entry.action,
@@ -235,24 +237,28 @@ def _intact(entry: AuditRecord, seq: int, prev_hash: str, legacy_through: int) -
     records chained before sealing existed)."""
     if seq <= legacy_through:
         return _recomputed_legacy(entry, seq, prev_hash) == entry.hash
-    if entry.content_hash != _recomputed_content(entry):
+    if entry.content_hash != content_hash_of(entry):
         return False
     return link_hash(seq=seq, prev_hash=prev_hash, content_hash=entry.content_hash) == entry.hash
 
 
-def verify(session: Session) -> VerifyReport:
+def verify(session: Session, *, seal_first: bool = True) -> VerifyReport:
     """Seal what is committed, then walk the chain from the first record and check the
     records still unsealed; report the first broken record, if any.
 
     Sealing first makes the report cover every record committed before it (the caller
-    commits the seal). A sealed record is protected by the chain: an edit of its fields or of
-    its chain fields, a deletion, an insertion with a forged ``seq``, or records deleted from
-    the end (against the head) are all found. An unsealed record, one committed after this
-    seal, is protected by its content hash only: an edit is found, but deleting it leaves no
-    trace until it has been sealed (the interval of the ``audit.seal`` beat task bounds that
-    window; anchoring ``head_hash`` outside the database defeats a rewrite of the whole chain).
+    commits the seal); ``seal_first=False`` verifies without writing (e.g. on a read-only
+    replica), the records committed since the last seal checked by their content hash only.
+
+    A sealed record is protected by the chain: an edit of its fields or of its chain fields, a
+    deletion, an insertion with a forged ``seq``, or records deleted from the end (against the
+    head) are all found. An unsealed record, one committed after the last seal, is protected
+    by its content hash only: an edit is found, but deleting it leaves no trace until it has
+    been sealed (the interval of the ``audit.seal`` beat task bounds that window). Anchoring
+    ``head_hash`` outside the database defeats a rewrite of the whole chain.
     """
-    seal_all(session)
+    if seal_first:
+        seal_all(session)
     repo = AuditRepository(session)
     head = repo.head()
     head_seq, head_hash, legacy_through = (
@@ -303,7 +309,7 @@ def verify(session: Session) -> VerifyReport:
         )
     unsealed = 0
     for entry in repo.iter_unsealed():
-        if entry.content_hash != _recomputed_content(entry):
+        if entry.content_hash != content_hash_of(entry):
             return broken(
                 None,
                 entry.id,
