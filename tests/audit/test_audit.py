@@ -239,8 +239,8 @@ def test_filters_by_time_window(
 def test_concurrent_appends_form_one_unbroken_chain(
     committed_database: str, settings: Settings
 ) -> None:
-    """Real transactions on real threads: the head lock serializes appends, so no two records
-    ever claim the same predecessor."""
+    """Real transactions on real threads append without waiting for each other; sealed
+    afterwards (by ``verify``), no two records claim the same place or predecessor."""
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 

@@ -30,7 +30,7 @@ from ground.config import Settings
 from tests.fixtures.client import bearer
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import create_user
-from tests.fixtures.settings import TEST_JWT_SECRET, TEST_SECRETS_KEY, apply_settings
+from tests.fixtures.settings import apply_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN_AT_ONCE = 8
@@ -100,18 +100,11 @@ def _start_server(port: int, log: Path, output: IO[bytes]) -> subprocess.Popen[b
 
 @pytest.fixture
 def server_settings(
-    committed_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, committed_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
-    """Settings for a server process on the test's own committed database."""
-    monkeypatch.delenv("SLUICE_CELERY_BROKER_URL", raising=False)
-    return apply_settings(
-        monkeypatch,
-        environment="test",
-        database_url=committed_database,
-        data_dir=str(tmp_path / "data"),
-        jwt_secret=TEST_JWT_SECRET,
-        secrets_key=TEST_SECRETS_KEY,
-    )
+    """The test's settings, on its own committed database (a server process must see the
+    rows the test commits, and the test the rows the server commits)."""
+    return apply_settings(monkeypatch, database_url=committed_database)
 
 
 def _create_keys_until_stopped(
