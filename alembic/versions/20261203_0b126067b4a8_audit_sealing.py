@@ -109,27 +109,32 @@ def _rechain(conn: sa.Connection) -> None:
         .order_by(audit_record.c.seq.is_(None), audit_record.c.seq, audit_record.c.at)
         .order_by(audit_record.c.id)
     ).all()
-    sealed_prev, seq = prev, head.legacy_through
+    sealed_prev, seq, updates = prev, head.legacy_through, []
+    # Every record checked before any is rewritten: a refusal leaves the log as it was.
     for row in rows:
         fields = {name: getattr(row, name) for name in _FIELDS}
         if row.content_hash != content_hash(**fields):
             _refuse(row.seq or row.id)
         if row.seq is not None:
-            if row.seq != seq + 1 or row.prev_hash != sealed_prev:
-                _refuse(row.seq)
-            if row.hash != link_hash(
-                seq=row.seq, prev_hash=sealed_prev, content_hash=row.content_hash
-            ):
+            expected = link_hash(seq=row.seq, prev_hash=sealed_prev, content_hash=row.content_hash)
+            if row.seq != seq + 1 or row.prev_hash != sealed_prev or row.hash != expected:
                 _refuse(row.seq)
             sealed_prev = row.hash
         seq += 1
         new_hash = legacy_record_hash(seq=seq, prev_hash=prev, **fields)
+        updates.append({"row_id": row.id, "seq": seq, "prev_hash": prev, "hash": new_hash})
+        prev = new_hash
+    if updates:
         conn.execute(
             audit_record.update()
-            .where(audit_record.c.id == row.id)
-            .values(seq=seq, prev_hash=prev, hash=new_hash)
+            .where(audit_record.c.id == sa.bindparam("row_id"))
+            .values(
+                seq=sa.bindparam("seq"),
+                prev_hash=sa.bindparam("prev_hash"),
+                hash=sa.bindparam("hash"),
+            ),
+            updates,
         )
-        prev = new_hash
     conn.execute(
         audit_head.update().where(audit_head.c.id == 1).values(last_seq=seq, last_hash=prev)
     )
