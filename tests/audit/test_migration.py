@@ -5,7 +5,8 @@ tampered log)."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -33,24 +34,31 @@ old_record = sa.table(
 )
 
 
+def _legacy_hash(
+    seq: int, at: datetime, action: str, details: dict[str, Any], prev_hash: str
+) -> str:
+    """The previous revision's hash of a record that names no actor, dataset or subject."""
+    return legacy_record_hash(
+        seq=seq,
+        at=at,
+        action=action,
+        actor_user_id=None,
+        actor_org_id=None,
+        actor_role=None,
+        dataset_id=None,
+        subject_id=None,
+        details=details,
+        prev_hash=prev_hash,
+    )
+
+
 def _old_chain(url: str) -> str:
     """Records chained as the previous revision did (head advanced); returns the head hash."""
     prev, start = GENESIS_HASH, utcnow()
     with db.engine_for(url).begin() as conn:
         for seq in range(1, OLD_RECORDS + 1):
             at, details = start + timedelta(seconds=seq), {"n": seq, "名": "值"}
-            digest = legacy_record_hash(
-                seq=seq,
-                at=at,
-                action="old.event",
-                actor_user_id=None,
-                actor_org_id=None,
-                actor_role=None,
-                dataset_id=None,
-                subject_id=None,
-                details=details,
-                prev_hash=prev,
-            )
+            digest = _legacy_hash(seq, at, "old.event", details, prev)
             conn.execute(
                 old_record.insert(),
                 {"id": uuid.uuid4(), "seq": seq, "at": at, "action": "old.event",
@@ -130,18 +138,7 @@ def test_the_downgrade_rechains_with_the_original_formula(
     prev = GENESIS_HASH
     for r in rows:
         assert r.prev_hash == prev
-        assert r.hash == legacy_record_hash(
-            seq=r.seq,
-            at=r.at,
-            action=r.action,
-            actor_user_id=None,
-            actor_org_id=None,
-            actor_role=None,
-            dataset_id=None,
-            subject_id=None,
-            details=r.details,
-            prev_hash=prev,
-        )
+        assert r.hash == _legacy_hash(r.seq, r.at, r.action, r.details, prev)
         prev = r.hash
     assert tuple(head) == (OLD_RECORDS + 3, prev)
 
