@@ -21,12 +21,14 @@ from typing import IO
 import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
 from accounts.models import ApiKey, Role, User
 from audit import service as audit
 from audit.models import AuditRecord
 from ground import db
 from ground.config import Settings
+from market.shell.cli import app as cli_app
 from tests.fixtures.client import bearer
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import create_user
@@ -173,16 +175,9 @@ def test_a_killed_server_leaves_every_committed_action_recorded_and_a_valid_chai
         server = _start_server(port, log, output)
         acknowledged = _kill_mid_flight(server, port, buyers, server_settings, log)
 
-    verified = subprocess.run(
-        [sys.executable, "-m", "market.shell.cli", "audit", "verify"],
-        cwd=ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "OK" in verified.stdout
+    verified = CliRunner().invoke(cli_app, ["audit", "verify"])  # seals, then verifies
+    assert verified.exit_code == 0, verified.output
+    assert "OK" in verified.output
 
     with db.new_session() as session:
         keys = {str(k) for k in session.exec(select(ApiKey.id)).all()}
