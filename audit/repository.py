@@ -68,14 +68,13 @@ class AuditRepository:
         self.session.add_all(records)
         self.session.flush()
 
-    def unsealed(self, *, limit: int) -> list[AuditRecord]:
-        """The oldest committed records not chained yet, in the order the sealer chains them."""
-        stmt = (
-            select(AuditRecord)
-            .where(col(AuditRecord.seq).is_(None))
-            .order_by(col(AuditRecord.at), col(AuditRecord.id))
-            .limit(limit)
-        )
+    def unsealed(self, *, limit: int, until: datetime | None = None) -> list[AuditRecord]:
+        """The oldest committed records not chained yet (written at ``until`` or before, if
+        given), in the order the sealer chains them."""
+        stmt = select(AuditRecord).where(col(AuditRecord.seq).is_(None))
+        if until is not None:
+            stmt = stmt.where(col(AuditRecord.at) <= until)
+        stmt = stmt.order_by(col(AuditRecord.at), col(AuditRecord.id)).limit(limit)
         return list(self.session.exec(stmt).all())
 
     def iter_unsealed(self, *, batch: int = 1000) -> Iterator[AuditRecord]:

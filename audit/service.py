@@ -42,6 +42,7 @@ from ground.errors import NotFound
 
 _PENDING_KEY = "sluice.audit_pending"
 _TICK = timedelta(microseconds=1)
+_CUTOFF_MARGIN = timedelta(seconds=1)
 #: How many records one seal chains at most (one transaction of the ``audit.seal`` task).
 SEAL_BATCH = 1000
 log = logging.getLogger(__name__)
@@ -159,15 +160,16 @@ def _drop_pending(session: OrmSession) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
-def seal(session: Session, *, limit: int = SEAL_BATCH) -> int:
-    """Chain up to ``limit`` committed, unsealed records onto the log; returns how many.
+def seal(session: Session, *, limit: int = SEAL_BATCH, until: datetime | None = None) -> int:
+    """Chain up to ``limit`` committed, unsealed records (written at ``until`` or before, if
+    given) onto the log; returns how many.
 
     Holds the head's row lock (SQLite: the write lock) until the caller commits, so one sealer
     runs at a time; requests never take it. Records committed while it runs are not visible to
     it and are chained by the next run. Flushes; the caller commits."""
     repo = AuditRepository(session)
     head = repo.lock_head()
-    entries = repo.unsealed(limit=limit)
+    entries = repo.unsealed(limit=limit, until=until)
     for entry in entries:
         entry.seq, entry.prev_hash = head.last_seq + 1, head.last_hash
         entry.hash = link_hash(
@@ -179,11 +181,20 @@ def seal(session: Session, *, limit: int = SEAL_BATCH) -> int:
     return len(entries)
 
 
+def seal_cutoff() -> datetime:
+    """Where a sealing run stops: records written after it are the next run's. A second past
+    now, because records of one transaction get successive microseconds (``_append_pending``)
+    and may run slightly ahead of the clock."""
+    return utcnow() + _CUTOFF_MARGIN
+
+
 def seal_all(session: Session) -> int:
-    """Chain every committed, unsealed record (before a verification or an export, so they
-    cover everything committed so far). In one transaction: the caller commits."""
-    total = 0
-    while sealed := seal(session):
+    """Chain every committed, unsealed record written before this call (before a verification
+    or an export, so they cover everything committed so far). Records written meanwhile are
+    left to the next seal, so a steady stream of new ones cannot keep this running. In one
+    transaction: the caller commits."""
+    until, total = seal_cutoff(), 0
+    while sealed := seal(session, until=until):
         total += sealed
     return total
 

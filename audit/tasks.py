@@ -13,17 +13,18 @@ SEAL_INTERVAL_SECONDS = 10.0
 
 
 def _seal() -> dict[str, int]:
-    """Chain every committed, unsealed record, one transaction per batch, so the head's lock is
-    held briefly and a large backlog never makes one huge transaction.
+    """Chain every committed, unsealed record written before the run, one transaction per
+    batch, so the head's lock is held briefly and a large backlog never makes one huge
+    transaction (records written meanwhile are the next run's).
 
     Idempotent: a run that finds nothing unsealed does nothing, and two runs never chain a
     record twice (the second waits for the head's lock and finds the first's work done)."""
-    total = 0
+    until, total = service.seal_cutoff(), 0
     while True:
         with unit_of_work() as session:
-            sealed = service.seal(session)
+            sealed = service.seal(session, until=until)
         total += sealed
-        if sealed < service.SEAL_BATCH:
+        if sealed < service.SEAL_BATCH:  # the backlog up to ``until`` is sealed
             return {"sealed": total}
 
 

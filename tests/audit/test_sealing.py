@@ -5,6 +5,8 @@ unsealed record edited."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
@@ -173,3 +175,13 @@ def test_a_sealed_edit_is_found_after_the_record_was_edited_before_sealing(
     sealed = session.get(AuditRecord, victim.id, populate_existing=True)
     assert sealed is not None
     assert report.first_broken_seq == sealed.seq
+
+
+def test_a_seal_leaves_records_written_after_its_cutoff_to_the_next(session: Session) -> None:
+    """So a steady stream of new records cannot keep one seal (or a verification) running."""
+    seal(session)
+    _append(session, 2)
+    unsealed = session.exec(select(AuditRecord).where(col(AuditRecord.seq).is_(None))).all()
+    written = [r.at for r in unsealed]
+    assert audit.seal(session, until=min(written) - timedelta(microseconds=1)) == 0
+    assert audit.seal(session, until=max(written)) == len(unsealed)
