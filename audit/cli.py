@@ -1,4 +1,4 @@
-"""``sluice audit``: verify the chain and export it for regulators."""
+"""``sluice audit``: seal and verify the chain, and export it for regulators."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.console import Console
 from audit import service
 from audit.export import ExportFormat, render
 from audit.repository import AuditFilter
-from ground.db import new_session
+from ground.db import new_session, unit_of_work
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 console = Console()
@@ -19,15 +19,18 @@ console = Console()
 
 @app.command("verify")
 def verify() -> None:
-    """Recompute the hash chain; exit 1 and name the first broken link if it is broken."""
-    with new_session() as session, console.status("Verifying the audit chain…"):
+    """Seal what is committed, recompute the hash chain and check the unsealed records; exit 1
+    and name the first broken record if one is broken."""
+    with unit_of_work() as session, console.status("Verifying the audit chain…"):
         report = service.verify(session)
     if report.ok:
         console.print(
-            f"[green]OK[/green]: {report.records_checked:,} records, head {report.head_hash}"
+            f"[green]OK[/green]: {report.records_checked:,} records, head {report.head_hash}, "
+            f"{report.unsealed:,} unsealed"
         )
         return
-    console.print(f"[red]BROKEN[/red] at record {report.first_broken_seq}: {report.reason}")
+    where = report.first_broken_seq or f"(unsealed) {report.first_broken_id}"
+    console.print(f"[red]BROKEN[/red] at record {where}: {report.reason}")
     console.print(f"[red]链条断裂[/red]：{report.reason_zh}")
     raise typer.Exit(code=1)
 
@@ -39,7 +42,9 @@ def export(
         ExportFormat.jsonl
     ),
 ) -> None:
-    """Write the whole log in chain order, hashes included."""
+    """Seal what is committed, then write the whole log in chain order, hashes included."""
+    with unit_of_work() as session:
+        service.seal_all(session)
     with new_session() as session, output.open("w", encoding="utf-8") as out:
         for chunk in render(service.export(session, AuditFilter()), fmt):
             out.write(chunk)

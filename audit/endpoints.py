@@ -17,7 +17,7 @@ from audit import service
 from audit.export import ExportFormat, render
 from audit.repository import AuditFilter
 from audit.schemas import AuditRecordRead, VerifyRead
-from ground.db import new_session
+from ground.db import new_session, unit_of_work
 from ground.dependencies import SessionDep
 from ground.pagination import Page, PageDep
 
@@ -60,7 +60,9 @@ def search_audit(
 
 @router.get("/audit/verify", response_model=VerifyRead)
 def verify_audit(_auditor: AuditorPrincipal, session: SessionDep) -> VerifyRead:
-    """Recompute the hash chain; `ok` is false with the first broken link named."""
+    """Seal what is committed, recompute the hash chain and check the unsealed records'
+    content hashes; `ok` is false with the first broken record named (`first_broken_seq` is
+    null for an unsealed one), `unsealed` counts the records committed since the seal."""
     report = service.verify(session)
     return VerifyRead.model_validate(report, from_attributes=True)
 
@@ -75,10 +77,14 @@ def export_audit(
     where: FilterDep,
     fmt: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.csv,
 ) -> StreamingResponse:
-    """The matching records in chain order, as CSV or JSON lines, hashes included."""
+    """The matching records in chain order, as CSV or JSON lines, hashes included (every
+    record committed before the request is sealed first)."""
 
     def chunks() -> Iterator[str]:
-        # Its own session: the stream outlives the request's unit of work.
+        # Its own sessions: the stream outlives the request's unit of work. The seal commits
+        # first, so the export covers every record committed before it.
+        with unit_of_work() as sealing:
+            service.seal_all(sealing)
         with new_session() as session:
             yield from render(service.export(session, where), fmt)
 

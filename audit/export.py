@@ -1,4 +1,9 @@
-"""Regulator exports of the audit log: CSV or JSON lines, with the hashes to re-verify."""
+"""Regulator exports of the audit log: CSV or JSON lines, with the hashes to re-verify.
+
+A sealed record's ``hash`` is ``audit.chain.link_hash`` over its ``seq``, ``prev_hash`` and
+``content_hash``, and ``content_hash`` is ``audit.chain.content_hash`` over the other fields
+(records chained before sealing existed have no ``content_hash`` and keep their original hash,
+``audit.chain.legacy_record_hash``)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ COLUMNS = (
     "dataset_id",
     "subject_id",
     "details",
+    "content_hash",
     "prev_hash",
     "hash",
 )
@@ -42,6 +48,7 @@ def _row(entry: AuditRecord) -> dict[str, object]:
         "dataset_id": str(entry.dataset_id) if entry.dataset_id else None,
         "subject_id": str(entry.subject_id) if entry.subject_id else None,
         "details": entry.details,
+        "content_hash": entry.content_hash,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }

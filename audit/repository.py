@@ -63,8 +63,43 @@ class AuditRepository:
     def head(self) -> AuditHead | None:
         return self.session.get(AuditHead, HEAD_ID, populate_existing=True)
 
-    def add(self, record: AuditRecord, head: AuditHead) -> None:
-        self.session.add(record)
+    def append(self, records: list[AuditRecord]) -> None:
+        """INSERT only: appending touches no shared row, so appends never wait on each other."""
+        self.session.add_all(records)
+        self.session.flush()
+
+    def unsealed(self, *, limit: int, until: datetime | None = None) -> list[AuditRecord]:
+        """The oldest committed records not chained yet (written at ``until`` or before, if
+        given), in the order the sealer chains them."""
+        stmt = select(AuditRecord).where(col(AuditRecord.seq).is_(None))
+        if until is not None:
+            stmt = stmt.where(col(AuditRecord.at) <= until)
+        stmt = stmt.order_by(col(AuditRecord.at), col(AuditRecord.id)).limit(limit)
+        return list(self.session.exec(stmt).all())
+
+    def iter_unsealed(self, *, batch: int = 1000) -> Iterator[AuditRecord]:
+        """Every record not chained yet, in sealing order, read in keyset batches."""
+        after: tuple[datetime, uuid.UUID] | None = None
+        while True:
+            stmt = select(AuditRecord).where(col(AuditRecord.seq).is_(None))
+            if after is not None:
+                at, rid = after
+                stmt = stmt.where(
+                    (col(AuditRecord.at) > at)
+                    | ((col(AuditRecord.at) == at) & (col(AuditRecord.id) > rid))
+                )
+            rows = self.session.exec(
+                stmt.order_by(col(AuditRecord.at), col(AuditRecord.id))
+                .limit(batch)
+                .execution_options(populate_existing=True)
+            ).all()
+            if not rows:
+                return
+            yield from rows
+            after = (rows[-1].at, rows[-1].id)
+
+    def save_sealed(self, records: list[AuditRecord], head: AuditHead) -> None:
+        self.session.add_all(records)
         self.session.add(head)
         self.session.flush()
 
@@ -74,7 +109,8 @@ class AuditRepository:
     def search(
         self, where: AuditFilter, *, limit: int, offset: int
     ) -> tuple[list[AuditRecord], int]:
-        conditions = where.conditions()
+        """Sealed records only: a record is shown once it has its place in the chain."""
+        conditions = [col(AuditRecord.seq).is_not(None), *where.conditions()]
         total = self.session.exec(
             select(func.count()).select_from(AuditRecord).where(*conditions)  # type: ignore[arg-type]
         ).one()
@@ -99,11 +135,13 @@ class AuditRepository:
                 .where(col(AuditRecord.seq) > after, *conditions)  # type: ignore[arg-type]
                 .order_by(col(AuditRecord.seq))
                 .limit(batch)
+                # What is stored, never what this session remembers: verification reads these.
+                .execution_options(populate_existing=True)
             ).all()
             if not rows:
                 return
             yield from rows
-            after = rows[-1].seq
+            after = rows[-1].seq or after
 
     def counts_by_actor_org(self, action: str, since: datetime) -> dict[uuid.UUID, int]:
         stmt = (

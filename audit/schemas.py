@@ -20,6 +20,7 @@ class AuditRecordRead(BaseModel):
     dataset_id: uuid.UUID | None
     subject_id: uuid.UUID | None
     details: dict[str, Any]
+    content_hash: str | None
     prev_hash: str
     hash: str
 
@@ -33,3 +34,4 @@ class VerifyRead(BaseModel):
     first_broken_id: uuid.UUID | None
     reason: str | None
     reason_zh: str | None
+    unsealed: int

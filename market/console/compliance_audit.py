@@ -26,7 +26,7 @@ from audit import service as audit
 from audit.export import ExportFormat
 from audit.models import AuditRecord
 from audit.repository import AuditFilter
-from ground.db import new_session
+from ground.db import new_session, unit_of_work
 from ground.dependencies import SessionDep
 from ground.ops.logs import get_logger
 from market.console.compliance_common import (
@@ -175,7 +175,10 @@ def export(
     where = _filter(actor, action, dataset, since, until)
 
     def chunks() -> Iterator[str]:
-        # Its own session: the stream outlives the request's unit of work.
+        # Its own sessions: the stream outlives the request's unit of work. The seal commits
+        # first, so the export covers every record committed before it.
+        with unit_of_work() as sealing:
+            audit.seal_all(sealing)
         with new_session() as session:
             yield from audit_export.render(audit.export(session, where), fmt)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from accounts import events as account_events
 from audit import subscriptions as audit_subscriptions
+from audit import tasks as audit_tasks
 from audit.service import install_commit_hook
 from billing import events as billing_events
 from billing import service as billing
@@ -31,7 +32,8 @@ from trade import tasks as trade_tasks
 
 # Every module that declares Celery tasks (imported above), by name.
 TASK_MODULES = tuple(
-    module.__name__ for module in (listing_tasks, idempotency_tasks, trade_tasks, sandbox_tasks)
+    module.__name__
+    for module in (audit_tasks, listing_tasks, idempotency_tasks, trade_tasks, sandbox_tasks)
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import signals
 
+from audit.tasks import SEAL_INTERVAL_SECONDS
 from ground.config import get_settings
 from ground.ops import sentry
 from ground.ops.logs import configure_logging, get_logger
@@ -27,6 +28,8 @@ log = get_logger(__name__)
 # Run by `celery --app=market.shell.worker:celery_app beat`. Every run is idempotent
 # (conditional UPDATEs), so a missed or doubled beat never resets a quota twice in one period.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # Chains the audit records appended since the last run (audit.service).
+    "audit-seal": {"task": "audit.seal", "schedule": SEAL_INTERVAL_SECONDS},
     "trade-reset-quotas": {"task": "trade.reset_quotas", "schedule": 300.0},
     # Stale ingests sent again or failed, orphaned files swept (README, "Operating").
     "listings-recover-stuck-ingests": {"task": "listings.recover_stuck_ingests", "schedule": 300.0},

@@ -21,6 +21,7 @@ from ground import db
 from ground.config import Settings
 from ground.errors import NotFound
 from market.shell.cli import app as cli_app
+from tests.fixtures.audit import sealed_records
 from tests.fixtures.client import bearer
 from tests.fixtures.factories import (
     PASSWORD,
@@ -130,11 +131,12 @@ def test_every_data_call_is_recorded_with_rows_returned(
 
 
 def _seed_chain(session: Session, count: int = 5) -> list[AuditRecord]:
+    """Records appended and sealed (as the beat's seal task would)."""
     actor = principal_of(create_user(session, role=Role.admin))
     for n in range(count):
         audit.record(session, "test.event", actor=actor, details={"n": n, "名": "值"})
     session.commit()
-    return list(session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))).all())
+    return sealed_records(session)
 
 
 def test_verify_accepts_an_intact_chain(
@@ -237,8 +239,8 @@ def test_filters_by_time_window(
 def test_concurrent_appends_form_one_unbroken_chain(
     committed_database: str, settings: Settings
 ) -> None:
-    """Real transactions on real threads: the head lock serializes appends, so no two records
-    ever claim the same predecessor."""
+    """Real transactions on real threads append without waiting for each other; sealed
+    afterwards (by ``verify``), no two records claim the same place or predecessor."""
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 
@@ -272,10 +274,12 @@ def test_auditors_only(client: TestClient, session: Session, settings: Settings)
 
 
 def test_one_record_by_its_place_in_the_chain(session: Session) -> None:
-    records = _seed_chain(session, count=2)
-    assert audit.get_record(session, records[0].seq).hash == records[0].hash
+    first, last = _seed_chain(session, count=2)[-2:]
+    assert first.seq is not None
+    assert last.seq is not None
+    assert audit.get_record(session, first.seq).hash == first.hash
     with pytest.raises(NotFound) as refused:
-        audit.get_record(session, records[-1].seq + 1)
+        audit.get_record(session, last.seq + 1)
     assert refused.value.status_code == 404
     assert "审计记录" in refused.value.detail_zh
 

@@ -346,6 +346,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "哈希链在第 {seq} 条记录处断裂：",
         "The chain breaks at record {seq}:",
     ),
+    "compliance.audit.broken_unsealed": (
+        "一条尚未封存的记录被篡改：",
+        "A record not sealed yet was altered:",
+    ),
     "compliance.audit.broken_checked": (
         "此前 {count} 条记录校验通过。",
         "The {count} records before it check out.",

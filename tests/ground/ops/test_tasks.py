@@ -48,6 +48,7 @@ def worker_semantics(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_every_task_is_acknowledged_late_and_retried_with_backoff() -> None:
     names = _our_tasks()
     assert names == [
+        "audit.seal",
         "billing.reset_quotas",
         "idempotency.sweep_expired",
         "listings.ingest",

@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from audit.models import AuditRecord
 from ground.db import utcnow
 from listings.models import Dataset
+from tests.fixtures.audit import seal, sealed_records
 from tests.fixtures.console import html as shown
 from tests.fixtures.factories import create_user
 from tests.market.console.conftest import SignIn
@@ -29,7 +30,7 @@ def _seqs(page: str) -> list[int]:
 
 
 def _records(session: Session) -> list[AuditRecord]:
-    return list(session.exec(select(AuditRecord).order_by(col(AuditRecord.seq))).all())
+    return sealed_records(session)
 
 
 def test_the_log_lists_records_newest_first_with_who_did_what(
@@ -108,6 +109,7 @@ def test_a_record_in_full(
     client: TestClient, session: Session, listed: Dataset, reviewer: User, signed_in: SignIn
 ) -> None:
     signed_in(reviewer)
+    seal(session)
     approval = session.exec(
         select(AuditRecord).where(AuditRecord.action == "listing.approve")
     ).one()
@@ -137,6 +139,7 @@ def test_verifying_names_the_first_broken_link(
     client: TestClient, session: Session, listed: Dataset, reviewer: User, signed_in: SignIn
 ) -> None:
     signed_in(reviewer)
+    seal(session)
     victim = session.exec(select(AuditRecord).where(AuditRecord.action == "listing.approve")).one()
     session.execute(
         update(AuditRecord).where(col(AuditRecord.id) == victim.id).values(details={"x": 1})
