@@ -249,6 +249,8 @@ def _on_signal(signum: int, _frame: object) -> NoReturn:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    # Explicitly: a shell starts background jobs with SIGINT ignored, and Python keeps that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -282,4 +284,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped, temporary files and database removed")
+        sys.exit(130)
