@@ -64,7 +64,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per run")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--timeout", type=int, default=20, help="wrk's request timeout (s)")
-    parser.add_argument("--probe-timeout", type=float, default=30.0)
+    parser.add_argument(
+        "--probe-timeout",
+        type=float,
+        default=60.0,
+        help="after a run, a server that answers no call within this is hung (s)",
+    )
     parser.add_argument(
         "--pg-url",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
@@ -157,6 +162,8 @@ def bench_database(
 def _errors(result: dict[str, Any]) -> str:
     if result.get("hung") and not result.get("requests"):
         return "HUNG (in warm-up)" if result.get("hung_in_warmup") else "HUNG"
+    if not result.get("requests"):
+        return "no reply in the run"
     parts = []
     bad = {code: n for code, n in result.get("statuses", {}).items() if not code.startswith("2")}
     if bad:
@@ -169,7 +176,7 @@ def _errors(result: dict[str, Any]) -> str:
 
 
 def _cells(result: dict[str, Any]) -> str:
-    if result.get("hung") and not result.get("requests"):
+    if not result.get("requests"):
         return f"{'-':>8} {'-':>8} {'-':>8}"
     return f"{result['ok_rps']:8.1f} {result['p50_ms']:8.1f} {result['p99_ms']:8.1f}"
 
