@@ -160,9 +160,13 @@ def bench_database(
 
 
 def _errors(result: dict[str, Any]) -> str:
-    if result.get("hung") and not result.get("requests"):
-        return "HUNG (in warm-up)" if result.get("hung_in_warmup") else "HUNG"
     if not result.get("requests"):
+        if result.get("hung_in_warmup"):
+            return "HUNG (in warm-up)"
+        if result.get("hung"):
+            return "HUNG"
+        if result.get("after") == "failing":
+            return "no reply, then failing"
         return "no reply in the run"
     parts = []
     bad = {code: n for code, n in result.get("statuses", {}).items() if not code.startswith("2")}
@@ -170,8 +174,10 @@ def _errors(result: dict[str, Any]) -> str:
         parts.append(" ".join(f"{code}:{n}" for code, n in sorted(bad.items())))
     if result.get("socket_errors"):
         parts.append(f"sock:{result['socket_errors']}")
-    if result.get("hung"):
+    if result.get("after") == "hung":
         parts.append("then HUNG")
+    elif result.get("after") == "failing":
+        parts.append("then failing")
     return ", ".join(parts) or "0"
 
 
@@ -189,9 +195,11 @@ def _ratio(top: float | None, bottom: float | None) -> str:
 
 def _line(point: dict[str, Any]) -> str:
     s, b = point["sluice"], point["bare"]
+    # A p50 ratio means something only when both served: wrk's p50 covers errors too.
+    p50 = _ratio(s.get("p50_ms"), b.get("p50_ms")) if s.get("ok") and b.get("ok") else "     -"
     return (
         f"{point['processes']:>5} {point['clients']:>7} | {_cells(s)} {_errors(s):<18}"
-        f"| {_cells(b)} {_errors(b):<10}| {_ratio(s.get('p50_ms'), b.get('p50_ms'))} "
+        f"| {_cells(b)} {_errors(b):<10}| {p50} "
         f"{_ratio(b.get('ok_rps'), s.get('ok_rps'))}"
     )
 

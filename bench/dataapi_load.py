@@ -221,35 +221,41 @@ def measure(
     max_offset: int,
     probe_timeout: float,
 ) -> dict[str, Any]:
-    """Warm up, measure, then probe: a server that answers no call within ``probe_timeout``
-    once the load has stopped is reported ``hung`` and restarted for the next run."""
-    mark = server.log_size()
+    """Warm up, measure, then settle: once the load has stopped, a server must answer a call
+    with 2xx within ``probe_timeout``. One that answers nothing at all is ``hung``; one that
+    answers only errors is ``failing``; either is restarted for the next run."""
     common = {"timeout": timeout, "headers": headers, "max_offset": max_offset}
-    settled = True
+    before = "ok"
     if warmup:
         url = server.base + server.rows_path
         run_wrk(url, connections=connections, duration=warmup, **common)  # type: ignore[arg-type]
-        settled = _settle(server, headers, probe_timeout)
+        before = settle(server, headers, probe_timeout, when="after the warm-up")
+    mark = server.log_size()
     url = server.base + server.rows_path  # a restarted server has a new port
     result = run_wrk(url, connections=connections, duration=duration, **common)  # type: ignore[arg-type]
-    result["hung_in_warmup"] = not settled
-    result["server_errors"] = server.errors_since(mark)
-    answered, status, seconds = probe(url + "?limit=100&offset=0", headers, timeout=probe_timeout)
-    result["probe"] = {"answered": answered, "status": status, "seconds": round(seconds, 2)}
     result["loadavg"] = os.getloadavg()[0]
-    if not answered:
-        result["hung"] = True
-        print(f"    {server.name}: no answer {seconds:.0f} s after the load: hung; restarting")
-        server.restart()
+    result["after_warmup"] = before
+    result["hung_in_warmup"] = before == "hung"
+    result["server_errors"] = server.errors_since(mark)
+    after = settle(server, headers, probe_timeout, when="after the load")
+    result["after"] = after
+    result["hung"] = result.get("hung", False) or after == "hung"
     return result
 
 
-def _settle(server: Server, headers: dict[str, str], probe_timeout: float) -> bool:
-    """After a warm-up, wait until the server answers again (queued requests drained); False
-    (and a restarted server) if it does not within ``probe_timeout``."""
+def settle(server: Server, headers: dict[str, str], probe_timeout: float, *, when: str) -> str:
+    """Probe until a 2xx answer (queued requests drained): ``ok``; at ``probe_timeout``,
+    ``hung`` if the last probe got no HTTP answer, ``failing`` if only errors; then restart."""
     url = server.base + server.rows_path + "?limit=100&offset=0"
-    if probe(url, headers, timeout=probe_timeout)[0]:
-        return True
-    print(f"    {server.name}: no answer after the warm-up: hung; restarting")
+    started = time.monotonic()
+    state = "hung"
+    while (left := probe_timeout - (time.monotonic() - started)) > 0:
+        answered, status, _ = probe(url, headers, timeout=left)
+        if answered:
+            return "ok"
+        state = "failing" if status else "hung"
+        time.sleep(1.0)
+    waited = time.monotonic() - started
+    print(f"    {server.name}: {state} {when} (no 2xx in {waited:.0f} s); restarting", flush=True)
     server.restart()
-    return False
+    return state
