@@ -170,19 +170,45 @@ def _shared(foreign: bool) -> list[Processor]:
     return chain
 
 
+def exception_as_text(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    """The console renderer prints ``exception`` as text: give it the summary
+    (``describe_exception``) as lines, class, causes and frames, still with no message."""
+    described = event.get("exception")
+    if isinstance(described, Mapping):
+        causes = described.get("caused_by") or []
+        head = str(described.get("type", "?")) + "".join(f" <- {c}" for c in causes)
+        event["exception"] = "\n".join([head, *(f"  {f}" for f in described.get("frames", []))])
+    return event
+
+
 def build_formatter(log_format: str) -> logging.Formatter:
-    renderer: Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False, default=str)
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    processors: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
+    if log_format == "json":
+        processors.append(structlog.processors.JSONRenderer(ensure_ascii=False, default=str))
+    else:
+        processors += [exception_as_text, structlog.dev.ConsoleRenderer(colors=False)]
     return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared(foreign=True),
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=_shared(foreign=True), processors=processors
     )
 
 
-class _CurrentStderr(logging.StreamHandler):
+class _QuietOnError(logging.StreamHandler):
+    """A line that cannot be rendered is reported by its error's class only.
+
+    ``logging.Handler.handleError`` would print the whole record (its message and arguments,
+    where a library's exception text and SQL parameters sit) and the traceback to stderr,
+    outside the pipeline: the very values this module keeps out of logs."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        kind = sys.exc_info()[0]
+        name = kind.__qualname__ if kind is not None else "unknown"
+        try:
+            sys.stderr.write(f"a log line of {record.name} could not be rendered ({name})\n")
+        except Exception:  # noqa: S110 (nowhere left to report to)
+            pass
+
+
+class _CurrentStderr(_QuietOnError):
     """Writes to whatever ``sys.stderr`` is when a line is written (test runners swap it)."""
 
     @property
@@ -206,9 +232,7 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> N
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    handler: logging.Handler = (
-        logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
-    )
+    handler: logging.Handler = _QuietOnError(stream) if stream is not None else _CurrentStderr()
     handler.setFormatter(build_formatter(settings.log_format))
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:

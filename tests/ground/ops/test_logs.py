@@ -121,6 +121,51 @@ def test_console_format_is_one_readable_line(settings: Settings) -> None:
         json.loads(line)
 
 
+def test_console_format_renders_an_exception_by_class_and_frames_never_its_message(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console renderer once failed on the summary (a dict where it wants text), and
+    logging's fallback printed the whole record, the exception's message with the SQL
+    parameters in it, to stderr: neither the line nor any fallback may carry the value."""
+    stream = io.StringIO()
+    configure_logging(settings.model_copy(update={"log_format": "console"}), stream=stream)
+    try:
+        try:
+            raise IntegrityError("INSERT …", {"id_no": RESIDENT_ID}, ValueError(RESIDENT_ID))
+        except IntegrityError:
+            get_logger("sluice.test").exception("insert failed")
+            logging.getLogger("stdlib").exception("failed on %s", "a row")
+    finally:
+        configure_logging(settings)
+    written = stream.getvalue() + capsys.readouterr().err
+    assert RESIDENT_ID not in written
+    assert "Logging error" not in written
+    assert written.count("sqlalchemy.exc.IntegrityError") == 2
+    assert "test_logs.py" in written
+
+
+def test_a_line_that_cannot_be_rendered_is_reported_by_class_only(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever breaks a renderer, the fallback never prints the record's message or
+    arguments."""
+    stream = io.StringIO()
+    configure_logging(settings, stream=stream)
+    try:
+        [ours] = [h for h in logging.getLogger().handlers if h.get_name() == "sluice"]
+        # A format error, on purpose, handed to our handler alone (pytest's own capture
+        # handler would raise it).
+        record = logging.LogRecord(
+            "lib", logging.INFO, __file__, 1, "value %d", (RESIDENT_ID,), None
+        )
+        ours.handle(record)
+    finally:
+        configure_logging(settings)
+    written = stream.getvalue() + capsys.readouterr().err
+    assert RESIDENT_ID not in written
+    assert "could not be rendered (TypeError)" in written
+
+
 def test_the_level_setting_filters_lines(settings: Settings) -> None:
     stream = io.StringIO()
     configure_logging(
