@@ -248,13 +248,23 @@ def _rolled_back(session: Session) -> None:
         undo()
 
 
+def _has_work(session: Session) -> bool:
+    """Whether committing would do anything: an open transaction, unflushed changes, or work
+    queued on the session (audit records, tasks, cleanups). A request whose endpoint thread
+    already committed (``ground.dependencies.UnitOfWorkRoute``) has none left."""
+    return session.in_transaction() or bool(
+        session.new or session.dirty or session.deleted or session.info
+    )
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session committed on success, rolled back on error; queued tasks go after commit."""
     session = new_session()
     try:
         yield session
-        session.commit()
+        if _has_work(session):
+            session.commit()
     except BaseException:
         roll_back_so_far(session)
         raise

@@ -143,12 +143,13 @@ class TradeRepository:
         ).all()
         return list(rows), total
 
-    def active_entitlements(
+    def usable_entitlements(
         self, org_id: uuid.UUID, dataset_id: uuid.UUID, now: datetime, units: Sequence[str]
-    ) -> list[tuple[uuid.UUID, str]]:
-        """``(id, quota_unit)`` of usable entitlements, oldest first (use what expires first)."""
+    ) -> list[tuple[uuid.UUID, str, int]]:
+        """``(id, quota_unit, quota_remaining)`` of usable entitlements, oldest first: a plain
+        SELECT (no lock), the data API's check before it reads anything."""
         stmt = (
-            select(Entitlement.id, Entitlement.quota_unit)
+            select(Entitlement.id, Entitlement.quota_unit, Entitlement.quota_remaining)
             .where(
                 Entitlement.buyer_org_id == org_id,
                 Entitlement.dataset_id == dataset_id,
@@ -158,7 +159,7 @@ class TradeRepository:
             )
             .order_by(col(Entitlement.created_at), col(Entitlement.id))
         )
-        return [(i, u) for i, u in self.session.exec(stmt).all()]
+        return [(i, str(u), int(r)) for i, u, r in self.session.exec(stmt).all()]
 
     def has_live_order_for_plan(self, org_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
         stmt = select(Order.id).where(
