@@ -159,6 +159,9 @@ class KeyUseMemo:
                 }
             return True
 
+    def __len__(self) -> int:
+        return len(self._written)
+
     def forget(self, key_id: uuid.UUID) -> None:
         """The write was rolled back: the next call writes it again."""
         with self._lock:
