@@ -35,6 +35,9 @@ def current_principal(
             "请先登录：请求需携带 Authorization: Bearer <令牌>。",
         )
     principal = service.principal_from_token(session, token, settings)
+    # A read alone: the connection goes back to the pool while the request waits for the
+    # endpoint's worker thread (see ``ground.db.release_after_reads``).
+    release_after_reads(session)
     note_principal(request, principal.user_id)
     return principal
 

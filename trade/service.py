@@ -337,18 +337,20 @@ def check_access(
     when none has enough left and none may charge overage, ``OverageLimitReached`` (429) when
     overage was possible but is at its limit.
     """
-    stops.enforce(
-        session,
-        buyer_org_id=buyer.org_id,
-        dataset_id=dataset_id,
-        door=stops.Door.data_rows,
-        actor=buyer,
-        details={"api_key_id": str(buyer.api_key_id) if buyer.api_key_id else None},
-    )
     found = TradeRepository(session).usable_entitlements(
         buyer.org_id, dataset_id, utcnow(), DATA_API_UNITS
     )
-    candidates = [Usable(i, u, r) for i, u, r in found]
+    if not found or any(stopped for *_, stopped in found):
+        # A stop revokes the entitlements it covers: without any, ask about stops on their own.
+        stops.enforce(
+            session,
+            buyer_org_id=buyer.org_id,
+            dataset_id=dataset_id,
+            door=stops.Door.data_rows,
+            actor=buyer,
+            details={"api_key_id": str(buyer.api_key_id) if buyer.api_key_id else None},
+        )
+    candidates = [Usable(i, u, r) for i, u, r, _ in found]
     if not candidates:
         raise Forbidden(
             "Your organization has no active entitlement on this dataset; order a plan first.",
