@@ -265,13 +265,16 @@ def release_after_reads(session: Session) -> None:
     calls, and in between the request may wait for a free thread. A connection held across
     that wait is one fewer for the requests that are running: with more requests in flight
     than the pool holds, threads wait for connections held by requests waiting for threads
-    (the pool's timeout then fails them). Ending a read-only transaction loses nothing. A
-    session that wrote or queued anything is refused: a dependency must not write.
+    (the pool's timeout then fails them). Ending a read-only transaction loses nothing: it is
+    rolled back (there is nothing to commit, and the unit of work's one commit stays the
+    endpoint's), which expires what it loaded, so a dependency that calls this returns plain
+    values, not ORM objects. A session that wrote or queued anything is refused: a dependency
+    must not write.
     """
     if session.new or session.dirty or session.deleted or session.info:
         raise RuntimeError("a dependency wrote or queued work before the endpoint ran")
     if session.in_transaction():
-        session.commit()
+        session.rollback()
 
 
 @contextmanager
