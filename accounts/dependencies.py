@@ -13,7 +13,7 @@ from accounts import service
 from accounts.models import Role
 from accounts.principal import Principal
 from ground.config import get_settings
-from ground.db import unit_of_work
+from ground.db import release_after_reads, unit_of_work
 from ground.dependencies import SessionDep, SettingsDep
 from ground.errors import Forbidden, NotAuthenticated
 from ground.ops.scope import note_principal
@@ -35,6 +35,9 @@ def current_principal(
             "请先登录：请求需携带 Authorization: Bearer <令牌>。",
         )
     principal = service.principal_from_token(session, token, settings)
+    # A read alone: the connection goes back to the pool while the request waits for the
+    # endpoint's worker thread (see ``ground.db.release_after_reads``).
+    release_after_reads(session)
     note_principal(request, principal.user_id)
     return principal
 
@@ -42,12 +45,17 @@ def current_principal(
 def api_key_principal(
     request: Request, session: SessionDep, api_key: Annotated[str | None, Depends(api_key_scheme)]
 ) -> Principal:
+    """The data API's caller: one read (``accounts.service.principal_from_api_key``), no write
+    and no lock, and no connection kept once it returns."""
     if not api_key:
         raise NotAuthenticated(
             "The data API needs an API key in the X-API-Key header.",
             "数据接口需要在 X-API-Key 请求头中提供 API 密钥。",
         )
     principal = service.principal_from_api_key(session, api_key)
+    # Read-only by design (the key's last use is written by the endpoint): the connection
+    # goes back to the pool while the request waits for the endpoint's worker thread.
+    release_after_reads(session)
     note_principal(request, principal.user_id)
     return principal
 

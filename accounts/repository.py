@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from accounts.models import ApiKey, Organization, User
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """An API key and its owner, as one read of both rows."""
+
+    key_id: uuid.UUID
+    org_id: uuid.UUID
+    revoked: bool
+    last_used_at: datetime | None
+    user_id: uuid.UUID
+    role: str
+    user_active: bool
 
 
 class AccountRepository:
@@ -57,6 +74,43 @@ class AccountRepository:
 
     def api_key_by_digest(self, digest: str) -> ApiKey | None:
         return self.session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+
+    def key_holder(self, digest: str) -> KeyHolder | None:
+        """The key with this digest joined with its owner: one plain SELECT (no ORM objects,
+        no lock), the whole of the data API's authentication."""
+        stmt = (
+            core_select(
+                col(ApiKey.id),
+                col(ApiKey.organization_id),
+                col(ApiKey.revoked_at),
+                col(ApiKey.last_used_at),
+                col(User.id),
+                col(User.role),
+                col(User.is_active),
+            )
+            .join(User, col(User.id) == col(ApiKey.user_id))
+            .where(col(ApiKey.key_hash) == digest)
+        )
+        row = self.session.execute(stmt).first()
+        if row is None:
+            return None
+        key_id, org_id, revoked_at, last_used_at, user_id, role, active = row
+        return KeyHolder(
+            key_id, org_id, revoked_at is not None, last_used_at, user_id, str(role), active
+        )
+
+    def mark_key_used(self, key_id: uuid.UUID, now: datetime, *, unless_since: datetime) -> None:
+        """``last_used_at = now`` unless it is already at or after ``unless_since`` (another
+        process wrote it within the interval): one conditional UPDATE."""
+        self.session.execute(
+            update(ApiKey)
+            .where(
+                col(ApiKey.id) == key_id,
+                or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) < unless_since),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
     def api_key(self, key_id: uuid.UUID) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)

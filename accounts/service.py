@@ -7,8 +7,12 @@ audit, so it never calls it.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 
 import jwt
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +25,7 @@ from accounts.repository import AccountRepository
 from accounts.schemas import TokenPair
 from accounts.throttle import LoginThrottle
 from ground.config import Settings
-from ground.db import utcnow
+from ground.db import on_rollback, utcnow
 from ground.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from ground.events import publish
 
@@ -104,24 +108,90 @@ def principal_from_token(session: Session, token: str, settings: Settings) -> Pr
 
 
 def principal_from_api_key(session: Session, secret: str) -> Principal:
-    repo = AccountRepository(session)
-    key = repo.api_key_by_digest(security.digest_api_key(secret))
-    if key is None or key.revoked_at is not None:
+    """Who holds this key: one SELECT of the key joined with its owner, and no write.
+
+    The lookup runs in the API-key dependency, which FastAPI calls in a worker thread of its
+    own, before and apart from the endpoint's: a write here would hold the key's row lock (on
+    SQLite, the database's write lock) while the request waits for another worker thread, and
+    enough concurrent calls on one key then hang the server (each thread waiting for the lock,
+    the lock's holder waiting for a thread). ``last_used_at`` is written by
+    ``note_api_key_use``, from the endpoint's unit of work.
+    """
+    holder = AccountRepository(session).key_holder(security.digest_api_key(secret))
+    if holder is None or holder.revoked:
         raise NotAuthenticated(
             "The API key is unknown or has been revoked.", "API 密钥不存在或已被吊销。"
         )
-    user = repo.user(key.user_id)
-    if user is None or not user.is_active:
+    if not holder.user_active:
         raise NotAuthenticated("The API key's owner is inactive.", "API 密钥的所有者已停用。")
-    key.last_used_at = utcnow()
-    session.add(key)
     return Principal(
-        user_id=user.id,
-        org_id=key.organization_id,
-        role=Role(user.role),
+        user_id=holder.user_id,
+        org_id=holder.org_id,
+        role=Role(holder.role),
         via="api_key",
-        api_key_id=key.id,
+        api_key_id=holder.key_id,
     )
+
+
+class KeyUseMemo:
+    """When this process last wrote each API key's ``last_used_at`` (a monotonic clock), so it
+    writes it at most once per key per interval. Bounded: entries older than the interval are
+    dropped once it holds ``max_keys``. Thread-safe: of concurrent calls on one key, one
+    claims the write."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000):
+        self._clock = clock
+        self._max_keys = max_keys
+        self._written: dict[uuid.UUID, float] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key_id: uuid.UUID, interval_seconds: float) -> bool:
+        """Whether this call should write the key's last use (and it is now noted)."""
+        with self._lock:
+            now = self._clock()
+            last = self._written.get(key_id)
+            if last is not None and now - last < interval_seconds:
+                return False
+            self._written[key_id] = now
+            if len(self._written) > self._max_keys:
+                self._written = {
+                    k: t for k, t in self._written.items() if now - t < interval_seconds
+                }
+            return True
+
+    def __len__(self) -> int:
+        return len(self._written)
+
+    def forget(self, key_id: uuid.UUID) -> None:
+        """The write was rolled back: the next call writes it again."""
+        with self._lock:
+            self._written.pop(key_id, None)
+
+
+key_use_memo = KeyUseMemo()
+
+
+def note_api_key_use(
+    session: Session, principal: Principal, *, interval_seconds: int, now: datetime | None = None
+) -> None:
+    """Record that the principal's API key was used, at most once per ``interval_seconds`` per
+    key and per process, in the caller's unit of work (the endpoint's, so the key's row lock
+    lasts from this UPDATE to its commit on the same thread).
+
+    Guarantee: ``last_used_at`` is set on a key's first use and is never more than the
+    interval (plus the duration of one call) behind its latest use served by a process that
+    committed. Several processes may each write it once per interval; the UPDATE is
+    conditional, so one that finds a newer value within the interval changes nothing. A
+    rolled-back write is forgotten by the memo, so the next call tries again.
+    """
+    key_id = principal.api_key_id
+    if key_id is None or not key_use_memo.claim(key_id, interval_seconds):
+        return
+    now = now or utcnow()
+    AccountRepository(session).mark_key_used(
+        key_id, now, unless_since=now - timedelta(seconds=interval_seconds)
+    )
+    on_rollback(session, partial(key_use_memo.forget, key_id))
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User:

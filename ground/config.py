@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     # How long an Idempotency-Key is remembered (README, "Idempotent writes"); a beat task
     # sweeps the expired ones.
     idempotency_ttl_hours: int = Field(default=24, gt=0, le=24 * 30)
+    # An API key's ``last_used_at`` is written at most once per key per this many seconds and
+    # per API process (so it is accurate to this interval), never by the key lookup itself: a
+    # busy key then costs no write per call and no row lock (README, "flow of a data API
+    # call"). 0 writes it on every call.
+    api_key_last_used_interval_seconds: int = Field(default=60, ge=0, le=24 * 3600)
     # Operations (README, "Operating"). Logs: JSON lines for a collector, or readable lines.
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -248,13 +248,43 @@ def _rolled_back(session: Session) -> None:
         undo()
 
 
+def _has_work(session: Session) -> bool:
+    """Whether committing would do anything: an open transaction, unflushed changes, or work
+    queued on the session (audit records, tasks, cleanups). A request whose endpoint thread
+    already committed (``ground.dependencies.UnitOfWorkRoute``) has none left."""
+    return session.in_transaction() or bool(
+        session.new or session.dirty or session.deleted or session.info
+    )
+
+
+def release_after_reads(session: Session) -> None:
+    """Give the session's connection back to the pool after reads alone, e.g. at the end of a
+    dependency that authenticated the caller; the next statement takes one again.
+
+    Why: FastAPI runs a sync dependency and the sync endpoint in separate worker-thread
+    calls, and in between the request may wait for a free thread. A connection held across
+    that wait is one fewer for the requests that are running: with more requests in flight
+    than the pool holds, threads wait for connections held by requests waiting for threads
+    (the pool's timeout then fails them). Ending a read-only transaction loses nothing: it is
+    rolled back (there is nothing to commit, and the unit of work's one commit stays the
+    endpoint's), which expires what it loaded, so a dependency that calls this returns plain
+    values, not ORM objects. A session that wrote or queued anything is refused: a dependency
+    must not write.
+    """
+    if session.new or session.dirty or session.deleted or session.info:
+        raise RuntimeError("a dependency wrote or queued work before the endpoint ran")
+    if session.in_transaction():
+        session.rollback()
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session committed on success, rolled back on error; queued tasks go after commit."""
     session = new_session()
     try:
         yield session
-        session.commit()
+        if _has_work(session):
+            session.commit()
     except BaseException:
         roll_back_so_far(session)
         raise

@@ -83,6 +83,20 @@ def charge(
     )
 
 
+def room(
+    session: Session, entitlement_id: uuid.UUID, units: int, remaining: int
+) -> OverageAccount | bool:
+    """Read-only: whether overage could pay for ``units`` with ``remaining`` of the quota left
+    (``True``), the account if it is at its limit, ``False`` if the entitlement has no
+    overage. An answer as of now: ``charge`` decides under the row lock."""
+    account = accounts.account_of(session, entitlement_id)
+    if account is None or account.limit_units == 0:
+        return False
+    over = units - min(max(remaining, 0), units)
+    owed = account.accrued_units - account.settled_units
+    return True if owed + over <= account.limit_units else account
+
+
 def limit_reached(account: OverageAccount) -> OverageLimitReached:
     units = account.accrued_units - account.settled_units
     amount = money.format_minor(accounts.owed_of(account).owed_minor, account.currency)

@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, or_, update
+from sqlalchemy import ColumnElement, case, exists, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from trade.models import (
@@ -30,6 +31,7 @@ from trade.models import (
     OrderStatus,
     OrderTransition,
 )
+from trade.stop_repository import covering
 
 
 class TradeRepository:
@@ -143,22 +145,30 @@ class TradeRepository:
         ).all()
         return list(rows), total
 
-    def active_entitlements(
+    def usable_entitlements(
         self, org_id: uuid.UUID, dataset_id: uuid.UUID, now: datetime, units: Sequence[str]
-    ) -> list[tuple[uuid.UUID, str]]:
-        """``(id, quota_unit)`` of usable entitlements, oldest first (use what expires first)."""
+    ) -> list[tuple[uuid.UUID, str, int, bool]]:
+        """``(id, quota_unit, quota_remaining, stopped)`` of usable entitlements, oldest first,
+        where ``stopped`` says a standing emergency stop covers the buyer on the dataset: one
+        plain SELECT (no lock), the data API's check before it reads anything."""
+        stopped = exists().where(*covering(org_id, dataset_id))
         stmt = (
-            select(Entitlement.id, Entitlement.quota_unit)
+            core_select(
+                col(Entitlement.id),
+                col(Entitlement.quota_unit),
+                col(Entitlement.quota_remaining),
+                stopped.label("stopped"),
+            )
             .where(
-                Entitlement.buyer_org_id == org_id,
-                Entitlement.dataset_id == dataset_id,
-                Entitlement.status == EntitlementStatus.active,
+                col(Entitlement.buyer_org_id) == org_id,
+                col(Entitlement.dataset_id) == dataset_id,
+                col(Entitlement.status) == EntitlementStatus.active,
                 col(Entitlement.quota_unit).in_(list(units)),
                 or_(col(Entitlement.valid_until).is_(None), col(Entitlement.valid_until) > now),
             )
             .order_by(col(Entitlement.created_at), col(Entitlement.id))
         )
-        return [(i, u) for i, u in self.session.exec(stmt).all()]
+        return [(i, str(u), int(r), bool(s)) for i, u, r, s in self.session.execute(stmt).all()]
 
     def has_live_order_for_plan(self, org_id: uuid.UUID, plan_id: uuid.UUID) -> bool:
         stmt = select(Order.id).where(

@@ -305,56 +305,101 @@ class Charge:
 
 DATA_API_UNITS = (QuotaUnit.calls.value, QuotaUnit.rows.value)
 
+_QUOTA_EXHAUSTED = (
+    "Your API quota on this dataset is used up; order more to continue.",
+    "该数据集的调用额度已用完，请续购后继续使用。",
+)
 
-def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: int = 0) -> Charge:
-    """Charge one data API call returning ``rows`` rows to the buyer's entitlements, oldest
-    first: one unit on a per-call entitlement, ``rows`` units on a per-row one.
 
-    First the included quotas, each attempt one conditional UPDATE, so the decrement is atomic
-    on SQLite and PostgreSQL alike and concurrent calls never oversell. When none can cover
-    the call, the oldest entitlement with an overage price and room under its overage limit
-    takes it (what is left of its quota first, the rest as overage; see ``trade.quota_overage``).
+@dataclass(frozen=True)
+class Usable:
+    """An entitlement that may pay for a data API call, as read before the call (no lock)."""
+
+    entitlement_id: uuid.UUID
+    quota_unit: str
+    quota_remaining: int
+
+    def units(self, rows: int) -> int:
+        """What a call returning ``rows`` rows costs on it."""
+        return 1 if self.quota_unit == QuotaUnit.calls else rows
+
+
+def check_access(
+    session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: int = 0
+) -> list[Usable]:
+    """Whether the buyer may be served a call returning ``rows`` rows, by plain SELECTs (no
+    lock, no write): the entitlements that could pay for it, oldest first. ``charge`` then
+    takes the units, after the rows are read, and may still refuse (the quota ran out
+    meanwhile).
 
     Raises ``stops.EmergencyStopped`` (403) under a standing emergency stop, whatever
     entitlements exist; ``Forbidden`` without a usable entitlement and ``QuotaExhausted`` (429)
-    when none has enough left, ``OverageLimitReached`` (429) when overage was possible but is
-    at its limit.
+    when none has enough left and none may charge overage, ``OverageLimitReached`` (429) when
+    overage was possible but is at its limit.
     """
-    stops.enforce(
-        session,
-        buyer_org_id=buyer.org_id,
-        dataset_id=dataset_id,
-        door=stops.Door.data_rows,
-        actor=buyer,
-        details={"api_key_id": str(buyer.api_key_id) if buyer.api_key_id else None},
+    found = TradeRepository(session).usable_entitlements(
+        buyer.org_id, dataset_id, utcnow(), DATA_API_UNITS
     )
-    repo = TradeRepository(session)
-    now = utcnow()
-    candidates = repo.active_entitlements(buyer.org_id, dataset_id, now, DATA_API_UNITS)
+    if not found or any(stopped for *_, stopped in found):
+        # A stop revokes the entitlements it covers: without any, ask about stops on their own.
+        stops.enforce(
+            session,
+            buyer_org_id=buyer.org_id,
+            dataset_id=dataset_id,
+            door=stops.Door.data_rows,
+            actor=buyer,
+            details={"api_key_id": str(buyer.api_key_id) if buyer.api_key_id else None},
+        )
+    candidates = [Usable(i, u, r) for i, u, r, _ in found]
     if not candidates:
         raise Forbidden(
             "Your organization has no active entitlement on this dataset; order a plan first.",
             "贵机构对该数据集没有有效授权，请先订购套餐。",
         )
-    for entitlement_id, unit in candidates:
-        units = 1 if unit == QuotaUnit.calls else rows
-        taken = repo.take_quota(entitlement_id, units, now)
+    if any(c.quota_remaining >= c.units(rows) for c in candidates):
+        return candidates
+    at_limit: OverageAccount | None = None
+    for c in candidates:
+        outcome = quota_overage.room(session, c.entitlement_id, c.units(rows), c.quota_remaining)
+        if outcome is True:
+            return candidates
+        at_limit = at_limit or (outcome or None)
+    if at_limit is not None:
+        raise quota_overage.limit_reached(at_limit)
+    raise QuotaExhausted(*_QUOTA_EXHAUSTED)
+
+
+def charge(session: Session, candidates: list[Usable], *, rows: int = 0) -> Charge:
+    """Charge one data API call returning ``rows`` rows to the first of ``candidates`` (from
+    ``check_access``) that can pay: one unit on a per-call entitlement, ``rows`` units on a
+    per-row one.
+
+    First the included quotas, each attempt one conditional UPDATE evaluated by the database on
+    the current row, so concurrent calls never oversell and the row is locked only from the
+    UPDATE to the commit. When none can cover the call, the oldest entitlement with an overage
+    price and room under its overage limit takes it (what is left of its quota first, the rest
+    as overage; see ``trade.quota_overage``). ``QuotaExhausted`` or ``OverageLimitReached``
+    (429) when none can pay any more: the caller serves nothing then.
+    """
+    repo = TradeRepository(session)
+    now = utcnow()
+    for c in candidates:
+        taken = repo.take_quota(c.entitlement_id, c.units(rows), now)
         if taken is not None:
             remaining, scenario = taken
             return Charge(
-                entitlement_id=entitlement_id,
-                units=units,
+                entitlement_id=c.entitlement_id,
+                units=c.units(rows),
                 remaining=remaining,
                 usage_scenario=scenario,
             )
     at_limit: OverageAccount | None = None
-    for entitlement_id, unit in candidates:
-        units = 1 if unit == QuotaUnit.calls else rows
-        outcome = quota_overage.charge(session, entitlement_id, units, now)
+    for c in candidates:
+        outcome = quota_overage.charge(session, c.entitlement_id, c.units(rows), now)
         if isinstance(outcome, quota_overage.OverageCharge):
             return Charge(
-                entitlement_id=entitlement_id,
-                units=units,
+                entitlement_id=c.entitlement_id,
+                units=c.units(rows),
                 remaining=outcome.remaining,
                 usage_scenario=outcome.usage_scenario,
                 overage_units=outcome.overage,
@@ -364,10 +409,12 @@ def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: 
         at_limit = at_limit or outcome
     if at_limit is not None:
         raise quota_overage.limit_reached(at_limit)
-    raise QuotaExhausted(
-        "Your API quota on this dataset is used up; order more to continue.",
-        "该数据集的调用额度已用完，请续购后继续使用。",
-    )
+    raise QuotaExhausted(*_QUOTA_EXHAUSTED)
+
+
+def consume(session: Session, buyer: Principal, dataset_id: uuid.UUID, *, rows: int = 0) -> Charge:
+    """``check_access`` then ``charge`` at once: a call charged before anything is read."""
+    return charge(session, check_access(session, buyer, dataset_id, rows=rows), rows=rows)
 
 
 @dataclass(frozen=True)

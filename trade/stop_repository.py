@@ -40,6 +40,23 @@ def scope_lock_key(scope_id: uuid.UUID) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def covering(buyer_org_id: uuid.UUID, dataset_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    """The conditions of a standing stop that covers the buyer on the dataset (``dataset_id``
+    None: a stop on the buyer as a whole), for ``standing_over`` and for queries that ask
+    it as a part (the data API's check, ``TradeRepository.usable_entitlements``)."""
+    on_dataset = (
+        col(EmergencyStop.dataset_id).is_(None)
+        if dataset_id is None
+        else (col(EmergencyStop.dataset_id) == dataset_id) | col(EmergencyStop.dataset_id).is_(None)
+    )
+    return [
+        col(EmergencyStop.lifted_at).is_(None),
+        (col(EmergencyStop.buyer_org_id) == buyer_org_id)
+        | col(EmergencyStop.buyer_org_id).is_(None),
+        on_dataset,
+    ]
+
+
 class StopRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -62,20 +79,9 @@ class StopRepository:
         """The oldest standing stop covering the buyer on the dataset (``dataset_id`` None: a
         stop on the buyer as a whole, whatever the dataset). One query on the partial index of
         standing stops."""
-        on_dataset = (
-            col(EmergencyStop.dataset_id).is_(None)
-            if dataset_id is None
-            else (col(EmergencyStop.dataset_id) == dataset_id)
-            | col(EmergencyStop.dataset_id).is_(None)
-        )
         stmt = (
             select(EmergencyStop)
-            .where(
-                col(EmergencyStop.lifted_at).is_(None),
-                (col(EmergencyStop.buyer_org_id) == buyer_org_id)
-                | col(EmergencyStop.buyer_org_id).is_(None),
-                on_dataset,
-            )
+            .where(*covering(buyer_org_id, dataset_id))
             .order_by(col(EmergencyStop.created_at), col(EmergencyStop.id))
             .limit(1)
         )

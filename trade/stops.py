@@ -12,7 +12,8 @@ a bilingual 403 (``EmergencyStopped``) and an audit record naming the stop and t
 - activation of any order (``service.activate``: the gate no entitlement can skip);
 - new API keys for a stopped buyer (a gate on ``accounts.create_api_key``: its
   ``ApiKeyRequested`` event);
-- data API calls with any key, even if an entitlement somehow were active (``service.consume``);
+- data API calls with any key, even if an entitlement somehow were active
+  (``service.check_access``);
 - sandbox queries and dry runs, and sandbox budget grants and top-ups (a paid pack's too).
 
 An overage invoice is not held back: it bills use made before the stop and grants nothing.

@@ -24,12 +24,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from ground.db import on_rollback
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from ground.errors import SluiceError
 from ground.idempotency import service
 from ground.idempotency.models import IdempotencyRecord
@@ -171,11 +170,18 @@ async def _rendered(request: Request, exc: SluiceError) -> Response:
     return response
 
 
-class IdempotentRoute(APIRoute):
+class IdempotentRoute(UnitOfWorkRoute):
     """A route whose ``IdempotentWrite`` claims are completed with the response.
 
     API semantics (Stripe's): 2xx and deterministic 4xx are stored; 429 and answers that say
-    ``Retry-After`` are not (retrying later may succeed), nor is any 5xx."""
+    ``Retry-After`` are not (retrying later may succeed), nor is any 5xx.
+
+    A request that holds a claim is committed by the session dependency's exit, after the
+    response is stored with it (so the two commit together); any other request commits on
+    the endpoint's thread (``UnitOfWorkRoute``)."""
+
+    def commits_in_endpoint(self, request: Request) -> bool:
+        return _CLAIM not in request.scope
 
     def keeps(self, status_code: int, headers: dict[str, str]) -> bool:
         if status_code >= 500 or status_code == 429:

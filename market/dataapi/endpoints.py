@@ -9,12 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
 from accounts.dependencies import ApiKeyPrincipal
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from ground.openapi import error_responses
 from ground.pagination import MAX_OFFSET
 from market.dataapi import service
 
-router = APIRouter(tags=["data"])
+# The endpoint's thread commits (UnitOfWorkRoute): the charge's row lock is never held while
+# the request waits for a worker thread.
+router = APIRouter(tags=["data"], route_class=UnitOfWorkRoute)
 
 
 class RowsPage(BaseModel):
@@ -54,5 +56,11 @@ def read_rows(
     403 without an entitlement. A plan with an overage price serves calls past the quota and
     bills them afterwards, up to its overage limit (then 429)."""
     return service.read_rows(
-        session, buyer, dataset_id, limit=limit, offset=offset, data_dir=settings.data_dir
+        session,
+        buyer,
+        dataset_id,
+        limit=limit,
+        offset=offset,
+        data_dir=settings.data_dir,
+        key_use_interval_seconds=settings.api_key_last_used_interval_seconds,
     )

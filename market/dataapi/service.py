@@ -1,4 +1,10 @@
-"""Serving rows: charge the quota, meter the call, then read through the approved policy.
+"""Serving rows: check, read and mask, then charge the quota and meter the call.
+
+The order is what keeps concurrent calls from queueing on one row (or on SQLite's write lock)
+for the length of a read: everything up to the masked rows is plain reads, and the writes (the
+quota's conditional decrement, the usage event, the key's last use, the audit record) come
+last, just before the endpoint's thread commits (``ground.dependencies.UnitOfWorkRoute``). The
+entitlement's row lock, and SQLite's write lock, are held only from the charge to that commit.
 
 A dataset offered through the sandbox only never has its file read here: whatever entitlement
 the caller holds (only free samples can exist on such a dataset: row plans are refused when
@@ -16,11 +22,13 @@ from typing import Any
 import pyarrow as pa
 from sqlmodel import Session
 
+from accounts import service as accounts
 from accounts.models import Role
 from accounts.principal import Principal
 from audit import service as audit
 from billing import metering
 from billing.models import UsageKind
+from ground.config import get_settings
 from ground.errors import Forbidden
 from ground.ops import metrics
 from listings import samples
@@ -38,14 +46,17 @@ def read_rows(
     limit: int,
     offset: int,
     data_dir: Path,
+    key_use_interval_seconds: int | None = None,
 ) -> dict[str, Any]:
     """One call: one unit of a per-call quota (or one unit per row of a per-row quota), at most
     ``limit`` masked rows, and one usage event. Past the quota, an entitlement with an overage
     price charges the units as overage (within its limit), and the usage event says so.
 
-    The decrement, the usage event and the read share the request's transaction: if reading
-    fails the unit is given back by the rollback, and the buyer is never charged for rows they
-    did not get.
+    Order: read-only checks (the dataset is listed, an entitlement could pay: 403/404/429 as
+    before), then the rows are read and masked with no lock held, then the charge. If the
+    quota ran out meanwhile the charge answers 429 and nothing is served; if reading fails
+    nothing is charged. The charge, the usage event and the audit record share one
+    transaction, so a charged call is always metered and audited, and never otherwise.
     """
     if buyer.role is not Role.buyer:
         raise Forbidden("Only buyers' API keys can read data.", "只有买方的 API 密钥可以读取数据。")
@@ -53,8 +64,11 @@ def read_rows(
     synthetic = dataset.delivery_mode is DeliveryMode.sandbox
     total = samples.SAMPLE_ROWS if synthetic else dataset.row_count
     rows = max(0, min(limit, total - offset))
-    charge = trade.consume(session, buyer, dataset.id, rows=rows)
+    candidates = trade.check_access(session, buyer, dataset.id, rows=rows)
     table = _read(session, dataset, buyer, limit=limit, offset=offset, data_dir=data_dir)
+    served = json_rows(table)
+    # The writes, last: from here to the commit the entitlement's row is locked.
+    charge = trade.charge(session, candidates, rows=rows)
     metering.record_usage(
         session,
         buyer_org_id=buyer.org_id,
@@ -70,6 +84,9 @@ def read_rows(
         overage_minor=charge.overage_minor,
         currency=charge.currency,
     )
+    if key_use_interval_seconds is None:
+        key_use_interval_seconds = get_settings().api_key_last_used_interval_seconds
+    accounts.note_api_key_use(session, buyer, interval_seconds=key_use_interval_seconds)
     audit.record(
         session,
         "data.rows",
@@ -94,7 +111,7 @@ def read_rows(
     return {
         "dataset_id": dataset.id,
         "columns": table.column_names,
-        "rows": json_rows(table),
+        "rows": served,
         "limit": limit,
         "offset": offset,
         "total_rows": total,
