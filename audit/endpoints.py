@@ -18,10 +18,10 @@ from audit.export import ExportFormat, render
 from audit.repository import AuditFilter
 from audit.schemas import AuditRecordRead, VerifyRead
 from ground.db import new_session, unit_of_work
-from ground.dependencies import SessionDep
+from ground.dependencies import SessionDep, UnitOfWorkRoute
 from ground.pagination import Page, PageDep
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=UnitOfWorkRoute)
 AuditorPrincipal = Annotated[Principal, Depends(require_roles(Role.compliance, Role.admin))]
 
 

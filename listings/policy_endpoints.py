@@ -13,7 +13,7 @@ from accounts.dependencies import (
     ProviderPrincipal,
 )
 from anonymize import Policy
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from listings import policies, public_view, samples, service
 from listings.models import Dataset, DeliveryMode, PolicyVersion
 from listings.rows import json_rows
@@ -27,7 +27,7 @@ from listings.schemas import (
 from listings.versions import Which, has_pending_change
 from listings.views import k_read
 
-router = APIRouter(tags=["policies"])
+router = APIRouter(tags=["policies"], route_class=UnitOfWorkRoute)
 
 
 def version_read(version: PolicyVersion, threshold: int) -> PolicyVersionRead:

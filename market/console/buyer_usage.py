@@ -23,7 +23,7 @@ from sqlmodel import Session
 from accounts.models import Role
 from billing.schemas import UsageDay
 from billing.usage import daily_totals, usage_report
-from ground.dependencies import SessionDep
+from ground.dependencies import SessionDep, UnitOfWorkRoute
 from listings import service as listings
 from market.console import charts
 from market.console.i18n import Lang, lang_of, translate
@@ -35,7 +35,7 @@ from sandbox.schemas import BudgetRead
 from sandbox.views import budget_read
 from trade import entitlement_statements
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 NAV = (NavItem("buyer.nav.usage", "/console/usage", frozenset({Role.buyer})),)
 PAGE_SIZE = 20
 RANGES = (7, 30, 90, 365)

@@ -27,7 +27,7 @@ from accounts import service as accounts
 from accounts.models import Role
 from accounts.principal import Principal
 from billing import service as plans
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from listings import grading, policies, public_view, samples
 from listings import service as listings
 from listings.models import DataGrade, DatasetStatus, DeliveryMode
@@ -40,7 +40,7 @@ from market.console.nav import NavItem
 from market.console.session import CurrentUser
 from market.console.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 NAV = (NavItem("catalog.nav", "/console/catalog", frozenset(Role)),)
 PAGE_SIZE = 20
 PREVIEW_ROWS = 10

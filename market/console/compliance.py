@@ -23,7 +23,7 @@ from sqlmodel import Session
 from accounts import service as accounts
 from accounts.models import Role
 from accounts.principal import Principal
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from listings import authorization, exposure, review
 from listings import service as listings
 from listings.models import DataGrade, Dataset, DatasetStatus
@@ -47,7 +47,7 @@ from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
 from sandbox import profiles
 
-router = APIRouter(prefix="/compliance")
+router = APIRouter(prefix="/compliance", route_class=UnitOfWorkRoute)
 NAV = (
     NavItem(
         "compliance.nav.listings", "/console/compliance/listings", frozenset({Role.compliance})

@@ -27,7 +27,7 @@ from audit.export import ExportFormat
 from audit.models import AuditRecord
 from audit.repository import AuditFilter
 from ground.db import new_session, unit_of_work
-from ground.dependencies import SessionDep
+from ground.dependencies import SessionDep, UnitOfWorkRoute
 from ground.ops.logs import get_logger
 from market.console.compliance_common import (
     PAGE_SIZE,
@@ -47,7 +47,7 @@ from market.console.templating import render
 
 log = get_logger(__name__)
 
-router = APIRouter(prefix="/compliance/audit")
+router = APIRouter(prefix="/compliance/audit", route_class=UnitOfWorkRoute)
 NAV = (
     NavItem(
         "compliance.nav.audit",

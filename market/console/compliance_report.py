@@ -19,7 +19,7 @@ from sqlmodel import Session
 from accounts.models import Role
 from billing import metering
 from billing.usage import DayTotal, daily_totals, usage_report
-from ground.dependencies import SessionDep
+from ground.dependencies import SessionDep, UnitOfWorkRoute
 from market.console import charts
 from market.console.i18n import Lang, lang_of, translate
 from market.console.nav import NavItem
@@ -28,7 +28,7 @@ from market.console.templating import render
 from market.reports.schemas import ComplianceReport, Consumer
 from market.reports.service import compliance_report
 
-router = APIRouter(prefix="/compliance")
+router = APIRouter(prefix="/compliance", route_class=UnitOfWorkRoute)
 NAV = (
     NavItem(
         "compliance.nav.report",

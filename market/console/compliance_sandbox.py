@@ -13,7 +13,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from accounts import service as accounts
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from listings import service as listings
 from listings.views import dataset_read
 from market.console.compliance_common import user_emails
@@ -22,7 +22,7 @@ from market.console.session import ComplianceUser
 from market.console.templating import redirect, render
 from sandbox import profiles
 
-router = APIRouter(prefix="/compliance")
+router = APIRouter(prefix="/compliance", route_class=UnitOfWorkRoute)
 NAV: tuple[NavItem, ...] = ()  # reached from the listing review page
 BASE = "/console/compliance/sandbox-profiles"
 DONE = frozenset({"approved"})

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from accounts import service as accounts
 from accounts.models import Role
-from ground.dependencies import SessionDep
+from ground.dependencies import SessionDep, UnitOfWorkRoute
 from market.console.compliance_common import (
     PAGE_SIZE,
     dataset_titles,
@@ -34,7 +34,7 @@ from trade import stops
 from trade.models import EmergencyStop, StopStatus
 from trade.schemas import EmergencyStopLift
 
-router = APIRouter(prefix="/compliance")
+router = APIRouter(prefix="/compliance", route_class=UnitOfWorkRoute)
 NAV = (
     NavItem(
         "compliance.nav.stops", "/console/compliance/emergency-stops", frozenset({Role.compliance})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 
 from accounts import service as accounts
 from accounts.throttle import TooManyAttempts
-from ground.dependencies import SessionDep, SettingsDep, client_address
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute, client_address
 from ground.errors import NotAuthenticated
 from ground.ops.logs import get_logger
 from market.console.i18n import LANG_COOKIE, LANGS, Lang, error_text, lang_of
@@ -23,7 +23,7 @@ from market.console.templating import redirect, render
 
 log = get_logger(__name__)
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 NAV = ()
 HOME = "/console"
 

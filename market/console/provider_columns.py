@@ -14,14 +14,14 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from listings import columns
 from market.console.forms import FormFields
 from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=UnitOfWorkRoute)
 NAV: tuple[NavItem, ...] = ()  # part of the dataset page
 
 

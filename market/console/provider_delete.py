@@ -15,7 +15,7 @@ import uuid
 from fastapi import APIRouter, Request, Response
 
 from ground.db import utcnow
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from listings import deletion
 from listings import service as listings
 from listings.views import dataset_read
@@ -23,7 +23,7 @@ from market.console.nav import NavItem
 from market.console.session import ProviderUser
 from market.console.templating import redirect, render
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=UnitOfWorkRoute)
 NAV: tuple[NavItem, ...] = ()  # reached from the dataset page
 
 

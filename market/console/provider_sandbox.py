@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from ground.dependencies import SessionDep, SettingsDep
+from ground.dependencies import SessionDep, SettingsDep, UnitOfWorkRoute
 from ground.ops.logs import get_logger
 from listings import service as listings
 from listings.views import dataset_read
@@ -28,7 +28,7 @@ from sandbox.schemas import ProfileDeclare
 
 log = get_logger(__name__)
 
-router = APIRouter(prefix="/provider")
+router = APIRouter(prefix="/provider", route_class=UnitOfWorkRoute)
 NAV: tuple[NavItem, ...] = ()  # reached from the dataset page
 DONE = frozenset({"declared"})
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from accounts.dependencies import ProviderPrincipal, require_roles
 from accounts.models import Role
 from accounts.principal import Principal
-from ground.dependencies import SessionDep
+from ground.dependencies import SessionDep, UnitOfWorkRoute
 from market.reports import service
 from market.reports.schemas import ComplianceReport, ProviderReport
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/reports/provider", response_model=ProviderReport)

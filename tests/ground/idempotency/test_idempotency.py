@@ -29,6 +29,7 @@ from ground.idempotency.route import IdempotentRoute, IdempotentWrite, idempoten
 from ground.idempotency.tasks import sweep_expired
 from ground.ops.scope import note_principal
 from market.console.session import optional_user
+from tests.fixtures.client import all_routes
 
 TTL = timedelta(hours=1)
 OWNER = f"user:{uuid.uuid4()}"
@@ -199,15 +200,8 @@ def _resolves_principal(dependant: Any) -> bool:
     )
 
 
-def _all_routes(routes: list[Any]) -> Iterator[Any]:
-    # Included routers stay routers (FastAPI keeps them unflattened): walk into them.
-    for route in routes:
-        included = getattr(route, "original_router", None)
-        yield from _all_routes(included.routes) if included is not None else [route]
-
-
 def _idempotent_routes(app: FastAPI) -> Iterator[APIRoute]:
-    for route in _all_routes(app.routes):
+    for route in all_routes(app.routes):
         if isinstance(route, APIRoute) and any(
             d.call is idempotent_write for d in route.dependant.dependencies
         ):
