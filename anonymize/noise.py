@@ -22,7 +22,7 @@ import math
 import numpy as np
 from diffprivlib.mechanisms import Laplace
 
-from anonymize._keystream import keyed_words, open_uniforms
+from anonymize._keystream import keyed_words, keyed_words_of_streams, open_uniforms
 
 # The noise ladder: scales on the grid 2^(j/4), from 2^-20 to 2^40 in the column's units.
 NOISE_LEVELS_PER_DOUBLING = 4
@@ -36,6 +36,8 @@ MAX_NOISE_SCALE = 2.0 ** (NOISE_MAX_LEVEL / NOISE_LEVELS_PER_DOUBLING)
 # exactly when p = (b / b')^2.
 _JUMP_PROBABILITY = 1.0 - 2.0 ** (-2.0 / NOISE_LEVELS_PER_DOUBLING)
 _JUMP_THRESHOLD = np.uint64(int(_JUMP_PROBABILITY * 2.0**64))
+# Keystream blocks (16 bytes each) read per cipher call by `laplace_ladder`.
+_BATCH_BLOCKS = 16_384
 
 
 def noise_level(*, epsilon: float, sensitivity: float) -> int:
@@ -83,23 +85,43 @@ def laplace_ladder(key: bytes, level: int, row_offset: int, count: int) -> np.nd
     added bottom-up, so a level without a jump leaves the sum bit-for-bit unchanged.
 
     Cost: one AES block per cell and level from the bottom (2^-20) up, about 125 levels at a
-    scale of 2,000; measured on a loaded 2-vCPU machine (2026-12-03), about 30 ms per
-    1,000-row page and 5 s per million rows of one noised column.
+    scale of 2,000; measured on a loaded 2-vCPU machine (2026-12-03), about 1.3 ms per
+    100-row page (2.8 ms with one cipher call per level), 4-5 ms per 1,000-row page and 5 s
+    per million rows of one noised column.
     """
     if not NOISE_MIN_LEVEL <= level <= NOISE_MAX_LEVEL:
         raise ValueError("noise level out of range")
     total = np.zeros(count, dtype=np.float64)
-    for current in range(NOISE_MIN_LEVEL, level + 1):
-        words = keyed_words(key, current - NOISE_MIN_LEVEL, row_offset, count)
-        scale = 2.0 ** (current / NOISE_LEVELS_PER_DOUBLING)
-        if current == NOISE_MIN_LEVEL:
-            total += _laplace(words[:, 1], scale)
-            continue
-        # Only the rows that jump at this level (about 29%) need a draw: the logarithms are
-        # the costly part, and the others add exactly nothing.
-        jumped = np.flatnonzero(words[:, 0] < _JUMP_THRESHOLD)
-        total[jumped] += _laplace(words[jumped, 1], scale)
+    # A page of a few hundred rows reads its levels' keystream in batches (one cipher call
+    # each, 256 KiB at most: about twice as fast at 100 rows); a long column, one level per
+    # call as before. Levels are then added one at a time in the same order either way: the
+    # draws, the sum and so every released value are bit for bit the same.
+    per_batch = _BATCH_BLOCKS // max(count, 1)
+    if per_batch < 2:
+        for current in range(NOISE_MIN_LEVEL, level + 1):
+            words = keyed_words(key, current - NOISE_MIN_LEVEL, row_offset, count)
+            _add_level(total, words, current)
+        return total
+    for first in range(NOISE_MIN_LEVEL, level + 1, per_batch):
+        last = min(level, first + per_batch - 1)
+        batch = keyed_words_of_streams(
+            key, first - NOISE_MIN_LEVEL, last - first + 1, row_offset, count
+        )
+        for current in range(first, last + 1):
+            _add_level(total, batch[current - first], current)
     return total
+
+
+def _add_level(total: np.ndarray, words: np.ndarray, current: int) -> None:
+    """Level ``current``'s contribution: the bottom level's draw, or a jump's draw for the
+    rows that jump (about 29%; the logarithms are the costly part and the others add
+    exactly nothing)."""
+    scale = 2.0 ** (current / NOISE_LEVELS_PER_DOUBLING)
+    if current == NOISE_MIN_LEVEL:
+        total += _laplace(words[:, 1], scale)
+        return
+    jumped = np.flatnonzero(words[:, 0] < _JUMP_THRESHOLD)
+    total[jumped] += _laplace(words[jumped, 1], scale)
 
 
 def _laplace(words: np.ndarray, scale: float) -> np.ndarray:
