@@ -12,6 +12,7 @@ Errors are never passed through: DuckDB's messages can quote data values, so cal
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -139,6 +140,9 @@ def column_types(path: Path) -> dict[str, ValueType]:
 
 
 POOL = connections.Pool()
+# Idle DuckDB connections are closed before the interpreter tears DuckDB's bindings down (left
+# to the garbage collector at exit, each is reported as a leaked instance).
+atexit.register(POOL.clear)
 
 
 @contextmanager
