@@ -1,5 +1,7 @@
 """Text helpers: their fast paths give the same strings as the Arrow functions they skip."""
 
+from unittest.mock import patch
+
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -7,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anonymize import _text
 from anonymize._text import encode_distinct, nfkc, remove_matches, upper
 from anonymize.validators import LANDLINE_SEPARATORS, MOBILE_SEPARATORS, PLATE_SEPARATORS
 
@@ -49,16 +52,21 @@ def test_nfkc_and_upper_equal_the_unicode_functions(values: list[str | None]) ->
 @settings(max_examples=200)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "", "张"]), any_text)))
 def test_encode_distinct_round_trips(values: list[str | None]) -> None:
+    """Both ways of encoding (a page's rows dictionary-encoded, longer columns grouped by
+    hash) give every row its own value back."""
     text = pa.array(values, pa.large_string())
-    distinct, indices = encode_distinct(text)
-    assert distinct.take(indices).to_pylist() == values
-    assert sorted(distinct.to_pylist()) == sorted({v for v in values if v is not None})
+    for small_rows in (0, 4096):
+        with patch.object(_text, "_DICTIONARY_ROWS", small_rows):
+            distinct, indices = encode_distinct(text)
+        assert distinct.take(indices).to_pylist() == values
+        assert sorted(distinct.to_pylist()) == sorted({v for v in values if v is not None})
 
 
 def test_encode_distinct_survives_hash_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every value hashing alike must not merge different values: the exact check falls
     back to dictionary encoding."""
     monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * len(self)))
+    monkeypatch.setattr(_text, "_DICTIONARY_ROWS", 0)  # the hash path, even for five rows
     values = ["a", "b", None, "a", "c"]
     distinct, indices = encode_distinct(pa.array(values, pa.large_string()))
     assert distinct.take(indices).to_pylist() == values
