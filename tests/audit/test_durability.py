@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -32,6 +31,7 @@ from market.shell.cli import app as cli_app
 from tests.fixtures.client import bearer
 from tests.fixtures.database import is_postgresql
 from tests.fixtures.factories import create_user
+from tests.fixtures.servers import wait_until_answers
 from tests.fixtures.settings import apply_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,17 +87,12 @@ def _start_server(port: int, log: Path, output: IO[bytes]) -> subprocess.Popen[b
         stdout=output,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return process
-        except OSError:  # not listening yet (URLError is an OSError)
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"the server did not start: {log.read_text()}")
+    try:
+        wait_until_answers(f"http://127.0.0.1:{port}/healthz", process, log)
+    except BaseException:
+        process.kill()
+        raise
+    return process
 
 
 @pytest.fixture
@@ -110,7 +105,11 @@ def server_settings(
 
 
 def _create_keys_until_stopped(
-    base: str, headers: dict[str, str], acknowledged: list[str], stop: threading.Event
+    base: str,
+    headers: dict[str, str],
+    acknowledged: list[str],
+    stop: threading.Event,
+    acked: threading.Condition,
 ) -> None:
     """Audited actions (API key creations) one after another until the server dies."""
     while not stop.is_set():
@@ -123,7 +122,9 @@ def _create_keys_until_stopped(
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 assert response.status == 201
-                acknowledged.append(json.load(response)["id"])
+                with acked:
+                    acknowledged.append(json.load(response)["id"])
+                    acked.notify_all()
         except urllib.error.HTTPError:
             raise  # a refusal is a failure of the test, not the kill
         except OSError:
@@ -140,19 +141,21 @@ def _kill_mid_flight(
     """Four clients create API keys; the server is SIGKILLed once 40 were acknowledged,
     while the clients are still sending. Returns the acknowledged key ids."""
     acknowledged: list[str] = []
+    acked = threading.Condition()
     stop = threading.Event()
     clients = [
         threading.Thread(
             target=_create_keys_until_stopped,
-            args=(f"http://127.0.0.1:{port}", bearer(b, settings), acknowledged, stop),
+            args=(f"http://127.0.0.1:{port}", bearer(b, settings), acknowledged, stop, acked),
         )
         for b in buyers
     ]
     try:
         for thread in clients:
             thread.start()
-        while len(acknowledged) < 40 and server.poll() is None:
-            time.sleep(0.05)
+        with acked:  # woken by every acknowledgement; the timeout notices a dead server
+            while len(acknowledged) < 40 and server.poll() is None:
+                acked.wait(timeout=1)
         server.send_signal(signal.SIGKILL)  # mid-flight: four clients are sending
         server.wait(timeout=30)
     finally:

@@ -48,14 +48,11 @@ from tests.fixtures.factories import (
     principal_of,
     sandbox_table,
 )
+from tests.fixtures.servers import wait_until_answers
 from tests.fixtures.settings import apply_settings
 from tests.fixtures.worker import REDIS_URL, ROOT, WORKER_COMMAND
 
 BUCKET = "sluice-test"
-# Polls while a started process comes up (importing the app takes seconds on a loaded machine):
-# bounded in count, never an assertion on time.
-STARTUP_POLLS = 1500
-POLL_SECONDS = 0.1
 
 
 def _unavailable(reason: str) -> None:
@@ -68,28 +65,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _wait_until_answers(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll ``url`` until the process serves it (any HTTP answer), failing if it exits."""
-    for _ in range(STARTUP_POLLS):
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            process_wait(process)
-    pytest.fail(f"{url} did not answer: {log.read_text()[-3000:]}")
-
-
-def process_wait(process: subprocess.Popen[bytes]) -> None:
-    try:
-        process.wait(timeout=POLL_SECONDS)
-    except subprocess.TimeoutExpired:
-        return
 
 
 @dataclass
@@ -128,7 +103,7 @@ def s3_endpoint(tmp_path: Path) -> Iterator[str]:
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_answers(f"{endpoint}/moto-api/", server.process, server.log)
+        wait_until_answers(f"{endpoint}/moto-api/", server.process, server.log)
         # Creating a bucket needs no signature on moto; a real deployment creates it once.
         urllib.request.urlopen(urllib.request.Request(f"{endpoint}/{BUCKET}", method="PUT"))
         yield endpoint
@@ -178,7 +153,7 @@ def cluster(s3_settings: Settings, tmp_path: Path) -> Iterator[Cluster]:
             started.append(_start(command, tmp_path / f"{name}.log", _node_env(caches[name])))
         started.append(_start(WORKER_COMMAND, tmp_path / "worker.log", _node_env(caches["worker"])))
         for port, node in zip(ports.values(), started, strict=False):
-            _wait_until_answers(f"http://127.0.0.1:{port}/healthz", node.process, node.log)
+            wait_until_answers(f"http://127.0.0.1:{port}/healthz", node.process, node.log)
         yield Cluster(
             api_a=f"http://127.0.0.1:{ports['api_a']}",
             api_b=f"http://127.0.0.1:{ports['api_b']}",

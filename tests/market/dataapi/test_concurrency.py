@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -39,6 +38,7 @@ from tests.fixtures.factories import (
     create_org,
     create_user,
 )
+from tests.fixtures.servers import wait_until_answers
 from trade.models import Entitlement
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,25 +71,12 @@ def server(committed_database: str, settings: Settings, tmp_path: Path) -> Itera
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_answers(f"{base}/healthz", process, tmp_path / "uvicorn.log")
         yield base
     finally:
         process.kill()
         process.wait(timeout=30)
         log.close()
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 300  # a loaded machine imports slowly
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the server exited before it answered")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer within five minutes")
 
 
 def _entitled_key(settings: Settings, quota: int) -> tuple[str, uuid.UUID, uuid.UUID]:
