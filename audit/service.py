@@ -213,34 +213,31 @@ class VerifyReport:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# The stored fields a record's hashes cover (``audit.chain``), by their keyword names.
+_HASHED_FIELDS = (
+    "at",
+    "action",
+    "actor_user_id",
+    "actor_org_id",
+    "actor_role",
+    "dataset_id",
+    "subject_id",
+    "details",
+)
+
+
+def _hashed_fields(entry: AuditRecord) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in _HASHED_FIELDS}
+
+
 def content_hash_of(entry: AuditRecord) -> str:
     """The content hash ``entry``'s stored fields have now (equal to its ``content_hash``
     unless it was edited)."""
-    return content_hash(
-        at=entry.at,
-        action=entry.action,
-        actor_user_id=entry.actor_user_id,
-        actor_org_id=entry.actor_org_id,
-        actor_role=entry.actor_role,
-        dataset_id=entry.dataset_id,
-        subject_id=entry.subject_id,
-        details=entry.details,
-    )
+    return content_hash(**_hashed_fields(entry))
 
 
 def _recomputed_legacy(entry: AuditRecord, seq: int, prev_hash: str) -> str:
-    return legacy_record_hash(
-        seq=seq,
-        at=entry.at,
-        action=entry.action,
-        actor_user_id=entry.actor_user_id,
-        actor_org_id=entry.actor_org_id,
-        actor_role=entry.actor_role,
-        dataset_id=entry.dataset_id,
-        subject_id=entry.subject_id,
-        details=entry.details,
-        prev_hash=prev_hash,
-    )
+    return legacy_record_hash(seq=seq, prev_hash=prev_hash, **_hashed_fields(entry))
 
 
 def _intact(entry: AuditRecord, seq: int, prev_hash: str, legacy_through: int) -> bool:
