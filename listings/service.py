@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -433,6 +434,33 @@ def read_masked_rows(
         limit=limit,
         offset=offset,
         data_dir=data_dir,
+    )
+
+
+def stream_masked_rows(
+    dataset: Dataset,
+    *,
+    buyer_org_id: uuid.UUID,
+    data_dir: Path,
+    batch_rows: int,
+    columns: list[str] | None = None,
+) -> Iterator[pa.Table]:
+    """Every row of a listed dataset through its approved policy for one buyer, a batch of at
+    most ``batch_rows`` rows at a time (bulk files, shared tables, filtered scans).
+
+    Same guarantee and refusals as ``read_masked_rows``, checked before the first batch: the
+    rows of any batch equal what the data API serves that buyer at the same offset."""
+    if dataset.status != DatasetStatus.listed or dataset.approved_policy is None:
+        raise Conflict("The dataset is not listed.", "数据集未上架。")
+    offers.require_rows(dataset)
+    policy = versions.policy_of(dataset, "approved")
+    return versions.release_batches(
+        dataset,
+        policy,
+        buyer_org_id=buyer_org_id,
+        data_dir=data_dir,
+        batch_rows=batch_rows,
+        columns=columns,
     )
 
 

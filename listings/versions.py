@@ -12,10 +12,12 @@ be averaged against each other.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlmodel import Session
 
 from anonymize import KAnonymityReport, Policy, apply_policy
@@ -32,7 +34,15 @@ from listings.row_cache import row_cache
 log = get_logger(__name__)
 
 Which = Literal["draft", "approved"]
-__all__ = ["PREVIEW_AUDIENCE", "Which", "apply_for", "release", "release_key", "release_with"]
+__all__ = [
+    "PREVIEW_AUDIENCE",
+    "Which",
+    "apply_for",
+    "release",
+    "release_batches",
+    "release_key",
+    "release_with",
+]
 
 
 def has_pending_change(dataset: Dataset) -> bool:
@@ -147,6 +157,44 @@ def release_with(
     if raw.num_columns == 0:
         return raw  # nothing released, only how many rows (apply_policy needs a column for it)
     return apply_for(dataset, raw, policy, buyer_org_id=buyer_org_id, row_offset=offset)
+
+
+def release_batches(
+    dataset: Dataset,
+    policy: Policy,
+    *,
+    buyer_org_id: uuid.UUID | None,
+    data_dir: Path,
+    batch_rows: int,
+    columns: list[str] | None = None,
+) -> Iterator[pa.Table]:
+    """The whole dataset through `policy`, `batch_rows` rows at a time, in file order: what a
+    bulk file, a shared table or a filtered scan streams, in memory bounded by one batch.
+
+    Same guarantee as a page (`release_with`): only columns the policy releases are read
+    (`columns`, when given, narrows them further and never widens them: a name the policy does
+    not release is simply not read), and every batch is masked at its absolute row positions,
+    so its values are exactly those the data API serves for the same rows and audience."""
+    path = storage.ensure_local(data_dir, dataset.file_path)
+    try:
+        reader = pq.ParquetFile(path)
+    except FileNotFoundError:
+        log.error("dataset file missing", dataset_id=str(dataset.id))
+        raise StorageUnavailable() from None
+    with reader:
+        wanted = [
+            name
+            for name in reader.schema_arrow.names
+            if policy.releases(name) and (columns is None or name in columns)
+        ]
+        offset = 0
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=wanted):
+            raw = pa.Table.from_batches([batch])
+            if raw.num_columns:
+                yield apply_for(dataset, raw, policy, buyer_org_id=buyer_org_id, row_offset=offset)
+            else:
+                yield raw
+            offset += batch.num_rows
 
 
 def apply_for(
