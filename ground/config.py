@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     # busy key then costs no write per call and no row lock (README, "flow of a data API
     # call"). 0 writes it on every call.
     api_key_last_used_interval_seconds: int = Field(default=60, ge=0, le=24 * 3600)
+    # Lifetime of a signed download link (bulk files, shared tables' files): a leaked link is a
+    # bearer token until then (ground.signed_urls).
+    signed_url_seconds: int = Field(default=900, gt=0, le=7 * 24 * 3600)
     # Operations (README, "Operating"). Logs: JSON lines for a collector, or readable lines.
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -68,3 +68,13 @@ class PublicMetadataWanted:
 
     dataset: Dataset
     found: list[DeclaredMetadata] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RevisionPublished:
+    """Revision ``revision`` of listed ``dataset`` is now what buyers who follow revisions read
+    (published under the approved policy, or approved by compliance). Subscribers tell the
+    buyers (notifications) in the same transaction."""
+
+    dataset: Dataset
+    revision: int
