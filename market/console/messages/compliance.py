@@ -341,6 +341,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已校验 {count} 条记录，均未被篡改。",
         "{count} records checked; none was tampered with.",
     ),
+    "compliance.audit.unsealed": (
+        "其中 {count} 条在封存之后写入，尚未入链：已按内容哈希校验，删除它们在封存前无法察觉。",
+        "{count} of them were written after the last seal and are not chained yet: their "
+        "content hashes check out, but deleting one would go unnoticed until it is sealed.",
+    ),
     "compliance.audit.head_hash": ("链头哈希", "Head hash"),
     "compliance.audit.broken": (
         "哈希链在第 {seq} 条记录处断裂：",

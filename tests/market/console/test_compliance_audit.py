@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from accounts.models import Role, User
+from audit import service as audit_service
 from audit.models import AuditRecord
 from ground.db import utcnow
 from listings.models import Dataset
@@ -133,6 +134,27 @@ def test_verifying_an_intact_chain(
     fragment = client.get(f"{LOG}/verify", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
     assert 'data-chain="intact"' in fragment.text
+
+
+def test_verifying_says_how_many_records_are_not_sealed_yet(
+    client: TestClient,
+    session: Session,
+    listed: Dataset,
+    reviewer: User,
+    signed_in: SignIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records written after a seal's cutoff stay unsealed; the page says how many, and that
+    only their content hashes protect them until the next seal."""
+    audit_service.record(session, "test.late", actor=None, dataset_id=listed.id)
+    session.commit()
+    monkeypatch.setattr(audit_service, "seal_cutoff", lambda: utcnow() - timedelta(days=3650))
+    signed_in(reviewer)
+    page = client.get(f"{LOG}/verify")
+    unsealed = session.exec(select(AuditRecord).where(col(AuditRecord.seq).is_(None))).all()
+    assert 'data-chain="intact"' in page.text
+    assert f'data-unsealed="{len(unsealed)}"' in page.text
+    assert shown("compliance.audit.unsealed", count=f"{len(unsealed):,}") in page.text
 
 
 def test_verifying_names_the_first_broken_link(
